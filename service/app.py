@@ -1,0 +1,77 @@
+"""The FastAPI application, built by :func:`create_app` with everything heavy made in ``lifespan``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI
+
+from service import db, error_handlers
+from service.logs import install_redaction
+from service.routes import audit, employers, health, jobs, referrals, seekers
+from service.security import PiiCipher
+from service.settings import Settings, get_settings
+from service.usecases import jobs as job_cases
+
+log = logging.getLogger("rengang")
+
+DESCRIPTION = """人岗 rengang：公共就业服务的人岗匹配接口。
+
+所有 `/api/v1` 接口都需要 API 密钥：`Authorization: Bearer rg_…` 或 `X-API-Key: rg_…`。
+错误统一返回 `{"error": 代码, "detail": 中文说明, "field": 出错字段}`。
+"""
+
+
+def _sweep_expired(app: FastAPI, stop: threading.Event) -> None:
+    while True:
+        try:
+            with app.state.session_factory() as session:
+                expired = job_cases.expire_due(session, today=app.state.clock().date())
+            if expired:
+                log.info("marked %d postings expired", len(expired))
+                for listener in app.state.listeners:
+                    listener.jobs_changed(expired)
+        except Exception:  # the sweep must outlive a passing database error; it is logged, not swallowed
+            log.exception("expiry sweep failed")
+        if stop.wait(app.state.settings.expiry_sweep_seconds):
+            return
+
+
+def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        install_redaction()
+        url = settings.resolved_database_url
+        db.upgrade(url)
+        engine = db.make_engine(url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.session_factory = db.make_session_factory(engine)
+        app.state.cipher = PiiCipher(settings.secret())
+        app.state.clock = clock or (lambda: datetime.now(UTC))
+        app.state.listeners = []
+        app.state.readiness = {}
+        stop = threading.Event()
+        sweeper = threading.Thread(target=_sweep_expired, args=(app, stop), name="expiry-sweep", daemon=True)
+        sweeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            sweeper.join(timeout=5)
+            engine.dispose()
+
+    app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    error_handlers.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in (employers, jobs, seekers, referrals, audit):
+        api.include_router(module.router)
+    app.include_router(health.router)
+    app.include_router(api)
+    return app

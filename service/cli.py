@@ -1,0 +1,137 @@
+"""The ``rengang`` console command."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matching.enums import Role
+
+app = typer.Typer(help="人岗 rengang: 公共就业服务人岗匹配", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
+keys_app = typer.Typer(help="API 密钥 keys", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+def _settings():
+    from service.settings import get_settings
+
+    return get_settings()
+
+
+def _session():
+    from service import db
+
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    engine = db.make_engine(settings.resolved_database_url)
+    return db.make_session_factory(engine)()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+) -> None:
+    """Start the API (one process holds the writable index; scale reads with replicas)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level, workers=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    from service import db
+
+    url = _settings().resolved_database_url
+    db.upgrade(url)
+    typer.echo(f"数据库已是最新结构: {url.split('@')[-1]}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="app | kiosk | officer | admin")],
+    region: Annotated[str | None, typer.Option(help="经办人员的管辖区划前缀，如 5101")] = None,
+    name: Annotated[str, typer.Option(help="备注")] = "",
+) -> None:
+    """Create an API key; the token is printed once and only its hash is kept."""
+    from service.errors import AppError
+    from service.usecases.keys import create_key
+
+    with _session() as session:
+        try:
+            key, token = create_key(session, role=role, region_prefix=region, name=name)
+        except AppError as e:
+            typer.echo(f"错误：{e.detail}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(token)
+    typer.echo(f"key_id={key.key_id} role={key.role} region={key.region_prefix or '-'}", err=True)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (ids and roles only)."""
+    from service import repository as repo
+
+    with _session() as session:
+        for key in repo.list_api_keys(session):
+            state = "revoked" if key.revoked_at else "active"
+            typer.echo(f"{key.key_id}\t{key.role}\t{key.region_prefix or '-'}\t{state}\t{key.name}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id."""
+    from service.usecases.keys import revoke_key
+
+    with _session() as session:
+        if not revoke_key(session, key_id=key_id):
+            typer.echo("没有这个有效密钥", err=True)
+            raise typer.Exit(1)
+    typer.echo(f"已吊销 {key_id}")
+
+
+@app.command()
+def seed(
+    employers: Annotated[int, typer.Option(help="用人单位数")] = 200,
+    jobs: Annotated[int, typer.Option(help="岗位数")] = 2000,
+    seekers: Annotated[int, typer.Option(help="求职者数")] = 500,
+    random_seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 20261122,
+    keys_file: Annotated[Path | None, typer.Option(help="演示密钥写入的文件（默认 var/demo-keys.env）")] = None,
+) -> None:
+    """Fill an EMPTY database with generated demo data (every record marked is_demo) and demo keys."""
+    from service.seed import seed_demo
+
+    settings = _settings()
+    with _session() as session:
+        result = seed_demo(session, settings=settings, n_employers=employers, n_jobs=jobs, n_seekers=seekers,
+                           random_seed=random_seed)
+    if result is None:
+        typer.echo("数据库中已有数据，未写入演示数据。")
+        return
+    path = keys_file or settings.var_dir / "demo-keys.env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        for name, token in result.keys.items():
+            f.write(f"RENGANG_{name.upper()}_KEY={token}\n")
+    typer.echo(json.dumps(result.counts, ensure_ascii=False))
+    typer.echo(f"演示密钥已写入 {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Every SQL statement of the service. Functions take a session and keyword arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from service.models import ApiKey, AuditEvent, Employer, JobPosting, PolicyFlag, Referral, Seeker
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def paginate(session: Session, stmt: Select, page: PageRequest) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.offset(page.offset).limit(page.page_size)))
+    return items, total
+
+
+def get(session: Session, model: type[M], record_id: int) -> M | None:
+    return session.get(model, record_id)
+
+
+def region_filter(column, prefix: str | None):
+    return column.like(f"{prefix}%") if prefix else None
+
+
+def _where(stmt: Select, *conditions) -> Select:
+    for condition in conditions:
+        if condition is not None:
+            stmt = stmt.where(condition)
+    return stmt
+
+
+# --- employers -------------------------------------------------------------------------------
+
+
+def employer_by_credit_code(session: Session, *, credit_code: str) -> Employer | None:
+    return session.scalar(select(Employer).where(Employer.credit_code == credit_code))
+
+
+def list_employers(
+    session: Session, *, page: PageRequest, region_prefix: str | None, scope_prefix: str | None,
+    industry_code: str | None, size_class: str | None, q: str | None,
+) -> tuple[list[Employer], int]:
+    stmt = _where(
+        select(Employer).order_by(Employer.id),
+        region_filter(Employer.region_code, region_prefix),
+        region_filter(Employer.region_code, scope_prefix),
+        Employer.industry_code.like(f"{industry_code}%") if industry_code else None,
+        Employer.size_class == size_class if size_class else None,
+        Employer.name.contains(q) if q else None,
+    )
+    return paginate(session, stmt, page)
+
+
+def employer_has_jobs(session: Session, *, employer_id: int) -> bool:
+    return session.scalar(select(func.count()).where(JobPosting.employer_id == employer_id)) > 0
+
+
+# --- job postings ----------------------------------------------------------------------------
+
+
+def job_by_dedup(session: Session, *, employer_id: int, dedup_hash: str) -> JobPosting | None:
+    return session.scalar(
+        select(JobPosting).where(JobPosting.employer_id == employer_id, JobPosting.dedup_hash == dedup_hash)
+    )
+
+
+def list_jobs(
+    session: Session, *, page: PageRequest, employer_id: int | None, region_prefix: str | None,
+    scope_prefix: str | None, occupation_code: str | None, work_type: str | None, status: str | None,
+    salary_at_least: int | None, q: str | None, job_ids: Sequence[int] | None = None,
+) -> tuple[list[JobPosting], int]:
+    stmt = _where(
+        select(JobPosting).options(selectinload(JobPosting.employer)).order_by(JobPosting.id.desc()),
+        JobPosting.employer_id == employer_id if employer_id else None,
+        region_filter(JobPosting.region_code, region_prefix),
+        region_filter(JobPosting.region_code, scope_prefix),
+        JobPosting.occupation_code.like(f"{occupation_code}%") if occupation_code else None,
+        JobPosting.work_type == work_type if work_type else None,
+        JobPosting.status == status if status else None,
+        JobPosting.salary_max >= salary_at_least if salary_at_least is not None else None,
+        (JobPosting.title.contains(q) | JobPosting.description.contains(q)) if q else None,
+        JobPosting.id.in_(job_ids) if job_ids is not None else None,
+    )
+    return paginate(session, stmt, page)
+
+
+def expire_jobs(session: Session, *, today: date) -> list[int]:
+    """Mark open postings past their valid_until as expired; return their ids."""
+    ids = list(
+        session.scalars(
+            select(JobPosting.id).where(JobPosting.status == "open", JobPosting.valid_until < today)
+        )
+    )
+    if ids:
+        session.execute(update(JobPosting).where(JobPosting.id.in_(ids)).values(status="expired"))
+    return ids
+
+
+def job_has_referrals(session: Session, *, job_id: int) -> bool:
+    return session.scalar(select(func.count()).where(Referral.job_id == job_id)) > 0
+
+
+# --- seekers and flags -----------------------------------------------------------------------
+
+
+def seeker_by_id_hash(session: Session, *, id_number_hash: str) -> Seeker | None:
+    return session.scalar(select(Seeker).where(Seeker.id_number_hash == id_number_hash))
+
+
+def list_seekers(
+    session: Session, *, page: PageRequest, region_prefix: str | None, scope_prefix: str | None,
+    flag_kind: str | None, education: str | None, registered_unemployed: bool | None,
+    consent: bool | None, phone_hash: str | None, id_number_hash: str | None,
+) -> tuple[list[Seeker], int]:
+    stmt = _where(
+        select(Seeker).options(selectinload(Seeker.flags)).order_by(Seeker.id.desc()),
+        region_filter(Seeker.region_code, region_prefix),
+        region_filter(Seeker.region_code, scope_prefix),
+        Seeker.id.in_(select(PolicyFlag.seeker_id).where(PolicyFlag.kind == flag_kind)) if flag_kind else None,
+        Seeker.education == education if education else None,
+        (Seeker.unemployment_registered_at.is_not(None) if registered_unemployed
+         else Seeker.unemployment_registered_at.is_(None)) if registered_unemployed is not None else None,
+        Seeker.consent_to_share == consent if consent is not None else None,
+        Seeker.phone_hash == phone_hash if phone_hash else None,
+        Seeker.id_number_hash == id_number_hash if id_number_hash else None,
+    )
+    return paginate(session, stmt, page)
+
+
+def flag_for(session: Session, *, seeker_id: int, kind: str) -> PolicyFlag | None:
+    return session.scalar(select(PolicyFlag).where(PolicyFlag.seeker_id == seeker_id, PolicyFlag.kind == kind))
+
+
+# --- referrals -------------------------------------------------------------------------------
+
+
+def referral_for(session: Session, *, seeker_id: int, job_id: int) -> Referral | None:
+    return session.scalar(select(Referral).where(Referral.seeker_id == seeker_id, Referral.job_id == job_id))
+
+
+def list_referrals(
+    session: Session, *, page: PageRequest, seeker_id: int | None, job_id: int | None, status: str | None,
+    scope_prefix: str | None,
+) -> tuple[list[Referral], int]:
+    stmt = _where(
+        select(Referral).order_by(Referral.id.desc()),
+        Referral.seeker_id == seeker_id if seeker_id else None,
+        Referral.job_id == job_id if job_id else None,
+        Referral.status == status if status else None,
+        Referral.seeker_id.in_(select(Seeker.id).where(Seeker.region_code.like(f"{scope_prefix}%")))
+        if scope_prefix else None,
+    )
+    return paginate(session, stmt, page)
+
+
+# --- keys and audit --------------------------------------------------------------------------
+
+
+def api_key_by_key_id(session: Session, *, key_id: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def add_audit_events(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    session.add_all(AuditEvent(**e) for e in events)
+
+
+def list_audit(
+    session: Session, *, page: PageRequest, record_type: str | None, record_id: int | None, action: str | None,
+) -> tuple[list[AuditEvent], int]:
+    stmt = _where(
+        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        AuditEvent.record_type == record_type if record_type else None,
+        AuditEvent.record_id == record_id if record_id is not None else None,
+        AuditEvent.action == action if action else None,
+    )
+    return paginate(session, stmt, page)
+
+
+def delete_all_demo(session: Session) -> None:
+    session.execute(delete(Seeker).where(Seeker.is_demo.is_(True)))
+    session.execute(delete(JobPosting).where(JobPosting.is_demo.is_(True)))
+    session.execute(delete(Employer).where(Employer.is_demo.is_(True)))
+
+
+def count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0

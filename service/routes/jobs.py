@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from matching.enums import JobStatus, WorkType
+from service.deps import ContextDep, PageDep
+from service.presenters import job_out
+from service.schemas import JobCreate, JobOut, JobUpdate, Page
+from service.usecases import jobs
+
+router = APIRouter(prefix="/jobs", tags=["岗位 jobs"])
+
+
+@router.post("", status_code=201, response_model=JobOut)
+def create_job(ctx: ContextDep, body: JobCreate):
+    return job_out(jobs.create(ctx, data=body), today=ctx.today())
+
+
+@router.get("", response_model=Page[JobOut])
+def list_jobs(
+    ctx: ContextDep, page: PageDep,
+    employer_id: int | None = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="行政区划前缀")] = None,
+    occupation: Annotated[str | None, Query(max_length=10, description="职业代码前缀")] = None,
+    work_type: WorkType | None = None,
+    status: JobStatus | None = None,
+    salary_at_least: Annotated[int | None, Query(ge=0)] = None,
+    q: Annotated[str | None, Query(max_length=50)] = None,
+):
+    items, total = jobs.list_(
+        ctx, page=page, employer_id=employer_id, region_prefix=region, occupation_code=occupation,
+        work_type=work_type.value if work_type else None, status=status.value if status else None,
+        salary_at_least=salary_at_least, q=q,
+    )
+    today = ctx.today()
+    return Page[JobOut](items=[job_out(j, today=today) for j in items], total=total, page=page.page,
+                        page_size=page.page_size)
+
+
+@router.get("/{job_id}", response_model=JobOut)
+def get_job(ctx: ContextDep, job_id: int):
+    return job_out(jobs.get(ctx, job_id=job_id), today=ctx.today())
+
+
+@router.patch("/{job_id}", response_model=JobOut)
+def update_job(ctx: ContextDep, job_id: int, body: JobUpdate):
+    return job_out(jobs.update(ctx, job_id=job_id, data=body), today=ctx.today())
+
+
+@router.delete("/{job_id}", status_code=204)
+def delete_job(ctx: ContextDep, job_id: int):
+    jobs.delete(ctx, job_id=job_id)
+    return Response(status_code=204)

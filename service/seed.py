@@ -1,0 +1,68 @@
+"""``rengang seed``: generated demo data, inserted through the same validation and use-cases as the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from matching.demo import generate_demo
+from matching.enums import FlagStatus, Role
+from service import repository as repo
+from service.models import Employer, JobPosting, Seeker
+from service.schemas import EmployerCreate, JobCreate, SeekerCreate
+from service.security import PiiCipher, Principal
+from service.settings import Settings
+from service.usecases import employers, jobs, seekers
+from service.usecases.common import Context
+from service.usecases.keys import create_key
+
+DEMO_KEYS = {"admin": (Role.admin, None), "app": (Role.app, None), "officer": (Role.officer, "5101"),
+             "kiosk": (Role.kiosk, None)}
+
+
+@dataclass
+class SeedResult:
+    counts: dict[str, int]
+    keys: dict[str, str]
+
+
+def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs: int, n_seekers: int,
+              random_seed: int, today: date | None = None, show_progress: bool = True) -> SeedResult | None:
+    """Insert demo data into an empty database; return None (and write nothing) if it holds any record."""
+    if any(repo.count(session, m) for m in (Employer, JobPosting, Seeker)):
+        return None
+    today = today or datetime.now(UTC).date()
+    demo = generate_demo(np.random.default_rng(random_seed), n_employers=n_employers, n_jobs=n_jobs,
+                         n_seekers=n_seekers, today=today)
+    ctx = Context(session=session, principal=Principal(key_id="seed", role=Role.admin),
+                  cipher=PiiCipher(settings.secret()))
+    employer_ids = []
+    for payload in tqdm(demo.employers, desc="用人单位", disable=not show_progress):
+        data = EmployerCreate.model_validate({k: v for k, v in payload.items() if k != "is_demo"})
+        employer_ids.append(employers.create(ctx, data=data, is_demo=True).id)
+    for payload in tqdm(demo.jobs, desc="岗位", disable=not show_progress):
+        fields = {k: v for k, v in payload.items() if k not in ("is_demo", "employer_index")}
+        data = JobCreate.model_validate(fields | {"employer_id": employer_ids[payload["employer_index"]]})
+        jobs.create(ctx, data=data, is_demo=True)
+    now = datetime.now(UTC)
+    for payload in tqdm(demo.seekers, desc="求职者", disable=not show_progress):
+        flags = payload.get("flags", [])
+        fields = {k: v for k, v in payload.items() if k not in ("is_demo", "flags")}
+        declared = [{"kind": f["kind"], "evidence_note": f.get("evidence_note", ""), "expires_at": f.get("expires_at")}
+                    for f in flags]
+        data = SeekerCreate.model_validate(fields | {"flags": declared})
+        statuses = [
+            {"status": f.get("status", FlagStatus.self_declared.value)}
+            | ({"verified_by": "seed", "verified_at": now} if f.get("status") in ("verified", "rejected", "expired") else {})
+            for f in flags
+        ]
+        seekers.create(ctx, data=data, is_demo=True, flag_statuses=statuses)
+    tokens = {}
+    for name, (role, region) in DEMO_KEYS.items():
+        _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}")
+    counts = {"employers": len(demo.employers), "jobs": len(demo.jobs), "seekers": len(demo.seekers)}
+    return SeedResult(counts=counts, keys=tokens)

@@ -1,0 +1,1 @@
+"""Use-cases: the only layer that orchestrates, checks access and owns the transaction."""

@@ -1,0 +1,92 @@
+"""What every use-case gets: the session, the caller, the PII cipher and the change listeners."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from matching.enums import Role
+from service import repository as repo
+from service.errors import Conflict, Forbidden, NotFound
+from service.security import PiiCipher, Principal
+
+
+class ChangeListener(Protocol):
+    """Told after a commit which records changed, e.g. to update the matching indexes."""
+
+    def jobs_changed(self, job_ids: Sequence[int]) -> None: ...
+
+    def seekers_changed(self, seeker_ids: Sequence[int]) -> None: ...
+
+
+@dataclass
+class Context:
+    session: Session
+    principal: Principal
+    cipher: PiiCipher
+    listeners: Sequence[ChangeListener] = ()
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    def require(self, *roles: Role) -> None:
+        if self.principal.role not in roles:
+            raise Forbidden("当前密钥无权执行此操作", code="forbidden_role")
+
+    def scope_prefix(self) -> str | None:
+        """The region an officer is held to; None for other roles."""
+        return self.principal.region_prefix if self.principal.role is Role.officer else None
+
+    def audit(self, action: str, record_type: str, record_ids: Sequence[int | None], **detail: Any) -> None:
+        repo.add_audit_events(
+            self.session,
+            [
+                {"key_id": self.principal.key_id, "role": self.principal.role.value, "action": action,
+                 "record_type": record_type, "record_id": rid, "detail": detail}
+                for rid in record_ids
+            ],
+        )
+
+    @contextmanager
+    def transaction(self, conflict_message: str = "记录与已有数据冲突") -> Iterator[None]:
+        """One write, one transaction: commit on success, roll back everything on any error."""
+        try:
+            yield
+            self.session.commit()
+        except IntegrityError as e:
+            self.session.rollback()
+            raise Conflict(conflict_message) from e
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def notify_jobs(self, ids: Sequence[int]) -> None:
+        for listener in self.listeners:
+            listener.jobs_changed(ids)
+
+    def notify_seekers(self, ids: Sequence[int]) -> None:
+        for listener in self.listeners:
+            listener.seekers_changed(ids)
+
+
+def not_found(kind_zh: str) -> NotFound:
+    return NotFound(f"{kind_zh}不存在或无权访问")
+
+
+def content_hash(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(" ".join(p.split()).encode())
+        h.update(b"\x1f")
+    return h.hexdigest()

@@ -1,0 +1,47 @@
+"""API keys: created from the console command, stored as SHA-256, resolved per request."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy.orm import Session
+
+from matching import refdata
+from matching.enums import Role
+from service import repository as repo
+from service.errors import InvalidInput, Unauthorized
+from service.models import ApiKey, utcnow
+from service.security import Principal, hash_secret, new_key, parse_token
+
+
+def create_key(session: Session, *, role: Role, region_prefix: str | None = None, name: str = "") -> tuple[ApiKey, str]:
+    """Create a key; the token is returned once and never stored."""
+    if role is Role.officer and not region_prefix:
+        raise InvalidInput("经办人员密钥必须指定管辖区划前缀（--region）", field="region_prefix", code="region_required")
+    if region_prefix and not refdata.is_region_prefix(region_prefix):
+        raise InvalidInput("未知的行政区划代码（省2位、市4位或县6位）", field="region_prefix", code="unknown_region")
+    key_id, token, secret_hash = new_key()
+    key = ApiKey(key_id=key_id, secret_hash=secret_hash, role=role.value, region_prefix=region_prefix, name=name)
+    session.add(key)
+    session.commit()
+    return key, token
+
+
+def authenticate(session: Session, token: str | None) -> Principal:
+    parsed = parse_token(token) if token else None
+    if parsed is None:
+        raise Unauthorized("缺少或无效的 API 密钥", code="invalid_api_key")
+    key_id, secret = parsed
+    key = repo.api_key_by_key_id(session, key_id=key_id)
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+        raise Unauthorized("缺少或无效的 API 密钥", code="invalid_api_key")
+    return Principal(key_id=key.key_id, role=Role(key.role), region_prefix=key.region_prefix)
+
+
+def revoke_key(session: Session, *, key_id: str) -> bool:
+    key = repo.api_key_by_key_id(session, key_id=key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    session.commit()
+    return True

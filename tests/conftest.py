@@ -1,0 +1,114 @@
+"""Shared fixtures. API tests run once per database backend: SQLite and PostgreSQL.
+
+PostgreSQL comes from RENGANG_TEST_POSTGRES_URL (default: the local server at 127.0.0.1:5432,
+database ``test``). RENGANG_TEST_DATABASES=sqlite limits a run to SQLite on a machine without it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from matching.enums import Role
+from service.app import create_app
+from service.models import Base
+from service.settings import Settings
+from service.usecases.keys import create_key
+
+POSTGRES_URL = os.environ.get("RENGANG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [b.strip() for b in os.environ.get("RENGANG_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    name = request.param
+    if name == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'rengang.db'}"
+    else:
+        url = POSTGRES_URL
+        _reset_postgres(url)
+    yield name, url
+
+
+@pytest.fixture(scope="session")
+def app_instance(backend, tmp_path_factory):
+    _name, url = backend
+    var = tmp_path_factory.mktemp("var")
+    settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET, var_dir=var, expiry_sweep_seconds=3600)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield app, client
+
+
+def _truncate(app) -> None:
+    engine = app.state.engine
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f"DELETE FROM {t}"))
+
+
+@pytest.fixture()
+def app(app_instance):
+    app, _ = app_instance
+    _truncate(app)
+    app.state.clock = lambda: datetime.now(UTC)
+    return app
+
+
+@pytest.fixture()
+def client(app, app_instance) -> TestClient:
+    return app_instance[1]
+
+
+class Keys:
+    """Creates API keys and returns ready-made headers."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def headers(self, role: Role | str, region: str | None = None) -> dict[str, str]:
+        with self.app.state.session_factory() as session:
+            _key, token = create_key(session, role=Role(role), region_prefix=region)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture()
+def keys(app) -> Keys:
+    return Keys(app)
+
+
+@pytest.fixture()
+def admin(keys) -> dict[str, str]:
+    return keys.headers(Role.admin)
+
+
+@pytest.fixture()
+def db_session(app):
+    with app.state.session_factory() as session:
+        yield session
+
+
+def pytest_report_header(config):
+    return f"rengang test databases: {', '.join(BACKENDS)} (postgres: {POSTGRES_URL})"
+
+
+ROOT = Path(__file__).resolve().parents[1]
