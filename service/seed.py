@@ -12,6 +12,7 @@ from tqdm import tqdm
 from matching.demo import generate_demo
 from matching.enums import FlagStatus, Role
 from service import repository as repo
+from service.errors import Conflict
 from service.models import Employer, JobPosting, Seeker
 from service.schemas import EmployerCreate, JobCreate, SeekerCreate
 from service.security import PiiCipher, Principal
@@ -40,15 +41,34 @@ def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs:
                          n_seekers=n_seekers, today=today)
     ctx = Context(session=session, principal=Principal(key_id="seed", role=Role.admin),
                   cipher=PiiCipher(settings.secret()))
+    try:
+        counts = _insert(ctx, demo, show_progress)
+    except BaseException:
+        session.rollback()
+        repo.delete_all_demo(session)  # all or nothing: a failed seed leaves the database empty again
+        session.commit()
+        raise
+    tokens = {}
+    for name, (role, region) in DEMO_KEYS.items():
+        _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}")
+    return SeedResult(counts=counts, keys=tokens)
+
+
+def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:
     employer_ids = []
     for payload in tqdm(demo.employers, desc="用人单位", disable=not show_progress):
         data = EmployerCreate.model_validate({k: v for k, v in payload.items() if k != "is_demo"})
         employer_ids.append(employers.create(ctx, data=data, is_demo=True).id)
+    n_jobs = 0
     for payload in tqdm(demo.jobs, desc="岗位", disable=not show_progress):
         fields = {k: v for k, v in payload.items() if k not in ("is_demo", "employer_index")}
         data = JobCreate.model_validate(fields | {"employer_id": employer_ids[payload["employer_index"]]})
-        jobs.create(ctx, data=data, is_demo=True)
-    now = datetime.now(UTC)
+        try:
+            jobs.create(ctx, data=data, is_demo=True)
+            n_jobs += 1
+        except Conflict:
+            continue  # the generator may repeat a posting for one employer; the API refuses it, so do we
+    now = ctx.now()
     for payload in tqdm(demo.seekers, desc="求职者", disable=not show_progress):
         flags = payload.get("flags", [])
         fields = {k: v for k, v in payload.items() if k not in ("is_demo", "flags")}
@@ -61,8 +81,4 @@ def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs:
             for f in flags
         ]
         seekers.create(ctx, data=data, is_demo=True, flag_statuses=statuses)
-    tokens = {}
-    for name, (role, region) in DEMO_KEYS.items():
-        _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}")
-    counts = {"employers": len(demo.employers), "jobs": len(demo.jobs), "seekers": len(demo.seekers)}
-    return SeedResult(counts=counts, keys=tokens)
+    return {"employers": len(employer_ids), "jobs": n_jobs, "seekers": len(demo.seekers)}
