@@ -205,3 +205,72 @@ def delete_all_demo(session: Session) -> None:
 
 def count(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+# --- stored embeddings -----------------------------------------------------------------------
+
+
+def embedding_hashes(session: Session, *, kind: str, model_id: str) -> dict[int, str]:
+    from service.models import Embedding
+
+    rows = session.execute(
+        select(Embedding.record_id, Embedding.text_hash).where(Embedding.kind == kind, Embedding.model_id == model_id)
+    )
+    return {rid: h for rid, h in rows}
+
+
+def embedding_vectors(session: Session, *, kind: str, model_id: str, ids: Sequence[int] | None = None):
+    """(ids, hashes, float32 matrix) of stored vectors, optionally for some records only."""
+    import numpy as np
+
+    from service.models import Embedding
+
+    stmt = select(Embedding.record_id, Embedding.text_hash, Embedding.vector, Embedding.dim).where(
+        Embedding.kind == kind, Embedding.model_id == model_id
+    )
+    if ids is not None:
+        stmt = stmt.where(Embedding.record_id.in_(list(ids)))
+    rows = session.execute(stmt.order_by(Embedding.record_id)).all()
+    if not rows:
+        return np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32)
+    out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32).reshape(len(rows), rows[0][3])
+    return out_ids, [r[1] for r in rows], matrix
+
+
+def upsert_embeddings(session: Session, *, kind: str, model_id: str, ids: Sequence[int], hashes: Sequence[str],
+                      vectors) -> None:
+    from service.models import Embedding
+
+    if len(ids) == 0:
+        return
+    session.execute(
+        delete(Embedding).where(Embedding.kind == kind, Embedding.model_id == model_id,
+                                Embedding.record_id.in_([int(i) for i in ids]))
+    )
+    session.add_all(
+        Embedding(kind=kind, record_id=int(i), model_id=model_id, text_hash=h, dim=int(v.shape[0]),
+                  vector=v.astype("float32").tobytes())
+        for i, h, v in zip(ids, hashes, vectors, strict=True)
+    )
+
+
+def delete_embeddings(session: Session, *, kind: str, ids: Sequence[int]) -> None:
+    from service.models import Embedding
+
+    if ids:
+        session.execute(delete(Embedding).where(Embedding.kind == kind, Embedding.record_id.in_([int(i) for i in ids])))
+
+
+def all_jobs(session: Session, *, ids: Sequence[int] | None = None) -> list[JobPosting]:
+    stmt = select(JobPosting).options(selectinload(JobPosting.employer)).order_by(JobPosting.id)
+    if ids is not None:
+        stmt = stmt.where(JobPosting.id.in_(list(ids)))
+    return list(session.scalars(stmt))
+
+
+def all_seekers(session: Session, *, ids: Sequence[int] | None = None) -> list[Seeker]:
+    stmt = select(Seeker).options(selectinload(Seeker.flags)).order_by(Seeker.id)
+    if ids is not None:
+        stmt = stmt.where(Seeker.id.in_(list(ids)))
+    return list(session.scalars(stmt))
