@@ -384,7 +384,9 @@ class OccupationCoder:
                 out[:, members] += weight * best.mean(axis=1, keepdims=True)
         return out
 
-    def code_many(self, titles: Sequence[str], texts: Sequence[str] | None = None, k: int = 5) -> list[list[OccupationHit]]:
+    def code_many(
+        self, titles: Sequence[str], texts: Sequence[str] | None = None, k: int = 5
+    ) -> list[list[OccupationHit]]:
         """The ``k`` best 细类 for each title (optionally with its posting text), best first."""
         if not titles:
             return []
@@ -439,7 +441,10 @@ def _prefix(code: str, level: int) -> str:
 
 
 def evaluate(
-    coder: OccupationCoder, rows: Iterable[LabelledTitle | tuple[str, str] | tuple[str, str, str]], *, batch: int = 256
+    coder: OccupationCoder,
+    rows: Iterable[LabelledTitle | tuple[str, str] | tuple[str, str, str]],
+    *,
+    batch: int = 256,
 ) -> dict:
     """Top-1 and top-5 accuracy at 细类, 小类 and 中类 level.
 
@@ -481,7 +486,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.models_dir is not None:
         from matching.embedder import load_embedder
 
-        coder = OccupationCoder.with_embedder(load_embedder("default", models_dir=args.models_dir), cache_dir=args.cache_dir)
+        embedder = load_embedder("default", models_dir=args.models_dir)
+        coder = OccupationCoder.with_embedder(embedder, cache_dir=args.cache_dir)
     else:
         coder = OccupationCoder()
     coder.warm_up()
