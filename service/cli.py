@@ -14,8 +14,12 @@ from matching.enums import Role
 app = typer.Typer(help="人岗 rengang: 公共就业服务人岗匹配", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
 keys_app = typer.Typer(help="API 密钥 keys", no_args_is_help=True)
+index_app = typer.Typer(help="索引 indexes", no_args_is_help=True)
+eval_app = typer.Typer(help="评测 evaluation", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
 
 
 def _settings():
@@ -127,6 +131,46 @@ def seed(
             f.write(f"RENGANG_{name.upper()}_KEY={token}\n")
     typer.echo(json.dumps(result.counts, ensure_ascii=False))
     typer.echo(f"演示密钥已写入 {path}")
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Embed what is missing or stale and rebuild both indexes from the database (progress bars)."""
+    from service import db
+    from service.engine import MatchingEngine
+
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    engine = MatchingEngine(settings=settings,
+                            session_factory=db.make_session_factory(db.make_engine(settings.resolved_database_url)))
+    engine.start(show_progress=True, rebuild=True)
+    for report in engine.last_sync:
+        typer.echo(f"{report.kind}: {report.records} 条记录，新嵌入 {report.embedded}，索引 {report.indexed}，"
+                   f"{report.seconds:.1f} 秒")
+
+
+@eval_app.command("occupations")
+def eval_occupations(
+    path: Annotated[Path, typer.Argument(help="CSV: job_name,expected_code,expected_name")],
+    lexical_only: Annotated[bool, typer.Option(help="不用向量，只用词法匹配")] = False,
+) -> None:
+    """Top-1/top-5 accuracy of occupation coding at 细类, 小类 and 中类 level."""
+    from matching.occupations import OccupationCoder, evaluate, load_eval_csv
+
+    rows = load_eval_csv(path)
+    if lexical_only:
+        coder = OccupationCoder()
+    else:
+        from matching.embedder import load_embedder
+
+        settings = _settings()
+        embedder = load_embedder(settings.model, models_dir=settings.resolved_models_dir, threads=settings.threads)
+        coder = OccupationCoder.with_embedder(embedder, cache_dir=settings.resolved_models_dir / "cache")
+    result = evaluate(coder, rows)
+    typer.echo(f"n = {result['n']}")
+    typer.echo("level\ttop1\ttop5")
+    for level in ("细类", "小类", "中类"):
+        typer.echo(f"{level}\t{result[level]['top1']:.3f}\t{result[level]['top5']:.3f}")
 
 
 def main() -> None:
