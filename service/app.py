@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from service import db, error_handlers
 from service.logs import install_redaction
 from service.routes import audit, employers, health, jobs, referrals, seekers
+from service.routes import casework as casework_routes
 from service.security import PiiCipher
 from service.settings import Settings, get_settings
 from service.usecases import jobs as job_cases
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     error_handlers.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (employers, jobs, seekers, referrals, audit):
+    for module in (employers, jobs, seekers, referrals, audit, casework_routes):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)

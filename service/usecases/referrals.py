@@ -8,6 +8,7 @@ from service.errors import Conflict, InvalidInput
 from service.models import JobPosting, Referral, Seeker
 from service.repository import PageRequest
 from service.schemas import ReferralCreate, ReferralTransition
+from service.usecases import casework
 from service.usecases.common import Context, not_found
 
 ACTORS = (Role.app, Role.officer, Role.admin)
@@ -92,6 +93,7 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
             job.hired_count += 1
             if job.hired_count >= job.headcount and job.status == JobStatus.open:
                 job.status = JobStatus.filled.value
+            casework.on_hired(ctx, referral)  # ends 失业登记, places 就业援助, clears 零就业家庭
         ctx.audit("referral.transition", "referral", [referral.id], to=target.value, **{"from": current.value})
     if target is S.hired:
         ctx.notify_jobs([referral.job_id])

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from matching.enums import FlagKind
+from service.deps import ContextDep, PageDep
+from service.presenters import region_name
+from service.schemas import Page
+from service.schemas_casework import (
+    AssistanceClose,
+    AssistanceOpen,
+    AssistanceOut,
+    CaseloadPage,
+    ContactCreate,
+    ContactOut,
+    DeadlineRuleIn,
+    DeadlineRuleOut,
+    HouseholdCreate,
+    HouseholdOut,
+    MatchItem,
+    SpellEnd,
+    SpellOpen,
+    SpellOut,
+    StatsOut,
+    TimelineEvent,
+)
+from service.usecases import casework, stats
+
+router = APIRouter(tags=["经办台 casework"])
+
+Region = Annotated[str | None, Query(pattern=r"^\d{2,6}$")]
+Sort = Literal["contact", "months", "priority"]
+
+
+@router.post("/seekers/{seeker_id}/unemployment", status_code=201, response_model=SpellOut,
+             summary="失业登记")
+def register_unemployment(ctx: ContextDep, seeker_id: int, body: SpellOpen):
+    return casework.register_unemployment(ctx, seeker_id=seeker_id, data=body)
+
+
+@router.post("/seekers/{seeker_id}/unemployment/end", response_model=SpellOut, summary="结束失业登记")
+def end_unemployment(ctx: ContextDep, seeker_id: int, body: SpellEnd):
+    return casework.end_unemployment(ctx, seeker_id=seeker_id, data=body)
+
+
+@router.get("/seekers/{seeker_id}/unemployment", response_model=list[SpellOut])
+def list_spells(ctx: ContextDep, seeker_id: int):
+    return casework.spells(ctx, seeker_id=seeker_id)
+
+
+@router.get("/caseload", response_model=CaseloadPage, summary="登记失业人员台账")
+def caseload(ctx: ContextDep, page: PageDep, due: bool = False, sort: Sort = "contact", region: Region = None,
+             flag: FlagKind | None = None):
+    items, total = casework.caseload(ctx, page=page, due_only=due, sort=sort, region_prefix=region,
+                                     flag_kind=flag.value if flag else None)
+    return CaseloadPage(items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+@router.post("/seekers/{seeker_id}/contacts", status_code=201, response_model=ContactOut, summary="记录跟踪服务")
+def add_contact(ctx: ContextDep, seeker_id: int, body: ContactCreate):
+    return casework.add_contact(ctx, seeker_id=seeker_id, data=body)
+
+
+@router.get("/seekers/{seeker_id}/contacts", response_model=list[ContactOut])
+def list_contacts(ctx: ContextDep, seeker_id: int):
+    return casework.contacts(ctx, seeker_id=seeker_id)
+
+
+@router.get("/seekers/{seeker_id}/timeline", response_model=list[TimelineEvent], summary="服务记录时间线")
+def timeline(ctx: ContextDep, seeker_id: int):
+    return casework.timeline(ctx, seeker_id=seeker_id)
+
+
+@router.get("/seekers/{seeker_id}/suggested-jobs", response_model=list[MatchItem],
+            summary="可推荐岗位（援助对象优先公益性岗位）")
+def suggested_jobs(ctx: ContextDep, seeker_id: int):
+    return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id)]
+
+
+def match_item(m: casework.Match) -> MatchItem:
+    j = m.job
+    return MatchItem(job_id=j.id, title=j.title, employer_name=j.employer.name, region_code=j.region_code,
+                     region_name=region_name(j.region_code), work_type=j.work_type, reserved=m.reserved,
+                     salary_min=j.salary_min, salary_max=j.salary_max,
+                     referral_id=m.referral.id if m.referral else None,
+                     referral_status=m.referral.status if m.referral else None)
+
+
+# --- 就业援助 ---------------------------------------------------------------------------------
+
+
+@router.post("/assistance", status_code=201, response_model=AssistanceOut, summary="纳入就业援助（开始计时）")
+def open_assistance(ctx: ContextDep, body: AssistanceOpen):
+    case = casework.open_assistance(ctx, data=body)
+    return casework.assistance_out(case, ctx.session.get(casework.Seeker, case.seeker_id), ctx.now())
+
+
+@router.get("/assistance", response_model=Page[AssistanceOut])
+def list_assistance(ctx: ContextDep, page: PageDep, status: Literal["open", "placed", "closed"] | None = "open",
+                    overdue: bool = False, region: Region = None):
+    rows, total = casework.list_assistance(ctx, page=page, status=status, overdue_only=overdue, region_prefix=region)
+    now = ctx.now()
+    return Page[AssistanceOut](items=[casework.assistance_out(c, s, now) for c, s in rows], total=total,
+                               page=page.page, page_size=page.page_size)
+
+
+@router.get("/assistance/{case_id}", response_model=AssistanceOut)
+def get_assistance(ctx: ContextDep, case_id: int):
+    case, seeker = casework.get_assistance(ctx, case_id=case_id)
+    return casework.assistance_out(case, seeker, ctx.now())
+
+
+@router.post("/assistance/{case_id}/close", response_model=AssistanceOut, summary="未安置结案（须说明原因）")
+def close_assistance(ctx: ContextDep, case_id: int, body: AssistanceClose):
+    case, seeker = casework.close_assistance(ctx, case_id=case_id, data=body)
+    return casework.assistance_out(case, seeker, ctx.now())
+
+
+@router.get("/assistance-deadlines", response_model=list[DeadlineRuleOut])
+def list_deadline_rules(ctx: ContextDep):
+    return casework.deadline_rules(ctx)
+
+
+@router.put("/assistance-deadlines/{region_prefix}", response_model=DeadlineRuleOut,
+            summary="设置地区援助时限（小时或工作日）")
+def set_deadline_rule(ctx: ContextDep, region_prefix: Annotated[str, Path(pattern=r"^\d{2}(\d{2}){0,2}$")],
+                      body: DeadlineRuleIn):
+    return casework.set_deadline_rule(ctx, region_prefix=region_prefix, data=body)
+
+
+# --- 零就业家庭 -------------------------------------------------------------------------------
+
+
+@router.post("/households", status_code=201, response_model=HouseholdOut, summary="登记零就业家庭")
+def create_household(ctx: ContextDep, body: HouseholdCreate):
+    return casework.create_household(ctx, data=body)
+
+
+@router.get("/households", response_model=Page[HouseholdOut])
+def list_households(ctx: ContextDep, page: PageDep, status: Literal["open", "cleared"] | None = None,
+                    region: Region = None):
+    items, total = casework.list_households(ctx, page=page, status=status, region_prefix=region)
+    return Page[HouseholdOut](items=items, total=total, page=page.page, page_size=page.page_size)
+
+
+@router.get("/households/{household_id}", response_model=HouseholdOut)
+def get_household(ctx: ContextDep, household_id: int):
+    return casework.get_household(ctx, household_id=household_id)
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+@router.get("/stats", response_model=StatsOut, tags=["统计 stats"], summary="地区、期间的就业服务统计")
+def get_stats(ctx: ContextDep, start: date, end: date, region: Region = None):
+    return stats.compute(ctx, region_prefix=region, start=start, end=end)
+
+
+@router.get("/stats.csv", tags=["统计 stats"], summary="统计导出 CSV")
+def get_stats_csv(ctx: ContextDep, start: date, end: date, region: Region = None):
+    body = stats.to_csv(stats.compute(ctx, region_prefix=region, start=start, end=end))
+    name = f"rengang-stats-{region or 'all'}-{start}-{end}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,485 @@
+"""The officers' workbench: 失业登记, caseload and monthly follow-up, 就业援助 on a deadline,
+零就业家庭 until one member works, and a seeker's timeline.
+
+Officers see only their region; every write is audited. A hire through a referral ends the seeker's
+registration, places their assistance case and clears their household (:func:`on_hired`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from matching.enums import FlagKind, ReferralStatus, Role
+from service import repository_casework as crepo
+from service.errors import Conflict, InvalidInput
+from service.models import JobPosting, Referral, Seeker
+from service.models_casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
+from service.presenters import flag_active, region_name
+from service.repository import PageRequest
+from service.schemas_casework import (
+    BASIS_LABELS,
+    CHANNEL_LABELS,
+    EMPLOYED_REASONS,
+    END_REASON_LABELS,
+    SERVICE_LABELS,
+    AssistanceBasis,
+    AssistanceClose,
+    AssistanceOpen,
+    AssistanceOut,
+    AssistanceSummary,
+    CaseloadItem,
+    ContactChannel,
+    ContactCreate,
+    DeadlineRuleIn,
+    EndReason,
+    HouseholdCreate,
+    HouseholdMemberOut,
+    HouseholdOut,
+    Service,
+    SpellEnd,
+    SpellOpen,
+    TimelineEvent,
+)
+from service.usecases.common import Context, not_found
+
+OFFICERS = (Role.officer, Role.admin)
+CONTACT_INTERVAL_DAYS = 30  # 每月至少1次跟踪
+DEFAULT_DEADLINE_HOURS = 48  # 不挑不选，48小时就业
+LOCAL = ZoneInfo("Asia/Shanghai")
+ESCALATE_TO = {1: "科室负责人", 2: "分管领导"}
+
+
+def _seeker(ctx: Context, seeker_id: int, *, lock: bool = False) -> Seeker:
+    ctx.require(*OFFICERS)
+    seeker = ctx.session.get(Seeker, seeker_id, with_for_update=lock)
+    if seeker is None or not ctx.principal.in_region(seeker.region_code):
+        raise not_found("求职者")
+    return seeker
+
+
+def active_kinds(seeker: Seeker, now: datetime) -> list[FlagKind]:
+    return [FlagKind(f.kind) for f in seeker.flags if flag_active(f, now)]
+
+
+# --- 失业登记 ---------------------------------------------------------------------------------
+
+
+def register_unemployment(ctx: Context, *, seeker_id: int, data: SpellOpen) -> UnemploymentSpell:
+    seeker = _seeker(ctx, seeker_id, lock=True)
+    if crepo.open_spell(ctx.session, seeker_id=seeker.id):
+        raise Conflict("该求职者已有未结束的失业登记", code="already_registered")
+    started = data.started_on or ctx.today()
+    spell = UnemploymentSpell(seeker_id=seeker.id, region_code=seeker.region_code, started_on=started,
+                              registered_by=ctx.principal.key_id, end_note="")
+    with ctx.transaction("该求职者已有未结束的失业登记"):
+        ctx.session.add(spell)
+        seeker.unemployment_registered_at = started
+        ctx.session.flush()
+        ctx.audit("unemployment.register", "seeker", [seeker.id], spell_id=spell.id)
+    return spell
+
+
+def end_unemployment(ctx: Context, *, seeker_id: int, data: SpellEnd) -> UnemploymentSpell:
+    """End a registration by hand (自主就业, 迁出, …); employment also places and clears as a hire would."""
+    seeker = _seeker(ctx, seeker_id, lock=True)
+    spell = crepo.open_spell(ctx.session, seeker_id=seeker.id, lock=True)
+    if spell is None:
+        raise Conflict("该求职者没有未结束的失业登记", code="not_registered")
+    ended = data.ended_on or ctx.today()
+    if ended < spell.started_on:
+        raise InvalidInput("结束日期不能早于登记日期", field="ended_on", code="date_order")
+    with ctx.transaction():
+        _close_spell(ctx, seeker, spell, reason=data.reason, note=data.note, on=ended)
+        if data.reason in EMPLOYED_REASONS:
+            _employment_follow_on(ctx, seeker, referral=None, on=ended)
+        ctx.audit("unemployment.end", "seeker", [seeker.id], spell_id=spell.id, reason=data.reason.value)
+    return spell
+
+
+def _close_spell(ctx: Context, seeker: Seeker, spell: UnemploymentSpell, *, reason: EndReason, note: str,
+                 on: date, referral_id: int | None = None) -> None:
+    spell.ended_on, spell.end_reason, spell.end_note = on, reason.value, note
+    spell.ended_by, spell.hire_referral_id = ctx.principal.key_id, referral_id
+    seeker.unemployment_registered_at = None
+
+
+def _employment_follow_on(ctx: Context, seeker: Seeker, *, referral: Referral | None, on: date) -> None:
+    """A member at work: the assistance case is placed and the household cleared (动态清零)."""
+    case = crepo.open_case(ctx.session, seeker_id=seeker.id)
+    if case is not None:
+        case.status, case.closed_at, case.closed_by = "placed", ctx.now(), ctx.principal.key_id
+        case.placement_referral_id = referral.id if referral else None
+        case.close_reason = "推荐录用" if referral else "自主就业"
+        ctx.audit("assistance.placed", "assistance_case", [case.id], seeker_id=seeker.id)
+    household = crepo.household_of(ctx.session, seeker_id=seeker.id)
+    if household is not None and household.status == "open":
+        household.status, household.cleared_on, household.cleared_by_seeker_id = "cleared", on, seeker.id
+        household.cleared_referral_id = referral.id if referral else None
+        ctx.audit("household.cleared", "household", [household.id], seeker_id=seeker.id)
+        for other in crepo.members_of(ctx.session, household_ids=[household.id])[household.id]:
+            other_case = crepo.open_case(ctx.session, seeker_id=other.seeker_id)
+            if other_case is not None and other_case.basis == AssistanceBasis.zero_employment_household:
+                other_case.status, other_case.closed_at = "closed", ctx.now()
+                other_case.closed_by, other_case.close_reason = ctx.principal.key_id, "家庭已有成员就业，已清零"
+
+
+def on_hired(ctx: Context, referral: Referral) -> None:
+    """Called inside the referral's transaction when it moves to hired."""
+    seeker = ctx.session.get(Seeker, referral.seeker_id)
+    on = ctx.today()
+    spell = crepo.open_spell(ctx.session, seeker_id=seeker.id, lock=True)
+    if spell is not None:
+        _close_spell(ctx, seeker, spell, reason=EndReason.hired, note="", on=max(on, spell.started_on),
+                     referral_id=referral.id)
+        ctx.audit("unemployment.end", "seeker", [seeker.id], spell_id=spell.id, reason=EndReason.hired.value)
+    _employment_follow_on(ctx, seeker, referral=referral, on=on)
+
+
+def spells(ctx: Context, *, seeker_id: int) -> list[UnemploymentSpell]:
+    seeker = _seeker(ctx, seeker_id)
+    return crepo.spells_for(ctx.session, seeker_id=seeker.id)
+
+
+# --- caseload and contacts ---------------------------------------------------------------------
+
+
+def months_between(start: date, end: date) -> int:
+    return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
+
+
+def caseload(
+    ctx: Context, *, page: PageRequest, due_only: bool = False, sort: str = "contact", region_prefix: str | None = None,
+    flag_kind: str | None = None,
+) -> tuple[list[CaseloadItem], int]:
+    """登记失业人员台账: due_only keeps those not contacted in the last month."""
+    ctx.require(*OFFICERS)
+    now, today = ctx.now(), ctx.today()
+    due_before = today - timedelta(days=CONTACT_INTERVAL_DAYS)
+    rows, total = crepo.caseload(ctx.session, page=page, scope_prefix=ctx.scope_prefix(), region_prefix=region_prefix,
+                                 due_before=due_before if due_only else None, flag_kind=flag_kind, sort=sort, now=now)
+    items = []
+    for row in rows:
+        reference = row.last_contact_on or row.spell.started_on
+        items.append(CaseloadItem(
+            seeker_id=row.seeker.id, name=row.seeker.name, phone=row.seeker.phone_masked,
+            region_code=row.seeker.region_code, region_name=region_name(row.seeker.region_code),
+            flags=active_kinds(row.seeker, now), registered_on=row.spell.started_on,
+            months_unemployed=months_between(row.spell.started_on, today), last_contact_on=row.last_contact_on,
+            days_since_contact=(today - row.last_contact_on).days if row.last_contact_on else None,
+            due=reference <= due_before,
+            assistance=_summary(row.assistance, now) if row.assistance else None,
+        ))
+    return items, total
+
+
+def add_contact(ctx: Context, *, seeker_id: int, data: ContactCreate) -> Contact:
+    seeker = _seeker(ctx, seeker_id)
+    contact = Contact(seeker_id=seeker.id, contacted_on=data.contacted_on or ctx.today(), channel=data.channel.value,
+                      services=[s.value for s in data.services], notes=data.notes, next_step=data.next_step,
+                      officer=ctx.principal.key_id)
+    with ctx.transaction():
+        ctx.session.add(contact)
+        ctx.session.flush()
+        ctx.audit("contact.create", "seeker", [seeker.id], contact_id=contact.id)
+    return contact
+
+
+def contacts(ctx: Context, *, seeker_id: int) -> list[Contact]:
+    seeker = _seeker(ctx, seeker_id)
+    return crepo.contacts_for(ctx.session, seeker_id=seeker.id)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL)
+
+
+STATUS_LABELS = {ReferralStatus.recommended: "已推荐", ReferralStatus.applied: "已投递",
+                 ReferralStatus.interviewing: "面试中", ReferralStatus.hired: "已录用",
+                 ReferralStatus.rejected: "未录用", ReferralStatus.withdrawn: "已撤回"}
+
+
+def timeline(ctx: Context, *, seeker_id: int) -> list[TimelineEvent]:
+    """Registrations, contacts, referrals with each status change, assistance: newest first."""
+    seeker = _seeker(ctx, seeker_id)
+    s = ctx.session
+    events: list[TimelineEvent] = []
+    for sp in crepo.spells_for(s, seeker_id=seeker.id):
+        events.append(TimelineEvent(at=_start_of(sp.started_on), kind="registered", title="失业登记", record_id=sp.id))
+        if sp.ended_on:
+            label = END_REASON_LABELS[EndReason(sp.end_reason)]
+            events.append(TimelineEvent(at=_start_of(sp.ended_on), kind="unregistered", title=f"失业登记结束：{label}",
+                                        detail=sp.end_note, record_id=sp.id))
+    for c in crepo.contacts_for(s, seeker_id=seeker.id):
+        services = "、".join(SERVICE_LABELS[Service(x)] for x in c.services)
+        detail = "；".join(p for p in (services, c.notes, f"下一步：{c.next_step}" if c.next_step else "") if p)
+        events.append(TimelineEvent(at=_start_of(c.contacted_on), kind="contact",
+                                    title=f"跟踪服务（{CHANNEL_LABELS[ContactChannel(c.channel)]}）",
+                                    detail=detail, record_id=c.id))
+    jobs = {r.job_id for r in crepo.referrals_for(s, seeker_id=seeker.id)}
+    titles = {j: (ctx.session.get(JobPosting, j).title) for j in jobs}
+    for r in crepo.referrals_for(s, seeker_id=seeker.id):
+        for step in r.history:
+            status = ReferralStatus(step["status"])
+            detail = step.get("reason") or ""
+            events.append(TimelineEvent(at=datetime.fromisoformat(step["at"]), kind="referral",
+                                        title=f"推荐「{titles[r.job_id]}」：{STATUS_LABELS[status]}",
+                                        detail=detail, record_id=r.id))
+    for case in crepo.cases_for(s, seeker_id=seeker.id):
+        events.append(TimelineEvent(at=case.opened_at, kind="assistance",
+                                    title=f"纳入就业援助（{BASIS_LABELS[AssistanceBasis(case.basis)]}）",
+                                    detail=f"期限 {case.deadline_rule}", record_id=case.id))
+        if case.closed_at:
+            events.append(TimelineEvent(at=case.closed_at, kind="assistance",
+                                        title="就业援助结案" if case.status == "closed" else "就业援助已安置",
+                                        detail=case.close_reason, record_id=case.id))
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events
+
+
+# --- 就业援助 ---------------------------------------------------------------------------------
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """``days`` working days (Mon–Fri, local time) after ``start``; public holidays are not modelled."""
+    local = start.astimezone(LOCAL)
+    current = local
+    while current.weekday() >= 5:  # opened at the weekend: the clock starts Monday morning
+        current = datetime.combine(current.date() + timedelta(days=1), datetime.min.time(), LOCAL).replace(hour=9)
+    added = 0
+    while added < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def deadline_for(rule: AssistanceDeadline | None, opened: datetime) -> tuple[datetime, str]:
+    if rule is not None and rule.working_days:
+        return add_working_days(opened, rule.working_days), f"{rule.working_days}个工作日"
+    hours = rule.hours if rule is not None and rule.hours else DEFAULT_DEADLINE_HOURS
+    return opened + timedelta(hours=hours), f"{hours}小时"
+
+
+def escalation(case: AssistanceCase, now: datetime) -> int:
+    if case.status != "open" or now <= case.deadline_at:
+        return 0
+    return 2 if now - case.deadline_at >= case.deadline_at - case.opened_at else 1
+
+
+def _summary(case: AssistanceCase, now: datetime) -> AssistanceSummary:
+    return AssistanceSummary(id=case.id, basis=AssistanceBasis(case.basis), deadline_at=case.deadline_at,
+                             seconds_left=int((case.deadline_at - now).total_seconds()),
+                             overdue=escalation(case, now) > 0, escalation_level=escalation(case, now))
+
+
+def assistance_out(case: AssistanceCase, seeker: Seeker, now: datetime) -> AssistanceOut:
+    level = escalation(case, now)
+    return AssistanceOut(
+        id=case.id, seeker_id=case.seeker_id, seeker_name=seeker.name, region_code=case.region_code,
+        basis=AssistanceBasis(case.basis), household_id=case.household_id, opened_at=case.opened_at,
+        deadline_at=case.deadline_at, deadline_rule=case.deadline_rule, status=case.status,
+        seconds_left=int((case.deadline_at - now).total_seconds()) if case.status == "open" else 0,
+        overdue=level > 0, escalation_level=level, escalated_to=ESCALATE_TO.get(level), closed_at=case.closed_at,
+        close_reason=case.close_reason, placement_referral_id=case.placement_referral_id,
+    )
+
+
+def open_assistance(ctx: Context, *, data: AssistanceOpen) -> AssistanceCase:
+    """Put a hard-to-employ or zero-employment-household seeker on the placement clock."""
+    ctx.require(*OFFICERS)
+    seeker = ctx.session.get(Seeker, data.seeker_id, with_for_update=True)
+    if seeker is None or not ctx.principal.in_region(seeker.region_code):
+        raise InvalidInput("求职者不存在或无权访问", field="seeker_id", code="unknown_seeker")
+    now = ctx.now()
+    if crepo.open_case(ctx.session, seeker_id=seeker.id):
+        raise Conflict("该求职者已在就业援助中", code="already_on_assistance")
+    household = crepo.household_of(ctx.session, seeker_id=seeker.id)
+    kinds = active_kinds(seeker, now)
+    if household is not None and household.status == "open":
+        basis = AssistanceBasis.zero_employment_household
+    elif FlagKind.zero_employment_household in kinds:
+        basis = AssistanceBasis.zero_employment_household
+    elif FlagKind.hard_to_employ in kinds:
+        basis = AssistanceBasis.hard_to_employ
+    else:
+        raise InvalidInput("仅已核实的就业困难人员或零就业家庭成员可纳入就业援助", field="seeker_id",
+                           code="not_eligible_for_assistance")
+    deadline, rule = deadline_for(crepo.deadline_rule_for(ctx.session, region_code=seeker.region_code), now)
+    case = AssistanceCase(seeker_id=seeker.id, household_id=household.id if household else None,
+                          region_code=seeker.region_code, basis=basis.value, opened_at=now, deadline_at=deadline,
+                          deadline_rule=rule, status="open", opened_by=ctx.principal.key_id, close_reason="")
+    with ctx.transaction("该求职者已在就业援助中"):
+        ctx.session.add(case)
+        ctx.session.flush()
+        ctx.audit("assistance.open", "assistance_case", [case.id], seeker_id=seeker.id, note=data.note)
+    return case
+
+
+def _case(ctx: Context, case_id: int) -> AssistanceCase:
+    ctx.require(*OFFICERS)
+    case = ctx.session.get(AssistanceCase, case_id)
+    if case is None or not ctx.principal.in_region(case.region_code):
+        raise not_found("援助记录")
+    return case
+
+
+def get_assistance(ctx: Context, *, case_id: int) -> tuple[AssistanceCase, Seeker]:
+    case = _case(ctx, case_id)
+    return case, ctx.session.get(Seeker, case.seeker_id)
+
+
+def close_assistance(ctx: Context, *, case_id: int, data: AssistanceClose) -> tuple[AssistanceCase, Seeker]:
+    """End a case without a placement (moved away, declined…); placement happens only through employment."""
+    case = _case(ctx, case_id)
+    if case.status != "open":
+        raise Conflict("该援助记录已结束", code="case_closed")
+    with ctx.transaction():
+        case.status, case.closed_at, case.closed_by, case.close_reason = "closed", ctx.now(), ctx.principal.key_id, data.reason
+        ctx.audit("assistance.close", "assistance_case", [case.id], seeker_id=case.seeker_id)
+    return case, ctx.session.get(Seeker, case.seeker_id)
+
+
+def list_assistance(
+    ctx: Context, *, page: PageRequest, status: str | None = "open", overdue_only: bool = False,
+    region_prefix: str | None = None,
+) -> tuple[list[tuple[AssistanceCase, Seeker]], int]:
+    ctx.require(*OFFICERS)
+    cases, total = crepo.list_cases(ctx.session, page=page, scope_prefix=ctx.scope_prefix(),
+                                    region_prefix=region_prefix, status=status,
+                                    overdue_at=ctx.now() if overdue_only else None)
+    seekers = crepo.seekers_by_id(ctx.session, ids=[c.seeker_id for c in cases])
+    return [(c, seekers[c.seeker_id]) for c in cases], total
+
+
+def set_deadline_rule(ctx: Context, *, region_prefix: str, data: DeadlineRuleIn) -> AssistanceDeadline:
+    """A region's commitment (48 hours, or e.g. 10 working days); applies to cases opened afterwards."""
+    ctx.require(Role.admin)
+    rule = ctx.session.get(AssistanceDeadline, region_prefix)
+    with ctx.transaction():
+        if rule is None:
+            rule = AssistanceDeadline(region_prefix=region_prefix, updated_by=ctx.principal.key_id)
+            ctx.session.add(rule)
+        rule.hours, rule.working_days, rule.updated_by = data.hours, data.working_days, ctx.principal.key_id
+        ctx.session.flush()
+        ctx.audit("assistance.deadline", "region", [None], region_prefix=region_prefix, hours=data.hours,
+                  working_days=data.working_days)
+    return rule
+
+
+def deadline_rules(ctx: Context) -> list[AssistanceDeadline]:
+    ctx.require(*OFFICERS)
+    return crepo.deadline_rules(ctx.session)
+
+
+# --- 零就业家庭 -------------------------------------------------------------------------------
+
+
+def _employed(ctx: Context, seeker_ids: list[int]) -> set[int]:
+    hired = crepo.hired_seeker_ids(ctx.session, seeker_ids=seeker_ids, before=ctx.now() + timedelta(days=1))
+    other = crepo.employed_by_spell_ids(ctx.session, seeker_ids=seeker_ids, before=ctx.today() + timedelta(days=1),
+                                        reasons=[r.value for r in EMPLOYED_REASONS])
+    return hired | other
+
+
+def household_out(ctx: Context, household: Household, members: list[HouseholdMember]) -> HouseholdOut:
+    seekers = crepo.seekers_by_id(ctx.session, ids=[m.seeker_id for m in members])
+    employed = _employed(ctx, [m.seeker_id for m in members])
+    return HouseholdOut(
+        id=household.id, region_code=household.region_code, label=household.label,
+        identified_on=household.identified_on, status=household.status, cleared_on=household.cleared_on,
+        cleared_by_seeker_id=household.cleared_by_seeker_id, cleared_referral_id=household.cleared_referral_id,
+        members=[HouseholdMemberOut(seeker_id=m.seeker_id, name=seekers[m.seeker_id].name,
+                                    employed=m.seeker_id in employed) for m in members],
+    )
+
+
+def create_household(ctx: Context, *, data: HouseholdCreate) -> HouseholdOut:
+    ctx.require(*OFFICERS)
+    if not ctx.principal.in_region(data.region_code):
+        raise InvalidInput("该地区不在您的管辖范围内", field="region_code", code="region_out_of_scope")
+    seekers = crepo.seekers_by_id(ctx.session, ids=data.member_ids)
+    for i, sid in enumerate(data.member_ids):
+        if sid not in seekers or not ctx.principal.in_region(seekers[sid].region_code):
+            raise InvalidInput("求职者不存在或无权访问", field=f"member_ids.{i}", code="unknown_seeker")
+    if crepo.members_elsewhere(ctx.session, seeker_ids=data.member_ids):
+        raise Conflict("有成员已登记在其他零就业家庭中", code="member_in_other_household")
+    if _employed(ctx, data.member_ids):
+        raise InvalidInput("家庭中已有成员就业，不属于零就业家庭", field="member_ids", code="member_employed")
+    household = Household(region_code=data.region_code, label=data.label,
+                          identified_on=data.identified_on or ctx.today(), status="open",
+                          created_by=ctx.principal.key_id)
+    with ctx.transaction("有成员已登记在其他零就业家庭中"):
+        ctx.session.add(household)
+        ctx.session.flush()
+        members = [HouseholdMember(household_id=household.id, seeker_id=sid, relation="") for sid in data.member_ids]
+        ctx.session.add_all(members)
+        ctx.session.flush()
+        ctx.audit("household.create", "household", [household.id], members=data.member_ids)
+    return household_out(ctx, household, members)
+
+
+def get_household(ctx: Context, *, household_id: int) -> HouseholdOut:
+    ctx.require(*OFFICERS)
+    household = ctx.session.get(Household, household_id)
+    if household is None or not ctx.principal.in_region(household.region_code):
+        raise not_found("零就业家庭")
+    return household_out(ctx, household, crepo.members_of(ctx.session, household_ids=[household.id])[household.id])
+
+
+def list_households(ctx: Context, *, page: PageRequest, status: str | None = None,
+                    region_prefix: str | None = None) -> tuple[list[HouseholdOut], int]:
+    ctx.require(*OFFICERS)
+    households, total = crepo.list_households(ctx.session, page=page, scope_prefix=ctx.scope_prefix(),
+                                              region_prefix=region_prefix, status=status)
+    members = crepo.members_of(ctx.session, household_ids=[h.id for h in households])
+    return [household_out(ctx, h, members[h.id]) for h in households], total
+
+
+# --- matches for a seeker -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    job: JobPosting
+    reserved: bool
+    referral: Referral | None
+
+
+def matches(ctx: Context, *, seeker_id: int, limit: int = 20) -> list[Match]:
+    """Open postings for a seeker: in the regions they want (or their own), same occupation first;
+    on assistance, reserved posts (公益性岗位) come first. Postings already referred are listed last."""
+    seeker = _seeker(ctx, seeker_id)
+    regions = list(seeker.desired_regions) or [seeker.region_code[:4]]
+    on_assistance = crepo.open_case(ctx.session, seeker_id=seeker.id) is not None
+    referred = {r.job_id: r for r in crepo.referrals_for(ctx.session, seeker_id=seeker.id)}
+    jobs = crepo.open_jobs_for(ctx.session, regions=regions, today=ctx.today(), exclude_job_ids=list(referred),
+                               occupation_codes=list(seeker.desired_occupation_codes), reserved_first=on_assistance,
+                               limit=limit)
+    if on_assistance:
+        seen = {j.id for j in jobs}
+        extra = crepo.reserved_jobs(ctx.session, regions=[seeker.region_code[:4]], today=ctx.today(),
+                                    exclude_job_ids=[*referred, *seen], limit=5)
+        jobs = extra + jobs
+    out = [Match(job=j, reserved=j.work_type == "public_welfare", referral=None) for j in jobs]
+    for job_id, referral in referred.items():
+        out.append(Match(job=ctx.session.get(JobPosting, job_id), reserved=False, referral=referral))
+    return out
+
+
+def seeker_for_console(ctx: Context, *, seeker_id: int) -> Seeker:
+    return _seeker(ctx, seeker_id)
+
+
+def record_exposures(ctx: Context, *, job_id: int, region_code: str, ranked_seekers: list[Seeker]) -> None:
+    """Log who appeared in a candidate list's top 10 and their policy groups (for exposure statistics).
+
+    Runs in the caller's transaction; the caller commits."""
+    now = ctx.now()
+    crepo.add_exposures(ctx.session, [
+        {"job_id": job_id, "seeker_id": s.id, "rank": rank, "region_code": region_code, "shown_at": now,
+         "groups": [k.value for k in active_kinds(s, now)]}
+        for rank, s in enumerate(ranked_seekers[:10], start=1)
+    ])
+
