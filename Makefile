@@ -23,7 +23,7 @@ serve: install
 	$(BIN)/rengang serve
 
 test: install
-	$(BIN)/python -m pytest -q
+	sh scripts/ensure-chromium.sh && $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) var

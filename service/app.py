@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from service import db, error_handlers
 from service.logs import install_redaction
 from service.routes import audit, employers, health, jobs, referrals, seekers
-from service.routes import casework as casework_routes
+from service.routes import casework as casework_routes, console
 from service.security import PiiCipher
 from service.settings import Settings, get_settings
 from service.usecases import jobs as job_cases
@@ -75,4 +75,5 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)
+    console.install(app)
     return app

@@ -330,6 +330,11 @@ def get_assistance(ctx: Context, *, case_id: int) -> tuple[AssistanceCase, Seeke
     return case, ctx.session.get(Seeker, case.seeker_id)
 
 
+def open_assistance_for(ctx: Context, *, seeker_id: int) -> AssistanceCase | None:
+    seeker = _seeker(ctx, seeker_id)
+    return crepo.open_case(ctx.session, seeker_id=seeker.id)
+
+
 def close_assistance(ctx: Context, *, case_id: int, data: AssistanceClose) -> tuple[AssistanceCase, Seeker]:
     """End a case without a placement (moved away, declined…); placement happens only through employment."""
     case = _case(ctx, case_id)
