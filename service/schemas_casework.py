@@ -319,3 +319,28 @@ class StatsOut(BaseModel):
     exposure_lists: int
     exposure: list[ExposureShare]
     extra: dict[str, Any] = {}
+
+
+# --- policy eligibility -----------------------------------------------------------------------
+
+
+class ConditionOut(BaseModel):
+    key: str
+    label: str
+    met: bool
+    detail: str
+
+
+class MeasureOut(BaseModel):
+    """One local measure (补贴/政策) and whether it applies, condition by condition, with its source."""
+
+    rule_id: str
+    name: str
+    pays: str
+    applies: bool
+    amount_yuan: float | None
+    amount_text: str
+    conditions: list[ConditionOut]
+    to_verify: list[str]
+    source_title: str
+    source_clause: str

@@ -249,3 +249,24 @@ def test_a_hire_clears_the_household(client, officer):
     r = client.post("/api/v1/households", json={"region_code": "510115", "label": "已就业", "member_ids": [
         person(client, officer)["id"], a["id"]]}, headers=officer)
     assert r.status_code == 409  # already a member of a (cleared) household
+
+
+# --- policy eligibility -----------------------------------------------------------------------
+
+
+def test_eligibility_explains_each_measure_for_seekers_and_employers(client, officer):
+    seeker = flagged_seeker(client, officer, "hard_to_employ", birth_date="1975-04-01")
+    register(client, officer, seeker["id"], date.today() - timedelta(days=200))
+    r = client.get(f"/api/v1/seekers/{seeker['id']}/eligibility", headers=officer)
+    assert r.status_code == 200, r.text
+    measures = r.json()
+    assert measures  # 温江 has seeker-side measures
+    for m in measures:
+        assert m["conditions"] and m["source_title"] and m["amount_text"]
+        if m["applies"]:
+            assert all(c["met"] for c in m["conditions"])
+    assert [m["applies"] for m in measures] == sorted((m["applies"] for m in measures), reverse=True)
+    employer = open_job(client, officer)["employer_id"]
+    r = client.get(f"/api/v1/employers/{employer}/eligibility", headers=officer)
+    assert r.status_code == 200 and isinstance(r.json(), list)
+    assert client.get("/api/v1/seekers/999999/eligibility", headers=officer).status_code == 404

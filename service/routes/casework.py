@@ -22,6 +22,7 @@ from service.schemas_casework import (
     HouseholdCreate,
     HouseholdOut,
     MatchItem,
+    MeasureOut,
     SpellEnd,
     SpellOpen,
     SpellOut,
@@ -166,3 +167,19 @@ def get_stats_csv(ctx: ContextDep, start: date, end: date, region: Region = None
     name = f"rengang-stats-{region or 'all'}-{start}-{end}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- policy eligibility ------------------------------------------------------------------------
+
+
+@router.get("/seekers/{seeker_id}/eligibility", response_model=list[MeasureOut], tags=["政策 policy"],
+            summary="求职者可享受的本地就业政策（逐条件说明）")
+def seeker_eligibility(ctx: ContextDep, seeker_id: int):
+    return casework.seeker_eligibility(ctx, seeker_id=seeker_id)
+
+
+@router.get("/employers/{employer_id}/eligibility", response_model=list[MeasureOut], tags=["政策 policy"],
+            summary="用人单位可享受的本地就业政策")
+def employer_eligibility(ctx: ContextDep, employer_id: int):
+    return casework.employer_eligibility(ctx, employer_id=employer_id)
+

@@ -237,11 +237,7 @@ def seeker_page(request: Request, ctx: Ctx, seeker_id: int):
 
 def _eligibility(ctx: Context, seeker) -> list | None:
     """Policy measures the seeker may qualify for, when the rules engine is available."""
-    try:
-        from service.usecases import eligibility
-    except ImportError:
-        return None
-    return eligibility.for_seeker_console(ctx, seeker)
+    return casework.seeker_eligibility(ctx, seeker_id=seeker.id)
 
 
 def _seeker_action(seeker_id: int, action) -> RedirectResponse:

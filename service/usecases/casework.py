@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from matching.enums import FlagKind, ReferralStatus, Role
+from matching import rules
+from matching.enums import Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
 from service import repository_casework as crepo
 from service.errors import Conflict, InvalidInput
-from service.models import JobPosting, Referral, Seeker
+from service.models import Employer, JobPosting, Referral, Seeker
 from service.models_casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
-from service.presenters import flag_active, region_name
+from service.presenters import age_on, flag_active, region_name
 from service.repository import PageRequest
 from service.schemas_casework import (
     BASIS_LABELS,
@@ -37,6 +40,8 @@ from service.schemas_casework import (
     HouseholdCreate,
     HouseholdMemberOut,
     HouseholdOut,
+    MeasureOut,
+    ConditionOut,
     Service,
     SpellEnd,
     SpellOpen,
@@ -488,3 +493,55 @@ def record_exposures(ctx: Context, *, job_id: int, region_code: str, ranked_seek
         for rank, s in enumerate(ranked_seekers[:10], start=1)
     ])
 
+
+
+# --- policy eligibility (matching.rules) ------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def ruleset(path: Path | None = None) -> rules.RuleSet:
+    """The local policy rules, loaded once per file set."""
+    return rules.load_rules(path or rules.RULES_DIR)
+
+
+def _measure(o: rules.RuleOutcome) -> MeasureOut:
+    return MeasureOut(
+        rule_id=o.rule_id, name=o.name, pays=o.pays.value, applies=o.applies,
+        amount_yuan=float(o.amount_yuan) if o.amount_yuan is not None else None, amount_text=o.amount_text,
+        conditions=[ConditionOut(key=c.key, label=c.label_zh, met=c.met, detail=c.detail) for c in o.conditions],
+        to_verify=list(o.to_verify), source_title=o.source.title, source_clause=o.source.clause,
+    )
+
+
+def seeker_policy_facts(ctx: Context, seeker: Seeker) -> rules.SeekerPolicyFacts:
+    today = ctx.today()
+    spell = crepo.open_spell(ctx.session, seeker_id=seeker.id)
+    grad = seeker.graduation_date
+    return rules.SeekerPolicyFacts(
+        age=age_on(seeker.birth_date, today), active_flags=frozenset(active_kinds(seeker, ctx.now())),
+        months_since_graduation=(None if grad is None else
+                                 (months_between(grad, today) if grad <= today else -months_between(today, grad))),
+        months_unemployed=months_between(spell.started_on, today) if spell else None,
+        hukou=Hukou(seeker.hukou) if seeker.hukou else None,
+        education=Education(seeker.education) if seeker.education else None, region_code=seeker.region_code,
+    )
+
+
+def seeker_eligibility(ctx: Context, *, seeker_id: int, rules_path: Path | None = None) -> list[MeasureOut]:
+    """Measures a seeker can claim on their own, applicable ones first."""
+    seeker = _seeker(ctx, seeker_id)
+    outcomes = rules.evaluate_seeker(ruleset(rules_path), seeker_policy_facts(ctx, seeker), ctx.today())
+    return sorted((_measure(o) for o in outcomes), key=lambda m: not m.applies)
+
+
+def employer_eligibility(ctx: Context, *, employer_id: int, rules_path: Path | None = None) -> list[MeasureOut]:
+    ctx.require(*OFFICERS)
+    employer = ctx.session.get(Employer, employer_id)
+    if employer is None or not ctx.principal.in_region(employer.region_code):
+        raise not_found("用人单位")
+    facts = rules.EmployerPolicyFacts(
+        size_class=SizeClass(employer.size_class) if employer.size_class else None,
+        ownership=Ownership(employer.ownership) if employer.ownership else None, region_code=employer.region_code,
+    )
+    outcomes = rules.evaluate_employer(ruleset(rules_path), facts, ctx.today())
+    return sorted((_measure(o) for o in outcomes), key=lambda m: not m.applies)
