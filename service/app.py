@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from service import db, error_handlers
 from service.logs import install_redaction
-from service.routes import audit, employers, health, jobs, referrals, seekers
+from service.routes import audit, employers, health, jobs, matches, referrals, seekers
 from service.routes import casework as casework_routes, console
 from service.security import PiiCipher
 from service.settings import Settings, get_settings
@@ -42,6 +42,27 @@ def _sweep_expired(app: FastAPI, stop: threading.Event) -> None:
             return
 
 
+def _start_engine(app: FastAPI) -> None:
+    """Load the model and indexes in the background; /readyz says 'loading' until they are in."""
+    from service.engine import MatchingEngine
+
+    engine = MatchingEngine(settings=app.state.settings, session_factory=app.state.session_factory,
+                            clock=lambda: app.state.clock())
+    app.state.matcher = engine
+    app.state.listeners.append(engine)
+    app.state.readiness["matching"] = engine.readiness
+
+    def run() -> None:
+        try:
+            engine.start()
+            log.info("matching engine ready: %s", [vars(r) for r in engine.last_sync])
+        except Exception:
+            log.exception("matching engine failed to start")
+            app.state.readiness["matching"] = lambda: "error: engine failed to start (see log)"
+
+    threading.Thread(target=run, name="engine-start", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -58,6 +79,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         app.state.clock = clock or (lambda: datetime.now(UTC))
         app.state.listeners = []
         app.state.readiness = {}
+        app.state.matcher = None
+        if settings.matching:
+            _start_engine(app)
         stop = threading.Event()
         sweeper = threading.Thread(target=_sweep_expired, args=(app, stop), name="expiry-sweep", daemon=True)
         sweeper.start()
@@ -71,7 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     error_handlers.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (employers, jobs, seekers, referrals, audit, casework_routes):
+    for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -460,3 +461,66 @@ class AuditOut(Out):
     record_type: str
     record_id: int | None
     detail: dict[str, Any]
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+class RegionScopeIn(StrEnum):
+    county = "county"  # 同县区
+    city = "city"  # 同城市
+    province = "province"  # 同省
+    radius = "radius"  # 半径 N 公里
+    anywhere = "anywhere"  # 不限
+    desired = "desired"  # 求职者的意向地区（默认）
+
+
+class MatchFiltersIn(Schema):
+    scope: RegionScopeIn = RegionScopeIn.desired
+    region_code: CountyCode | None = None
+    radius_km: Annotated[float, Field(gt=0, le=3000)] | None = None
+    work_types: Annotated[list[WorkType], Field(max_length=6)] = []
+    salary_floor: Yuan | None = None
+    room_board: bool | None = None
+    occupation_codes: Annotated[list[str], Field(max_length=20)] = []
+
+
+class TextMatchRequest(MatchFiltersIn):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    skills: Items = []
+    education: Education | None = None
+    age: Age | None = None
+    k: Annotated[int, Field(ge=1, le=100)] = 20
+
+    @model_validator(mode="after")
+    def _place(self) -> TextMatchRequest:
+        if self.scope in (RegionScopeIn.county, RegionScopeIn.city, RegionScopeIn.province,
+                          RegionScopeIn.radius) and self.region_code is None:
+            raise _fail("region_required", "按地区筛选时需提供 region_code", "region_code")
+        if self.scope == RegionScopeIn.radius and self.radius_km is None:
+            raise _fail("radius_required", "按半径筛选时需提供 radius_km", "radius_km")
+        return self
+
+
+class MatchComponent(BaseModel):
+    value: float
+    weight: float
+    label: str
+
+
+class MatchItem(BaseModel):
+    id: int
+    score: float
+    fit: float
+    boost: float
+    components: dict[str, MatchComponent]
+    explanation: dict[str, Any]
+    job: JobOut | None = None
+    seeker: SeekerOut | None = None
+
+
+class MatchList(BaseModel):
+    items: list[MatchItem]
+    eligible: int = Field(description="通过硬性条件筛选的记录数")
+    model_id: str
+    took_ms: float

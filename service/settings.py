@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
 
     # Matching engine (see README).
+    matching: bool = Field(default=True, description="Load the matching engine (embeddings, indexes) at start")
     model: str = "default"
     models_dir: Path | None = None
     index_dir: Path | None = None

@@ -7,6 +7,7 @@ database ``test``). RENGANG_TEST_DATABASES=sqlite limits a run to SQLite on a ma
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,10 +50,55 @@ def backend(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
 def app_instance(backend, tmp_path_factory):
     _name, url = backend
     var = tmp_path_factory.mktemp("var")
-    settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET, var_dir=var, expiry_sweep_seconds=3600)
+    settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET, var_dir=var, expiry_sweep_seconds=3600,
+                        matching=False)
     app = create_app(settings)
     with TestClient(app) as client:
         yield app, client
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """One converted default model for the whole run (RENGANG_TEST_MODELS_DIR reuses a cache between runs)."""
+    cached = os.environ.get("RENGANG_TEST_MODELS_DIR")
+    return Path(cached) if cached else tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def matching_instance(backend, tmp_path_factory, models_dir):
+    """A second app on the same database with the matching engine loaded (one model per run)."""
+    _name, url = backend
+    var = tmp_path_factory.mktemp("var-matching")
+    settings = Settings(env="test", database_url=url, secret_key=TEST_SECRET, var_dir=var, expiry_sweep_seconds=3600,
+                        models_dir=models_dir)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        engine = app.state.matcher
+        deadline = time.time() + 900
+        while engine.readiness() != "ok":
+            assert time.time() < deadline, "matching engine did not start"
+            assert app.state.readiness["matching"]() in ("ok", "loading"), app.state.readiness["matching"]()
+            time.sleep(0.2)
+        yield app, client
+
+
+@pytest.fixture()
+def matching_app(matching_instance):
+    app, _ = matching_instance
+    _truncate(app)
+    app.state.clock = lambda: datetime.now(UTC)
+    app.state.matcher.sync(rebuild=True)
+    return app
+
+
+@pytest.fixture()
+def mclient(matching_app, matching_instance) -> TestClient:
+    return matching_instance[1]
+
+
+@pytest.fixture()
+def mkeys(matching_app) -> Keys:
+    return Keys(matching_app)
 
 
 def _truncate(app) -> None:

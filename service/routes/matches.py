@@ -1,0 +1,59 @@
+"""Matching: jobs for a seeker, candidates for a posting, and an ad-hoc match from free text."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from matching.enums import WorkType
+from service.deps import ContextDep
+from service.errors import Unavailable
+from service.schemas import MatchFiltersIn, MatchList, RegionScopeIn, TextMatchRequest
+from service.usecases import matches
+
+router = APIRouter(tags=["匹配 matching"])
+
+
+def _engine(request: Request):
+    engine = getattr(request.app.state, "matcher", None)
+    if engine is None or engine.readiness() != "ok":
+        raise Unavailable("匹配引擎尚未就绪，请稍后再试", code="engine_loading")
+    return engine
+
+
+def _filters(scope: RegionScopeIn, region_code: str | None, radius_km: float | None, work_type: list[WorkType],
+             salary_floor: int | None, room_board: bool | None) -> MatchFiltersIn:
+    return MatchFiltersIn(scope=scope, region_code=region_code, radius_km=radius_km, work_types=work_type,
+                          salary_floor=salary_floor, room_board=room_board)
+
+
+@router.get("/seekers/{seeker_id}/matches", response_model=MatchList, summary="为求职者推荐岗位")
+def jobs_for_seeker(
+    request: Request, ctx: ContextDep, seeker_id: int,
+    k: Annotated[int, Query(ge=1, le=100)] = 20,
+    scope: RegionScopeIn = RegionScopeIn.desired,
+    region_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
+    work_type: Annotated[list[WorkType], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    salary_floor: Annotated[int | None, Query(ge=0)] = None,
+    room_board: bool | None = None,
+):
+    filters = _filters(scope, region_code, radius_km, work_type, salary_floor, room_board)
+    return matches.jobs_for_seeker(ctx, engine=_engine(request), seeker_id=seeker_id, filters=filters, k=k)
+
+
+@router.get("/jobs/{job_id}/matches", response_model=MatchList, summary="为岗位推荐候选人（仅限同意展示的求职者）")
+def candidates_for_job(
+    request: Request, ctx: ContextDep, job_id: int,
+    k: Annotated[int, Query(ge=1, le=100)] = 20,
+    scope: RegionScopeIn = RegionScopeIn.city,
+    radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
+):
+    filters = _filters(scope, None, radius_km, [], None, None)
+    return matches.candidates_for_job(ctx, engine=_engine(request), job_id=job_id, filters=filters, k=k)
+
+
+@router.post("/matches/jobs", response_model=MatchList, summary="按一段自由文字匹配岗位（无需建档）")
+def match_text(request: Request, ctx: ContextDep, body: TextMatchRequest):
+    return matches.jobs_for_text(ctx, engine=_engine(request), request=body)

@@ -1,0 +1,161 @@
+"""Matching through the API with the real default model, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+
+from service.engine import MatchingEngine
+from tests.factories import WENJIANG, create_employer, create_job, create_seeker
+
+CHENGDU_COUNTIES = ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115"]
+
+
+def _postings(client, headers, employer_id):
+    made = {}
+    for title, skills, desc in [
+        ("叉车司机", ["叉车"], "仓库货物装卸搬运，持叉车证"),
+        ("家政保洁员", ["保洁"], "负责客户家庭日常清洁、收纳整理"),
+        ("养老护理员", ["护理"], "照护养老院老人的生活起居"),
+        ("电商主播", ["直播带货"], "在抖音直播间介绍农产品，带货"),
+        ("中式烹调师", ["炒菜"], "酒楼后厨炒菜，川菜为主"),
+    ]:
+        made[title] = create_job(client, headers, employer_id=employer_id, title=title, skills=skills,
+                                 description=desc, occupation_code=None, salary_min=4000, salary_max=6000)
+    return made
+
+
+def test_newcomer_gets_ranked_explained_matches_both_ways(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    jobs = _postings(mclient, admin, employer["id"])
+    seeker = create_seeker(mclient, admin, skills=[], desired_occupations=[],
+                           experience="以前在小区和别人家里打扫卫生，擦窗户拖地都会", desired_salary_min=3000)
+    r = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"k": 3}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["items"][0]["id"] == jobs["家政保洁员"]["id"], [i["job"]["title"] for i in body["items"]]
+    top = body["items"][0]
+    assert set(top["components"]) == {"semantic", "lexical", "skill", "location", "salary", "occupation"}
+    assert top["components"]["semantic"]["label"] == "语义相似度"
+    assert top["explanation"]["summary"] and top["explanation"]["filters"]
+    assert top["job"]["occupation_code"]  # auto-assigned by the occupation coder on write
+    cands = mclient.get(f"/api/v1/jobs/{jobs['家政保洁员']['id']}/matches", headers=admin).json()
+    assert [c["id"] for c in cands["items"]] == [seeker["id"]]
+    assert cands["items"][0]["seeker"]["id_number"].count("*") == 11
+
+
+def test_synonyms_find_their_posting(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    jobs = _postings(mclient, admin, employer["id"])
+    for text, title in [("护工，照顾老人", "养老护理员"), ("会直播带货，做过主播", "电商主播"), ("开过铲车叉车", "叉车司机")]:
+        r = mclient.post("/api/v1/matches/jobs", json={"text": text, "k": 1, "scope": "anywhere"}, headers=admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["items"][0]["id"] == jobs[title]["id"], (text, r.json()["items"][0]["job"]["title"])
+
+
+def test_filters_return_a_full_k_inside_the_search(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    for i in range(30):
+        county = CHENGDU_COUNTIES[i % len(CHENGDU_COUNTIES)] if i % 3 else "370302"
+        create_job(mclient, admin, employer_id=employer["id"], title=f"普工{i}", region_code=county,
+                   work_type="part_time" if i % 2 else "full_time")
+    seeker = create_seeker(mclient, admin, desired_regions=["5101"], desired_work_types=["part_time"])
+    body = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"k": 8}, headers=admin).json()
+    assert len(body["items"]) == 8 and body["eligible"] >= 8
+    for item in body["items"]:
+        assert item["job"]["region_code"].startswith("5101") and item["job"]["work_type"] == "part_time"
+
+
+def test_reserved_posts_never_reach_ineligible_seekers(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    officer = mkeys.headers("officer", region="5101")
+    employer = create_employer(mclient, admin)
+    welfare = create_job(mclient, admin, employer_id=employer["id"], title="社区保洁公益性岗位", work_type="public_welfare",
+                         skills=["保洁"], description="社区公共区域清扫")
+    internship = create_job(mclient, admin, employer_id=employer["id"], title="行政见习生", work_type="internship")
+    plain = create_seeker(mclient, admin, skills=["保洁"], desired_work_types=[])
+    graduate = create_seeker(mclient, admin, desired_work_types=[], graduation_date=(date.today() - timedelta(days=200)).isoformat(),
+                             education="associate", flags=[{"kind": "graduate"}])
+    helped = create_seeker(mclient, admin, skills=["保洁"], desired_work_types=[], flags=[{"kind": "hard_to_employ"}])
+
+    def ids(seeker):
+        r = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"k": 50, "scope": "anywhere"}, headers=admin)
+        return {i["id"] for i in r.json()["items"]}
+
+    assert welfare["id"] not in ids(plain) and internship["id"] not in ids(plain)
+    assert welfare["id"] not in ids(helped)  # self-declared is not enough
+    mclient.post(f"/api/v1/flags/{helped['flags'][0]['id']}/verify", json={}, headers=officer)
+    assert welfare["id"] in ids(helped)
+    assert internship["id"] in ids(graduate) and welfare["id"] not in ids(graduate)
+    anonymous = mclient.post("/api/v1/matches/jobs", json={"text": "保洁", "k": 50, "scope": "anywhere"},
+                             headers=mkeys.headers("kiosk")).json()
+    assert welfare["id"] not in {i["id"] for i in anonymous["items"]}
+
+
+def test_only_consenting_seekers_and_only_verified_flags_boost(mclient, mkeys, matching_app):
+    admin = mkeys.headers("admin")
+    officer = mkeys.headers("officer", region="5101")
+    employer = create_employer(mclient, admin)
+    job = create_job(mclient, admin, employer_id=employer["id"])
+    hidden = create_seeker(mclient, admin, consent_to_share=False)
+    declared = create_seeker(mclient, admin, flags=[{"kind": "hard_to_employ"}])
+    verified = create_seeker(mclient, admin, flags=[{"kind": "hard_to_employ"}])
+    expired = create_seeker(mclient, admin, flags=[{"kind": "hard_to_employ"}])
+    mclient.post(f"/api/v1/flags/{verified['flags'][0]['id']}/verify", json={}, headers=officer)
+    soon = (date.today() + timedelta(days=1)).isoformat() + "T00:00:00+00:00"
+    mclient.post(f"/api/v1/flags/{expired['flags'][0]['id']}/verify", json={"expires_at": soon}, headers=officer)
+    from datetime import UTC, datetime
+
+    matching_app.state.clock = lambda: datetime.now(UTC) + timedelta(days=2)
+    items = mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=admin).json()["items"]
+    by_id = {i["id"]: i for i in items}
+    assert hidden["id"] not in by_id
+    assert by_id[declared["id"]]["boost"] == 0 and by_id[expired["id"]]["boost"] == 0
+    bound = by_id[verified["id"]]["explanation"]["boost_bound"]
+    assert by_id[verified["id"]]["boost"] == bound
+    if bound > 0:
+        assert by_id[verified["id"]]["explanation"]["boosts"][0]["label"] == "就业困难人员"
+
+
+def test_restart_after_a_lost_update_reconciles_and_matches_a_rebuild(mclient, mkeys, matching_app):
+    """A write committed while the engine missed it (as if the process died after the commit)."""
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    for i in range(6):
+        create_job(mclient, admin, employer_id=employer["id"], title=f"焊工{i}", skills=["电焊"])
+    engine = matching_app.state.matcher
+    matching_app.state.listeners.remove(engine)
+    try:
+        lost = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
+        closed = mclient.get("/api/v1/jobs", params={"q": "焊工0"}, headers=admin).json()["items"][0]
+        mclient.patch(f"/api/v1/jobs/{closed['id']}", json={"status": "closed"}, headers=admin)
+    finally:
+        matching_app.state.listeners.append(engine)
+    assert not engine.jobs_index.contains(lost["id"]) and engine.jobs_index.contains(closed["id"])
+
+    restarted = MatchingEngine(settings=engine.settings, session_factory=engine.session_factory, embedder=engine.embedder)
+    restarted.start()
+    assert restarted.jobs_index.contains(lost["id"]) and not restarted.jobs_index.contains(closed["id"])
+    rebuilt = MatchingEngine(settings=engine.settings, session_factory=engine.session_factory, embedder=engine.embedder)
+    rebuilt.start(rebuild=True)
+    assert sorted(restarted.jobs_index.ids().tolist()) == sorted(rebuilt.jobs_index.ids().tolist())
+    queries = engine.embedder.encode_queries(["焊工", "仓库"])
+    np.testing.assert_array_equal(restarted.jobs_index.search(queries, 5)[1], rebuilt.jobs_index.search(queries, 5)[1])
+    engine.sync()  # the live engine catches up the same way
+
+
+def test_officer_matching_stays_in_region_and_kiosk_gets_no_people(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    zibo = mkeys.headers("officer", region="3703")
+    employer = create_employer(mclient, admin)
+    job = create_job(mclient, admin, employer_id=employer["id"], region_code=WENJIANG)
+    seeker = create_seeker(mclient, admin)
+    assert mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", headers=zibo).status_code == 404
+    assert mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=zibo).status_code == 404
+    kiosk = mkeys.headers("kiosk")
+    assert mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=kiosk).status_code == 403
+    assert mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", headers=kiosk).status_code == 403
