@@ -17,6 +17,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/rengang db upgrade
 	$(BIN)/rengang seed
+	$(BIN)/rengang index rebuild
 	$(BIN)/rengang serve
 
 serve: install

@@ -173,6 +173,21 @@ def eval_occupations(
         typer.echo(f"{level}\t{result[level]['top1']:.3f}\t{result[level]['top5']:.3f}")
 
 
+@eval_app.command("matching")
+def eval_matching(
+    directory: Annotated[Path, typer.Argument(help="postings.jsonl, seekers.jsonl, qrels.tsv")] = Path(
+        "matching/data/eval/matching_dev"),
+    k: Annotated[int, typer.Option(help="每位求职者取前 k 个岗位")] = 10,
+) -> None:
+    """hit@1/5/10, MRR and nDCG@10 of jobs-for-seeker on a labelled set, through the real pipeline."""
+    from service.evaluation import evaluate_matching
+
+    result = evaluate_matching(directory, settings=_settings(), k=k)
+    typer.echo(f"postings = {result.postings}, seekers = {result.seekers}, judged seekers = {result.judged}")
+    for name, value in result.metrics.items():
+        typer.echo(f"{name}\t{value:.3f}" if name != "queries" else f"{name}\t{int(value)}")
+
+
 def main() -> None:
     app()
 
