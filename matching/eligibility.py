@@ -145,34 +145,38 @@ def eligible_jobs_mask(
 ) -> np.ndarray:
     """Mask over all rows of ``columns`` (or over ``rows``) of postings the seeker may be shown."""
     today = as_day(today)
-    sel = slice(None) if rows is None else rows
-    wt = columns.work_type[sel]
-    mask = columns.open_mask(today)[sel].copy()
-    mask &= jobs_in_scope(columns, seeker, options.region, rows)
+    # The cheap, selective filters run over every row; the rest only over the survivors.
+    base = columns.open_mask(today, rows) & jobs_in_scope(columns, seeker, options.region, rows)
+    idx = np.flatnonzero(base)
+    sub = idx if rows is None else np.asarray(rows)[idx]
+    wt = columns.work_type[sub]
+    ok = np.ones(len(sub), dtype=bool)
 
     allowed = options.work_types if options.work_types is not None else seeker.desired_work_types
     if allowed:
-        mask &= np.isin(wt, [WORK_TYPE_CODE[w] for w in allowed])
+        ok &= np.isin(wt, [WORK_TYPE_CODE[w] for w in allowed])
 
     if seeker.desired_salary_min is not None:
-        pay = columns.pay[sel]
-        mask &= np.isnan(pay) | (pay >= seeker.desired_salary_min)
+        pay = columns.pay[sub]
+        ok &= np.isnan(pay) | (pay >= seeker.desired_salary_min)
 
-    edu = columns.education[sel]
+    edu = columns.education[sub]
     seeker_edu = UNKNOWN if seeker.education is None else seeker.education.rank
-    mask &= (edu == UNKNOWN) | ((seeker_edu != UNKNOWN) & (seeker_edu >= edu))
+    ok &= (edu == UNKNOWN) | ((seeker_edu != UNKNOWN) & (seeker_edu >= edu))
 
-    age_min, age_max = columns.age_min[sel], columns.age_max[sel]
+    age_min, age_max = columns.age_min[sub], columns.age_max[sub]
     age = age_on(seeker.birth_date, today)
     if age is None:
-        mask &= (age_min == UNKNOWN) & (age_max == UNKNOWN)
+        ok &= (age_min == UNKNOWN) & (age_max == UNKNOWN)
     else:
-        mask &= ((age_min == UNKNOWN) | (age >= age_min)) & ((age_max == UNKNOWN) | (age <= age_max))
+        ok &= ((age_min == UNKNOWN) | (age >= age_min)) & ((age_max == UNKNOWN) | (age <= age_max))
 
     if public_welfare_basis(seeker, _now(options, today), options.public_welfare_kinds) is None:
-        mask &= wt != WORK_TYPE_CODE[WorkType.public_welfare]
+        ok &= wt != WORK_TYPE_CODE[WorkType.public_welfare]
     if internship_basis(seeker, today) is None:
-        mask &= wt != WORK_TYPE_CODE[WorkType.internship]
+        ok &= wt != WORK_TYPE_CODE[WorkType.internship]
+    mask = np.zeros(len(base), dtype=bool)
+    mask[idx[ok]] = True
     return mask
 
 

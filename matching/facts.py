@@ -390,7 +390,8 @@ class JobColumns(_Columns):
             "age_min": (np.int16, UNKNOWN),
             "age_max": (np.int16, UNKNOWN),
             "work_type": (np.int8, 0),  # index in WORK_TYPES
-            "is_open": (np.bool_, False),  # status == open
+            "is_open": (np.bool_, False),  # status open, a place left, not removed
+            "pay": (np.float32, np.nan),  # best pay on offer: salary_max, else salary_min
             "valid_until": (np.int32, NO_END),
             "headcount_left": (np.int32, UNLIMITED),
             "occupation": (np.int64, UNKNOWN),
@@ -426,14 +427,18 @@ class JobColumns(_Columns):
     def province(self) -> np.ndarray:
         return np.where(self.region >= 0, self.region // 10000, UNKNOWN)
 
-    @property
-    def pay(self) -> np.ndarray:
-        """Best pay on offer: salary_max, else salary_min (NaN when neither)."""
-        return np.where(np.isnan(self.salary_max), self.salary_min, self.salary_max)
+    pay = _Col()
 
-    def open_mask(self, today: date) -> np.ndarray:
+    def open_mask(self, today: date, rows: np.ndarray | None = None) -> np.ndarray:
         """Open, not past valid_until, not yet filled, not removed."""
-        return self.alive & self.is_open & (self.valid_until >= ymd(today)) & (self.headcount_left > 0)
+        if rows is None:
+            return self.is_open & (self.valid_until >= ymd(today))
+        return self.is_open[rows] & (self.valid_until[rows] >= ymd(today))
+
+    def remove(self, ids: Iterable[int]) -> None:
+        rows = [self._row_of[int(i)] for i in ids if int(i) in self._row_of]
+        self._data["is_open"][np.array(rows, dtype=np.int64)] = False
+        super().remove(ids)
 
     @classmethod
     def from_facts(cls, facts: Iterable[JobFacts]) -> JobColumns:
@@ -460,7 +465,8 @@ class JobColumns(_Columns):
             "age_min": UNKNOWN if f.age_min is None else f.age_min,
             "age_max": UNKNOWN if f.age_max is None else f.age_max,
             "work_type": WORK_TYPE_CODE[f.work_type],
-            "is_open": f.status == JobStatus.open,
+            "is_open": f.status == JobStatus.open and left > 0,
+            "pay": _float(f.salary_max if f.salary_max is not None else f.salary_min),
             "valid_until": NO_END if f.valid_until is None else ymd(f.valid_until),
             "headcount_left": left,
             "occupation": occupation_int(f.occupation_code),

@@ -29,6 +29,20 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+KM_PER_DEGREE_LAT = EARTH_RADIUS_KM * np.pi / 180
+
+
+def mask_within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: float) -> np.ndarray:
+    """haversine ≤ km, computed only inside the latitude band that any such point lies in
+    (a great-circle distance is at least R·|Δlat|), so a radius over a million rows stays cheap."""
+    lat = np.asarray(lat)
+    band = np.abs(lat.astype(np.float64) - lat0) <= km / KM_PER_DEGREE_LAT + 1e-6
+    idx = np.flatnonzero(band)
+    out = np.zeros(lat.shape, dtype=bool)
+    out[idx] = haversine_km(lat[idx], np.asarray(lon)[idx], lat0, lon0) <= km
+    return out
+
+
 def point_of(region_code: str | None, lat: float | None, lon: float | None) -> tuple[float, float]:
     """(lat, lon) as stored in the columns (float32 precision): the given point, else the county centroid."""
     if lat is None or lon is None:
@@ -160,7 +174,7 @@ def jobs_in_scope(
     lat, lon = point_of(seeker.region_code, seeker.lat, seeker.lon)
     job_lat = columns.lat if rows is None else columns.lat[rows]
     job_lon = columns.lon if rows is None else columns.lon[rows]
-    return haversine_km(job_lat, job_lon, lat, lon) <= scope.radius_km
+    return mask_within_km(job_lat, job_lon, lat, lon, scope.radius_km)
 
 
 def seekers_in_scope(
@@ -186,7 +200,7 @@ def seekers_in_scope(
         return _same(region, target, _DIVISOR[scope.kind])
     lat = columns.lat if rows is None else columns.lat[rows]
     lon = columns.lon if rows is None else columns.lon[rows]
-    return haversine_km(lat, lon, job_point[0], job_point[1]) <= scope.radius_km
+    return mask_within_km(lat, lon, job_point[0], job_point[1], scope.radius_km)
 
 
 def pair_in_scope(
