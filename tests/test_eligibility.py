@@ -300,8 +300,8 @@ def test_removed_and_replaced_postings_are_filtered_by_their_latest_facts():
 )
 def test_masks_agree_with_check_pair_on_random_facts(options):
     rng = np.random.default_rng(20250615)
-    jobs = [random_job(rng) for _ in range(120)]
-    seekers = [random_seeker(rng) for _ in range(120)]
+    jobs = [random_job(rng) for _ in range(80)]
+    seekers = [random_seeker(rng) for _ in range(80)]
     job_columns = JobColumns.from_facts(jobs)
     seeker_columns = SeekerColumns.from_facts(seekers)
     expected = np.array([[pair_is_eligible(j, s, TODAY, options) for j in jobs] for s in seekers])
@@ -338,3 +338,25 @@ def test_a_subset_of_rows_gives_the_same_answer_as_the_full_mask():
     rows = np.array([4, 9, 0, 33])
     full = eligible_jobs_mask(columns, s, MatchFilters(), TODAY)
     np.testing.assert_array_equal(eligible_jobs_mask(columns, s, MatchFilters(), TODAY, rows=rows), full[rows])
+
+
+def test_columns_compact_after_many_removals_and_keep_every_live_row_intact():
+    rng = np.random.default_rng(9)
+    seekers = [random_seeker(rng) for _ in range(2100)]
+    columns = SeekerColumns.from_facts(seekers)
+    removed = {s.id for s in seekers[::3]} | {s.id for s in seekers[1::3]}
+    columns.remove(sorted(removed))
+    live = [s for s in seekers if s.id not in removed]
+    assert len(columns) == len(live) and columns.n_rows == len(live)  # compacted
+    fresh = SeekerColumns.from_facts(live)
+    assert columns.rows_of([seekers[0].id]).tolist() == [-1]
+    rows = columns.rows_of([s.id for s in live])
+    assert (rows >= 0).all()
+    for name in ("regions", "occupations"):
+        a, sa = columns.ragged(name, rows)
+        b, sb = fresh.ragged(name, np.arange(len(live)))
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(sa, sb)
+    post = job(work_type=WorkType.internship)
+    np.testing.assert_array_equal(eligible_seekers_mask(columns, post, MatchFilters(), TODAY, rows=rows),
+                                  eligible_seekers_mask(fresh, post, MatchFilters(), TODAY))
