@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
+from tqdm import tqdm
 
 from indexes.vector_index import IndexError_, VectorIndex, choose_spec, reconcile
 from matching import refdata, scoring
@@ -125,13 +126,16 @@ class MatchingEngine:
         stored = repo.embedding_hashes(session, kind=kind, model_id=self.model_id)
         hashes = [text_hash(t) for t in texts]
         todo = [i for i, (rid, h) in enumerate(zip(ids, hashes, strict=True)) if stored.get(rid) != h]
-        for start in range(0, len(todo), 256):
-            chunk = todo[start:start + 256]
-            encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
-            vectors = encode([texts[i] for i in chunk], show_progress=show_progress and len(todo) > 256)
-            repo.upsert_embeddings(session, kind=kind, model_id=self.model_id, ids=[ids[i] for i in chunk],
-                                   hashes=[hashes[i] for i in chunk], vectors=vectors)
-            session.commit()
+        encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
+        label = "嵌入岗位" if kind == JOB else "嵌入求职者"
+        with tqdm(total=len(todo), desc=label, unit="条", disable=not show_progress or not todo) as bar:
+            for start in range(0, len(todo), 256):  # commit as we go: an interrupted run keeps its work
+                chunk = todo[start:start + 256]
+                vectors = encode([texts[i] for i in chunk])
+                repo.upsert_embeddings(session, kind=kind, model_id=self.model_id, ids=[ids[i] for i in chunk],
+                                       hashes=[hashes[i] for i in chunk], vectors=vectors)
+                session.commit()
+                bar.update(len(chunk))
         return len(todo)
 
     # --- sync ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Request, APIRouter, Path, Query
 from fastapi.responses import Response
 
 from matching.enums import FlagKind
@@ -78,8 +78,9 @@ def timeline(ctx: ContextDep, seeker_id: int):
 
 @router.get("/seekers/{seeker_id}/suggested-jobs", response_model=list[MatchItem],
             summary="可推荐岗位（援助对象优先公益性岗位）")
-def suggested_jobs(ctx: ContextDep, seeker_id: int):
-    return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id)]
+def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: int):
+    engine = getattr(request.app.state, "matcher", None)
+    return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id, engine=engine)]
 
 
 def match_item(m: casework.Match) -> MatchItem:

@@ -221,7 +221,7 @@ def seeker_page(request: Request, ctx: Ctx, seeker_id: int):
     now = ctx.now()
     spells = casework.spells(ctx, seeker_id=seeker_id)
     open_spell = next((s for s in spells if s.ended_on is None), None)
-    matches = casework.matches(ctx, seeker_id=seeker_id)
+    matches = casework.matches(ctx, seeker_id=seeker_id, engine=getattr(request.app.state, "matcher", None))
     refs = [m for m in matches if m.referral is not None]
     open_case = casework.open_assistance_for(ctx, seeker_id=seeker_id)
     case = casework.assistance_out(open_case, seeker, now) if open_case else None

@@ -457,16 +457,26 @@ class Match:
     referral: Referral | None
 
 
-def matches(ctx: Context, *, seeker_id: int, limit: int = 20) -> list[Match]:
-    """Open postings for a seeker: in the regions they want (or their own), same occupation first;
-    on assistance, reserved posts (公益性岗位) come first. Postings already referred are listed last."""
+def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None) -> list[Match]:
+    """Open postings for a seeker, ranked by the matching engine when it is loaded (otherwise in the
+    regions they want, same occupation first); on assistance, reserved posts (公益性岗位) come first.
+    Postings already referred are listed last."""
     seeker = _seeker(ctx, seeker_id)
     regions = list(seeker.desired_regions) or [seeker.region_code[:4]]
     on_assistance = crepo.open_case(ctx.session, seeker_id=seeker.id) is not None
     referred = {r.job_id: r for r in crepo.referrals_for(ctx.session, seeker_id=seeker.id)}
-    jobs = crepo.open_jobs_for(ctx.session, regions=regions, today=ctx.today(), exclude_job_ids=list(referred),
-                               occupation_codes=list(seeker.desired_occupation_codes), reserved_first=on_assistance,
-                               limit=limit)
+    if engine is not None and engine.readiness() == "ok":
+        from service.schemas import MatchFiltersIn
+
+        ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=MatchFiltersIn(), k=limit + len(referred),
+                                        scope_prefix=ctx.scope_prefix())
+        jobs = [ctx.session.get(JobPosting, item.id) for item in ranked.items if item.id not in referred][:limit]
+        if on_assistance:
+            jobs.sort(key=lambda j: j.work_type != "public_welfare")  # stable: reserved posts first
+    else:
+        jobs = crepo.open_jobs_for(ctx.session, regions=regions, today=ctx.today(), exclude_job_ids=list(referred),
+                                   occupation_codes=list(seeker.desired_occupation_codes),
+                                   reserved_first=on_assistance, limit=limit)
     if on_assistance:
         seen = {j.id for j in jobs}
         extra = crepo.reserved_jobs(ctx.session, regions=[seeker.region_code[:4]], today=ctx.today(),

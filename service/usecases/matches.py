@@ -5,6 +5,7 @@ from __future__ import annotations
 from matching.enums import Role
 from service.models import JobPosting, Seeker
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
+from service.usecases import casework
 from service.usecases.common import Context, not_found
 
 PEOPLE_READERS = (Role.app, Role.officer, Role.admin)
@@ -29,8 +30,10 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
     if job is None or not ctx.principal.in_region(job.region_code):
         raise not_found("岗位")
     result = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    shown = [ctx.session.get(Seeker, item.id) for item in result.items[:10]]
     with ctx.transaction():
         ctx.audit("seeker.candidate_read", "seeker", [item.id for item in result.items], job_id=job.id)
+        casework.record_exposures(ctx, job_id=job.id, region_code=job.region_code, ranked_seekers=shown)
     return result
 
 
