@@ -14,6 +14,7 @@ from service import db, error_handlers
 from service.logs import install_redaction
 from service.routes import audit, employers, health, jobs, matches, referrals, seekers
 from service.routes import casework as casework_routes, console
+from service.routes import fairs as fair_routes, kiosk
 from service.security import PiiCipher
 from service.settings import Settings, get_settings
 from service.usecases import jobs as job_cases
@@ -95,9 +96,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     error_handlers.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches):
+    for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches, fair_routes):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)
     console.install(app)
+    app.include_router(kiosk.router)
     return app

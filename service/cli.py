@@ -67,6 +67,7 @@ def keys_create(
     role: Annotated[Role, typer.Option(help="app | kiosk | officer | admin")],
     region: Annotated[str | None, typer.Option(help="经办人员的管辖区划前缀，如 5101")] = None,
     name: Annotated[str, typer.Option(help="备注")] = "",
+    fair: Annotated[int | None, typer.Option(help="自助机密钥绑定的招聘会 id")] = None,
 ) -> None:
     """Create an API key; the token is printed once and only its hash is kept."""
     from service.errors import AppError
@@ -74,12 +75,13 @@ def keys_create(
 
     with _session() as session:
         try:
-            key, token = create_key(session, role=role, region_prefix=region, name=name)
+            key, token = create_key(session, role=role, region_prefix=region, name=name, fair_id=fair)
         except AppError as e:
             typer.echo(f"错误：{e.detail}", err=True)
             raise typer.Exit(2) from None
     typer.echo(token)
-    typer.echo(f"key_id={key.key_id} role={key.role} region={key.region_prefix or '-'}", err=True)
+    typer.echo(f"key_id={key.key_id} role={key.role} region={key.region_prefix or '-'} fair={key.fair_id or '-'}",
+               err=True)
 
 
 @keys_app.command("list")

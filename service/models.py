@@ -199,6 +199,7 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     region_prefix: Mapped[str | None] = mapped_column(String(6))
+    fair_id: Mapped[int | None] = mapped_column(ForeignKey("fairs.id", ondelete="RESTRICT"))  # kiosk keys: one fair
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -233,3 +234,4 @@ class Embedding(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 from service import models_casework  # noqa: E402,F401
+from service import models_fairs  # noqa: E402,F401

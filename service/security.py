@@ -50,6 +50,7 @@ class Principal:
     key_id: str
     role: Role
     region_prefix: str | None = None
+    fair_id: int | None = None  # a kiosk key bound to one fair sees only that fair's open postings
 
     def in_region(self, region_code: str | None) -> bool:
         """Officers are scoped to a region prefix; other roles are not."""

@@ -9,6 +9,7 @@ from service.errors import Conflict, InvalidInput
 from service.models import Employer, JobPosting
 from service.repository import PageRequest
 from service.schemas import JobCreate, JobUpdate
+from service.usecases import fairs
 from service.usecases.common import Context, content_hash, not_found
 
 WRITERS = (Role.app, Role.officer, Role.admin)
@@ -26,6 +27,8 @@ def _visible(ctx: Context, job: JobPosting | None) -> JobPosting:
     if job is None or not ctx.principal.in_region(job.region_code):
         raise not_found("岗位")
     if ctx.principal.role is Role.kiosk and effective_status(ctx, job) != JobStatus.open:
+        raise not_found("岗位")
+    if (scope := fairs.kiosk_job_scope(ctx)) is not None and job.id not in ctx.session.scalars(scope).all():
         raise not_found("岗位")
     return job
 
@@ -113,7 +116,7 @@ def list_(
     return repo.list_jobs(
         ctx.session, page=page, employer_id=employer_id, region_prefix=region_prefix,
         scope_prefix=ctx.scope_prefix(), occupation_code=occupation_code, work_type=work_type, status=status,
-        salary_at_least=salary_at_least, q=q,
+        salary_at_least=salary_at_least, q=q, job_ids=fairs.kiosk_job_scope(ctx),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matching.enums import Role
 from service.models import JobPosting, Seeker
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
-from service.usecases import casework
+from service.usecases import casework, fairs
 from service.usecases.common import Context, not_found
 
 PEOPLE_READERS = (Role.app, Role.officer, Role.admin)
@@ -40,6 +40,7 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
 def jobs_for_text(ctx: Context, *, engine, request: TextMatchRequest) -> MatchList:
     """For kiosks and first-time app users: nothing typed is stored."""
     ctx.require(*TEXT_READERS)
+    fairs.require_unbound(ctx)
     return engine.jobs_for_text(ctx.session, request, scope_prefix=ctx.scope_prefix(),
                                 kiosk=ctx.principal.role is Role.kiosk)
 
