@@ -218,7 +218,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
             reasons.append(f"离会场约{p.km:g}公里")
         if q.education and p.education_min:
             reasons.append("学历符合")
-        out.append(Scored(posting=p, score=round(s, 6), reasons=reasons))
+        out.append(Scored(posting=p, score=s, reasons=reasons))
     out.sort(key=lambda x: (-x.score, -(x.posting.salary_max or x.posting.salary_min or 0), x.posting.id))
     return Result(items=out[:k], relaxed=relaxed)
 
@@ -240,7 +240,7 @@ def similar(postings: Sequence[Posting], job_id: int, *, k: int = 6) -> list[Sco
                 0.3 if code_a[:4] and code_a[:4] == code_b[:4] else 0.0)
             union = len(set(base.grams) | set(p.grams)) or 1
             s = same + len(set(base.grams) & set(p.grams)) / union
-        out.append(Scored(posting=p, score=round(s, 6), reasons=[f"与「{base.title}」相近"]))
+        out.append(Scored(posting=p, score=s, reasons=[f"与「{base.title}」相近"]))
     out.sort(key=lambda x: (-x.score, x.posting.id))
     return out[:k]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, and_, delete, exists, or_, select
+from sqlalchemy import Select, and_, delete, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from service.models import JobPosting
+from service.models import Employer, JobPosting
 from service.models_fairs import Fair, FairEmployer, FairPosting, KioskCount
 from service.repository import PageRequest, paginate, region_filter
 
@@ -104,3 +104,14 @@ def add_counts(session: Session, *, fair_id: int, day: date, counts: dict[str, i
 def counts(session: Session, *, fair_id: int) -> list[KioskCount]:
     return list(session.scalars(select(KioskCount).where(KioskCount.fair_id == fair_id)
                                 .order_by(KioskCount.day, KioskCount.key)))
+
+
+def demo_fair_employers(session: Session, *, limit: int) -> list[Employer]:
+    """Demo employers of the city with the most postings: the booths of ``rengang seed``'s demo fair."""
+    city = func.substr(Employer.region_code, 1, 4)
+    top = session.scalar(select(city).join(JobPosting, JobPosting.employer_id == Employer.id)
+                         .where(Employer.is_demo.is_(True)).group_by(city).order_by(func.count().desc(), city).limit(1))
+    if top is None:
+        return []
+    return list(session.scalars(select(Employer).where(Employer.is_demo.is_(True), Employer.region_code.like(f"{top}%"))
+                                .order_by(Employer.id).limit(limit)))

@@ -43,6 +43,7 @@ def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs:
                   cipher=PiiCipher(settings.secret()))
     try:
         counts = _insert(ctx, demo, show_progress)
+        fair_id = seed_demo_fair(ctx, today=today)
     except BaseException:
         session.rollback()
         repo.delete_all_demo(session)  # all or nothing: a failed seed leaves the database empty again
@@ -50,7 +51,8 @@ def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs:
         raise
     tokens = {}
     for name, (role, region) in DEMO_KEYS.items():
-        _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}")
+        _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}",
+                                        fair_id=fair_id if role is Role.kiosk else None)
     return SeedResult(counts=counts, keys=tokens)
 
 
@@ -82,3 +84,22 @@ def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:
         ]
         seekers.create(ctx, data=data, is_demo=True, flag_statuses=statuses)
     return {"employers": len(employer_ids), "jobs": n_jobs, "seekers": len(demo.seekers)}
+
+
+def seed_demo_fair(ctx: Context, *, today: date, booths: int = 12) -> int:
+    """A demo 春风行动 fair, open today, in the city with the most demo postings; its kiosk key is bound to it."""
+    from service import repository_fairs as frepo
+    from service.presenters import region_name
+    from service.schemas_fairs import BoothCreate, FairCreate, FairStatus
+    from service.usecases import fairs
+
+    chosen = frepo.demo_fair_employers(ctx.session, limit=booths)
+    region = chosen[0].region_code
+    fair = fairs.create(ctx, data=FairCreate(
+        name=f"{today.year}年春风行动专场招聘会", venue=f"{region_name(region)}人力资源市场一楼大厅",
+        region_code=region, starts_on=today, ends_on=date.fromordinal(today.toordinal() + 2)), is_demo=True)
+    for n, employer in enumerate(chosen, start=1):
+        fairs.add_booth(ctx, fair_id=fair.id, data=BoothCreate(employer_id=employer.id, booth=f"A{n:02d}"))
+    fairs.set_status(ctx, fair_id=fair.id, status=FairStatus.open)
+    return fair.id
+

@@ -152,3 +152,19 @@ def test_take_away_list_shows_only_that_fairs_open_postings(client, fair_world):
     assert r.status_code == 200
     assert "中餐厨师" in r.text and "B12" in r.text
     assert "洗碗工" not in r.text and "普工" not in r.text
+
+
+def test_seeded_demo_fair_works_with_the_demo_kiosk_key(client, app):
+    from service.seed import seed_demo
+
+    with app.state.session_factory() as session:
+        result = seed_demo(session, settings=app.state.settings, n_employers=30, n_jobs=150, n_seekers=5,
+                           random_seed=7, show_progress=False)
+    kiosk = bearer(result.keys["kiosk"])
+    payload = client.get("/kiosk/api/fair", headers=kiosk).json()
+    assert payload["fair"]["status"] == "open" and payload["postings"]
+    fair_ids = {p["id"] for p in payload["postings"]}
+    listed = client.get("/api/v1/jobs", params={"page_size": 200}, headers=kiosk).json()
+    assert {j["id"] for j in listed["items"]} == fair_ids
+    r = client.post("/kiosk/api/match", json={"tiles": ["factory", "logistics"]}, headers=kiosk).json()
+    assert r["items"] and {i["id"] for i in r["items"]} <= fair_ids

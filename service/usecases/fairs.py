@@ -237,7 +237,7 @@ def _postings(ctx: Context, fair: Fair, engine) -> tuple[list[scorer.Posting], d
             "work_type_label": WORK_TYPE_LABELS.get(WorkType(job.work_type), job.work_type),
             "education_label": EDUCATION_LABELS.get(Education(job.education_min), "") if job.education_min else "不限",
             "address": job.address or region_name(job.region_code), "headcount": job.headcount,
-            "measures": scorer.measures(job.work_type, _campaign(fair)),
+            "measures": scorer.measures(job.work_type),
         }
     return postings, shown
 
@@ -276,7 +276,8 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
     return {
         "fair": fair_info(fair),
         "model_id": engine.model_id if tile_vectors else None,
-        "tiles": [{"key": t.key, "label": t.label, "glyph": t.glyph} for t in scorer.TILES],
+        "tiles": [{"key": t.key, "label": t.label, "glyph": t.glyph, "prefixes": list(t.prefixes)}
+                  for t in scorer.TILES],
         "tile_vectors": {k: _b64(v) for k, v in tile_vectors.items()} if tile_vectors else None,
         "education": scorer.EDUCATION_CHOICES,
         "work_types": scorer.WORK_TYPE_CHOICES,
@@ -295,7 +296,7 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
 
 
 def _item(s: scorer.Scored) -> dict:
-    return {"id": s.posting.id, "score": s.score, "why": " · ".join(s.reasons) or "本场在招岗位"}
+    return {"id": s.posting.id, "score": round(s.score, 6), "why": " · ".join(s.reasons) or "本场在招岗位"}
 
 
 def match(ctx: Context, *, engine, data: KioskMatchIn) -> dict:

@@ -1,0 +1,168 @@
+/* rengang kiosk: the in-page scorer, a line-for-line mirror of matching/kiosk.py.
+ * It ranks the fair's postings held in the page when the hall network is down; with the same data
+ * it gives the same order as the server (int8 cosines are integer sums, then one division). */
+(function (global) {
+  "use strict";
+
+  var EDUCATION_RANK = { junior_middle: 0, senior_high: 1, associate: 2, bachelor: 3, master: 4, doctorate: 5 };
+  var RELAX_ORDER = ["travel", "room_board", "work_type"];
+  var RELAX_LABELS = { travel: "距离", room_board: "包吃住", work_type: "工作类型" };
+
+  function bigrams(text) {
+    var out = {};
+    var runs = String(text || "").match(/[\u4e00-\u9fffA-Za-z0-9]+/g) || [];
+    runs.forEach(function (run) {
+      run = run.toLowerCase();
+      for (var i = 0; i + 1 < run.length; i++) out[run.slice(i, i + 2)] = true;
+    });
+    return Object.keys(out).sort();
+  }
+
+  function decodeInt8(b64) {
+    if (!b64) return null;
+    var raw = atob(b64), out = new Int8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = (raw.charCodeAt(i) << 24) >> 24;
+    return out;
+  }
+
+  function int8Cosine(a, b) {
+    var dot = 0, na = 0, nb = 0;
+    for (var i = 0; i < a.length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+    if (na === 0 || nb === 0) return 0;
+    return dot / Math.sqrt(na * nb);
+  }
+
+  function Scorer(data) {
+    this.w = data.weights;
+    this.tiles = {};
+    var self = this;
+    data.tiles.forEach(function (t) { self.tiles[t.key] = t; });
+    this.tileVectors = null;
+    if (data.tile_vectors) {
+      this.tileVectors = {};
+      Object.keys(data.tile_vectors).forEach(function (k) { self.tileVectors[k] = decodeInt8(data.tile_vectors[k]); });
+    }
+    this.postings = data.postings.map(function (p) {
+      var gramSet = {};
+      p.grams.forEach(function (g) { gramSet[g] = true; });
+      return Object.assign({}, p, { vec: decodeInt8(p.vector), gramSet: gramSet });
+    });
+    this.byId = {};
+    this.postings.forEach(function (p) { self.byId[p.id] = p; });
+  }
+
+  Scorer.prototype.rescale = function (cos) {
+    return Math.min(1, Math.max(0, (cos - this.w.cos_floor) / this.w.cos_span));
+  };
+
+  Scorer.prototype.passes = function (p, q, skip) {
+    if (skip.indexOf("education") < 0 && q.education && p.education_min) {
+      if ((EDUCATION_RANK[p.education_min] || 0) > (EDUCATION_RANK[q.education] || 0)) return false;
+    }
+    if (skip.indexOf("work_type") < 0 && q.work_type && p.work_type !== q.work_type) return false;
+    if (skip.indexOf("room_board") < 0 && q.room_board && !p.room_board) return false;
+    if (skip.indexOf("travel") < 0 && q.travel_km != null && p.km != null && p.km > q.travel_km) return false;
+    return true;
+  };
+
+  Scorer.prototype.tileHit = function (code, tiles) {
+    if (!code) return null;
+    for (var i = 0; i < tiles.length; i++) {
+      for (var j = 0; j < tiles[i].prefixes.length; j++) {
+        if (code.indexOf(tiles[i].prefixes[j]) === 0) return tiles[i];
+      }
+    }
+    return null;
+  };
+
+  function order(a, b) {
+    if (a.score !== b.score) return b.score - a.score;
+    var sa = a.posting.salary_max || a.posting.salary_min || 0, sb = b.posting.salary_max || b.posting.salary_min || 0;
+    if (sa !== sb) return sb - sa;
+    return a.posting.id - b.posting.id;
+  }
+
+  /* q: {tiles: [key…] in the fair's tile order, education, work_type, room_board, travel_km, text, k} */
+  Scorer.prototype.score = function (q) {
+    var self = this, w = this.w;
+    var tiles = (q.tiles || []).filter(function (k) { return self.tiles[k]; }).map(function (k) { return self.tiles[k]; });
+    var text = q.text || "";
+    var qgrams = bigrams(text);
+    var relaxed = [];
+    var pool = this.postings.filter(function (p) { return self.passes(p, q, []); });
+    for (var r = 0; r < RELAX_ORDER.length && pool.length === 0; r++) {
+      relaxed.push(RELAX_ORDER[r]);
+      pool = this.postings.filter(function (p) { return self.passes(p, q, relaxed); });
+    }
+    var out = pool.map(function (p) {
+      var s = 0, reasons = [];
+      if (tiles.length) {
+        var hit = self.tileHit(p.occupation_code, tiles);
+        if (hit) { s += w.tap; reasons.push("对口「" + hit.label + "」"); }
+        if (self.tileVectors && p.vec) {
+          var best = null;
+          tiles.forEach(function (t) {
+            if (self.tileVectors[t.key]) {
+              var v = self.rescale(int8Cosine(self.tileVectors[t.key], p.vec));
+              if (best === null || v > best) best = v;
+            }
+          });
+          if (best !== null) s += w.tap_vector * best;
+        }
+      }
+      if (text.trim()) {
+        if (qgrams.length) {
+          var shared = 0;
+          qgrams.forEach(function (g) { if (p.gramSet[g]) shared += 1; });
+          s += w.text * shared / qgrams.length;
+        }
+        var said = p.skills.filter(function (sk) { return sk && text.indexOf(sk) >= 0; });
+        if (said.length) reasons.push("会「" + said.slice(0, 2).join("、") + "」");
+      }
+      if (q.room_board && p.room_board) reasons.push("包吃住");
+      if (p.km != null && q.travel_km != null && p.km <= q.travel_km) reasons.push("离会场约" + p.km + "公里");
+      if (q.education && p.education_min) reasons.push("学历符合");
+      return { posting: p, score: s, reasons: reasons };
+    });
+    out.sort(order);
+    return {
+      items: out.slice(0, q.k || 8).map(function (x) {
+        return { id: x.posting.id, score: Math.round(x.score * 1e6) / 1e6, why: x.reasons.join(" · ") || "本场在招岗位" };
+      }),
+      relaxed: relaxed.map(function (r) { return RELAX_LABELS[r]; }),
+      source: "page",
+    };
+  };
+
+  Scorer.prototype.similar = function (jobId, k) {
+    var base = this.byId[jobId];
+    if (!base) return { items: [], relaxed: [], source: "page" };
+    var out = [];
+    this.postings.forEach(function (p) {
+      if (p.id === jobId) return;
+      var s;
+      if (base.vec && p.vec) {
+        s = int8Cosine(base.vec, p.vec);
+      } else {
+        var a = base.occupation_code || "", b = p.occupation_code || "";
+        var same = a && a === b ? 1.0 : (a.slice(0, 7) && a.slice(0, 7) === b.slice(0, 7) ? 0.6 :
+          (a.slice(0, 4) && a.slice(0, 4) === b.slice(0, 4) ? 0.3 : 0.0));
+        var union = {}, inter = 0;
+        base.grams.forEach(function (g) { union[g] = true; });
+        p.grams.forEach(function (g) { if (union[g]) inter += 1; union[g] = true; });
+        s = same + inter / (Object.keys(union).length || 1);
+      }
+      out.push({ posting: p, score: s, reasons: ["与「" + base.title + "」相近"] });
+    });
+    out.sort(function (x, y) { return x.score !== y.score ? y.score - x.score : x.posting.id - y.posting.id; });
+    return {
+      items: out.slice(0, k || 6).map(function (x) {
+        return { id: x.posting.id, score: Math.round(x.score * 1e6) / 1e6, why: x.reasons.join(" · ") };
+      }),
+      relaxed: [], source: "page",
+    };
+  };
+
+  global.KioskScorer = Scorer;
+  global.kioskBigrams = bigrams;
+})(window);
