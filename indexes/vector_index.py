@@ -41,7 +41,6 @@ from indexes.storage import (
 
 log = logging.getLogger(__name__)
 
-IndexError_ = IndexLoadError  # the name service/engine.py imports
 
 # When an allow-list is small, gathering the allowed vectors and scoring them exactly beats a
 # selector search. Measured (384-d clustered vectors, one thread, one query at a time):

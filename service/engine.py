@@ -22,15 +22,19 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from indexes.vector_index import IndexError_, VectorIndex, choose_spec, reconcile
-from matching import refdata, scoring
+from indexes import IndexLoadError, VectorIndex, choose_spec, reconcile
+from matching import refdata
+from matching.enums import Education
+from matching.eligibility import MatchFilters, eligible_jobs_mask, eligible_seekers_mask
 from matching.embedder import Embedder, load_embedder, text_hash
-from matching.enums import FLAG_LABELS, WORK_TYPE_LABELS, WorkType
+from matching.facts import JobColumns, SeekerColumns, SeekerFacts, region_range
+from matching.geo import RegionScope, ScopeKind
 from matching.lexical import CharNgramScorer, Lexicon, default_lexicon
 from matching.occupations import OccupationCoder
-from matching.scoring import JobTable, MatchFilters, PriorityPolicy, SeekerFacts, Weights
+from matching.priority import default_policy, load_policy
+from matching.ranking import COMPONENT_LABELS, MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
 from service import repository as repo
-from service.facts import job_facts, job_text, occupation_label, seeker_facts, seeker_profile_text
+from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting, Seeker
 from service.presenters import job_out, seeker_out
 from service.schemas import MatchComponent, MatchFiltersIn, MatchItem, MatchList, TextMatchRequest
@@ -64,11 +68,13 @@ class MatchingEngine:
         self.coder: OccupationCoder | None = None
         self._write_lock = threading.Lock()
         self._ready = False
-        self.policy = PriorityPolicy.load(settings.policy_file) if settings.policy_file else PriorityPolicy.load()
+        self.policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         self.weights = Weights()
+        self.params = ScoringParams(semantic_floor=0.70)  # e5 cosines of unrelated Chinese texts sit near 0.7
         self.jobs_index: VectorIndex | None = None
         self.seekers_index: VectorIndex | None = None
-        self.job_table = JobTable()
+        self.job_columns = JobColumns()
+        self.seeker_columns = SeekerColumns()
         self._pending: tuple[set[int], set[int]] = (set(), set())
         self.last_sync: list[SyncReport] = []
 
@@ -182,7 +188,7 @@ class MatchingEngine:
         if not rebuild:
             try:
                 return VectorIndex.load(self.index_dir / kind, expect=self._manifest())[0]
-            except IndexError_ as e:
+            except IndexLoadError as e:
                 log.info("building the %s index afresh: %s", kind, e)
         return VectorIndex(self.embedder.dim, choose_spec(n, flat_threshold=self.settings.flat_threshold))
 
@@ -190,6 +196,10 @@ class MatchingEngine:
         """Make ``index`` hold exactly ``wanted`` (id → text hash) from stored vectors, then save it."""
         to_add, to_remove = reconcile(wanted, index.hashes)
         index.remove(to_remove)
+        if len(index) == 0 and to_add:  # one build: IVF trains on all vectors, not on the first chunk
+            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=to_add)
+            index.build(ids, vectors, hashes)
+            to_add = []
         for start in range(0, len(to_add), 5000):
             ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
                                                           ids=to_add[start:start + 5000])
@@ -202,16 +212,14 @@ class MatchingEngine:
         hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
         index = self.jobs_index if (self.jobs_index is not None and not rebuild) else self._load_or_new(JOB, len(live), rebuild)
         self._apply(session, index, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes})
-        table = JobTable()
-        table.upsert(job_facts(j) for j in live)
-        self.jobs_index, self.job_table = index, table
+        self.jobs_index, self.job_columns = index, JobColumns.from_facts(job_facts(j) for j in live)
 
     def _load_seekers(self, session: Session, shown: list[Seeker], *, rebuild: bool) -> None:
         hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
         index = (self.seekers_index if (self.seekers_index is not None and not rebuild)
                  else self._load_or_new(SEEKER, len(shown), rebuild))
         self._apply(session, index, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes})
-        self.seekers_index = index
+        self.seekers_index, self.seeker_columns = index, SeekerColumns.from_facts(seeker_facts(s) for s in shown)
 
     # --- change listener: called after a write's commit ----------------------------------------
 
@@ -232,8 +240,8 @@ class MatchingEngine:
             wanted = {i: h for i, h in self.jobs_index.hashes.items() if i not in gone and i not in {j.id for j in live}}
             wanted.update({j.id: hashes[j.id] for j in live})
             self._apply(session, self.jobs_index, JOB, wanted)
-            self.job_table.remove(gone)
-            self.job_table.upsert(job_facts(j) for j in live)
+            self.job_columns.remove(gone)
+            self.job_columns.upsert(job_facts(j) for j in live)
             if gone:
                 repo.delete_embeddings(session, kind=JOB, ids=[i for i in gone if i not in {j.id for j in jobs}])
                 session.commit()
@@ -254,6 +262,8 @@ class MatchingEngine:
             wanted = {i: h for i, h in self.seekers_index.hashes.items() if i not in set(seeker_ids)}
             wanted.update({i: hashes[i] for i in shown if i in hashes})
             self._apply(session, self.seekers_index, SEEKER, wanted)
+            self.seeker_columns.remove(set(seeker_ids) - shown)
+            self.seeker_columns.upsert(seeker_facts(s) for s in seekers if s.id in shown)
             deleted = set(seeker_ids) - {s.id for s in seekers}
             if deleted:
                 repo.delete_embeddings(session, kind=SEEKER, ids=list(deleted))
@@ -273,11 +283,9 @@ class MatchingEngine:
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
                         scope_prefix: str | None) -> MatchList:
         started = time.perf_counter()
-        facts = seeker_facts(seeker, self.clock())
         text = seeker_profile_text(seeker)
         vector = self._stored_vector(session, SEEKER, seeker.id, text)
-        items, eligible = self._rank_jobs(session, vector, facts, text, list(seeker.skills or ()),
-                                          _filters(filters), k, scope_prefix)
+        items, eligible = self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k, scope_prefix)
         return MatchList(items=items, eligible=eligible, model_id=self.model_id,
                          took_ms=round((time.perf_counter() - started) * 1000, 2))
 
@@ -287,148 +295,91 @@ class MatchingEngine:
         started = time.perf_counter()
         today = self.today()
         birth = date(today.year - request.age, today.month, min(today.day, 28)) if request.age else None
-        facts = SeekerFacts(id=0, region_code=request.region_code, education=request.education, birth_date=birth,
-                            skills=tuple(request.skills), desired_salary_min=request.salary_floor)
-        if facts.region_code:
-            centroid = refdata.county_centroid(facts.region_code)
-            if centroid:
-                facts = replace(facts, lat=centroid[0], lon=centroid[1])
-        filters = _filters(request)
-        if filters.scope == "desired":
-            filters = replace(filters, scope="city" if request.region_code else "anywhere")
-        skills = list(request.skills) or self.lexicon.extract_skills(request.text)
-        facts = replace(facts, skills=tuple(skills))
+        centroid = refdata.county_centroid(request.region_code) if request.region_code else None
+        skills = tuple(request.skills) or tuple(self.lexicon.extract_skills(request.text))
+        # Not saying one's schooling should not hide postings: an anonymous query is not filtered by education.
+        education = request.education or max(Education, key=lambda e: e.rank)
+        facts = SeekerFacts(id=0, birth_date=birth, education=education, graduation_date=None,
+                            region_code=request.region_code or "", lat=centroid[0] if centroid else None,
+                            lon=centroid[1] if centroid else None, skills=skills,
+                            desired_salary_min=request.salary_floor,
+                            willing_to_relocate=request.region_code is None)
+        filters = request
+        if request.scope.value == "desired":
+            filters = request.model_copy(update={"scope": "city" if request.region_code else "anywhere"})
         vector = self.embedder.encode_queries([request.text])
-        items, eligible = self._rank_jobs(session, vector, facts, request.text, skills, filters, request.k,
-                                          scope_prefix)
+        items, eligible = self._rank_jobs(session, vector, facts, request.text, filters, request.k, scope_prefix)
         return MatchList(items=items, eligible=eligible, model_id=self.model_id,
                          took_ms=round((time.perf_counter() - started) * 1000, 2))
 
-    def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str, skills: list[str],
-                   filters: MatchFilters, k: int, scope_prefix: str | None) -> tuple[list[MatchItem], int]:
+    def _options(self, filters: MatchFiltersIn) -> MatchFilters:
+        scope = filters.scope.value
+        region = RegionScope.within_km(filters.radius_km or 50) if scope == "radius" else RegionScope(ScopeKind(scope))
+        return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None)
+
+    def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
+                   filters: MatchFiltersIn, k: int, scope_prefix: str | None) -> tuple[list[MatchItem], int]:
         today = self.today()
-        table, index = self.job_table, self.jobs_index
-        if len(table) == 0:
-            return [], 0
-        mask = scoring.eligible_jobs_mask(table, seeker, filters, today, self.policy, scope_prefix=scope_prefix)
-        allowed = table.cols["id"][mask]
+        columns, index = self.job_columns, self.jobs_index
+        if filters.salary_floor is not None:
+            seeker = replace(seeker, desired_salary_min=filters.salary_floor)
+        if filters.region_code and not seeker.region_code:
+            seeker = replace(seeker, region_code=filters.region_code)
+        options = self._options(filters)
+        mask = eligible_jobs_mask(columns, seeker, options, today)
+        if scope_prefix:
+            lo, hi = region_range(scope_prefix)
+            mask &= (columns.region >= lo) & (columns.region <= hi)
+        if filters.room_board:
+            mask &= columns.room_board
+        allowed = columns.ids[mask]
         if len(allowed) == 0:
             return [], 0
         scores, ids = index.search(vector, min(max(5 * k, 50), len(allowed)), allow=allowed)
         keep = ids[0] >= 0
         rows = {j.id: j for j in repo.all_jobs(session, ids=ids[0][keep].tolist())}
-        pairs = [(int(i), float(c)) for i, c in zip(ids[0][keep], scores[0][keep], strict=True) if int(i) in rows]
-        if not pairs:
+        cand = [(int(i), float(c)) for i, c in zip(ids[0][keep], scores[0][keep], strict=True) if int(i) in rows]
+        if not cand:
             return [], int(len(allowed))
-        cand = [rows[i] for i, _ in pairs]
-        facts = [table.get(j.id) or job_facts(j) for j in cand]
-        overlaps = [self.lexicon.skill_overlap(skills, f.skills) for f in facts]
-        wanted_codes = list(seeker.desired_occupation_codes)
-        km = scoring.distance_km(seeker.lat, seeker.lon, [f.lat for f in facts], [f.lon for f in facts])
-        comps = {
-            "semantic": scoring.semantic_component(np.array([c for _, c in pairs]), self.weights),
-            "lexical": CharNgramScorer().fit([job_text(j) for j in cand]).scores(text),
-            "skill": np.array([o[0] for o in overlaps]),
-            "location": scoring.location_component(km, self.weights),
-            "salary": scoring.salary_component(seeker.desired_salary_min,
-                                               np.array([f.salary_min if f.salary_min is not None else np.nan for f in facts]),
-                                               np.array([f.salary_max if f.salary_max is not None else np.nan for f in facts])),
-            "occupation": scoring.occupation_component(wanted_codes, [f.occupation_code for f in facts]),
-        }
-        fit = scoring.fit_scores(comps, self.weights)
-        reserved = np.array([
-            1.0 if f.work_type in (WorkType.internship, WorkType.public_welfare)
-            and scoring.reserved_post_check(f.work_type, seeker, today, self.policy)[0] else 0.0
-            for f in facts
-        ])
-        boost, bound = scoring.bounded_boost(fit, reserved, self.policy)
-        order = scoring.rank(fit + boost, fit)[:k]
-        items = []
-        for n in order:
-            f, job = facts[n], cand[n]
-            values = {key: float(v[n]) for key, v in comps.items()}
-            boosts = []
-            if boost[n] > 0:
-                reason = scoring.reserved_post_check(f.work_type, seeker, today, self.policy)[1]
-                boosts.append({"key": f.work_type.value, "label": WORK_TYPE_LABELS[f.work_type],
-                               "reason": reason, "amount": round(float(boost[n]), 4)})
-            explanation = {
-                "summary": scoring.summary_line(values, overlaps[n][1], None if np.isnan(km[n]) else float(km[n]),
-                                                values["salary"] >= 0.75, occupation_label(f.occupation_code)),
-                "matched_skills": overlaps[n][1], "missing_skills": overlaps[n][2],
-                "distance_km": None if np.isnan(km[n]) else round(float(km[n]), 1),
-                "boosts": boosts, "boost_bound": round(bound, 4),
-                "filters": [c.to_dict() for c in scoring.check_pair(f, seeker, today, self.policy)]
-                + _filter_notes(filters),
-            }
-            items.append(MatchItem(
-                id=job.id, score=round(float(fit[n] + boost[n]), 4), fit=round(float(fit[n]), 4),
-                boost=round(float(boost[n]), 4), components=_components(values, self.weights),
-                explanation=explanation, job=job_out(job, today=today)))
-        return items, int(len(allowed))
+        cand_ids = np.array([i for i, _ in cand], np.int64)
+        lexical = CharNgramScorer().fit([job_text(rows[i]) for i, _ in cand]).scores(text)
+        results = rank_jobs_for_seeker(
+            seeker, cand_ids, np.array([c for _, c in cand]), columns, today=today,
+            jobs={i: job_facts(rows[i]) for i, _ in cand}, lexical=lexical, weights=self.weights,
+            params=self.params, policy=self.policy, options=options, limit=k)
+        return [_item(r, job=job_out(rows[r.id], today=today)) for r in results], int(len(allowed))
 
     def candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
                            scope_prefix: str | None) -> MatchList:
         """Consenting seekers for a posting, with bounded priority for verified policy groups."""
         started = time.perf_counter()
         now, today = self.clock(), self.today()
+        columns, index = self.seeker_columns, self.seekers_index
+        facts_job = job_facts(job)
+        options = replace(self._options(filters), now=now)
+        mask = eligible_seekers_mask(columns, facts_job, options, today)
+        if scope_prefix:
+            lo, hi = region_range(scope_prefix)
+            mask &= (columns.region >= lo) & (columns.region <= hi)
+        allowed = columns.ids[mask]
+        if len(allowed) == 0:
+            return MatchList(items=[], eligible=0, model_id=self.model_id, took_ms=0.0)
         text = job_text(job)
         vector = self._stored_vector(session, JOB, job.id, text)
-        index = self.seekers_index
-        facts_job = job_facts(job)
-        seekers = [s for s in repo.all_seekers(session, ids=index.ids().tolist())
-                   if s.consent_to_share and (not scope_prefix or s.region_code.startswith(scope_prefix))]
-        sfacts = {s.id: seeker_facts(s, now) for s in seekers}
-        eligible = [s for s in seekers if _seeker_eligible(facts_job, sfacts[s.id], filters, today, self.policy)]
-        if not eligible:
-            return MatchList(items=[], eligible=0, model_id=self.model_id, took_ms=0.0)
-        allowed = np.array([s.id for s in eligible], np.int64)
         scores, ids = index.search(vector, min(max(5 * k, 50), len(allowed)), allow=allowed)
-        by_id = {s.id: s for s in eligible}
-        pairs = [(int(i), float(c)) for i, c in zip(ids[0], scores[0], strict=True) if int(i) in by_id]
-        cand = [by_id[i] for i, _ in pairs]
-        facts = [sfacts[s.id] for s in cand]
-        overlaps = [self.lexicon.skill_overlap(f.skills, facts_job.skills) for f in facts]
-        km = np.array([scoring.distance_km(f.lat, f.lon, [job.lat], [job.lon])[0] for f in facts])
-        comps = {
-            "semantic": scoring.semantic_component(np.array([c for _, c in pairs]), self.weights),
-            "lexical": CharNgramScorer().fit([seeker_profile_text(s) for s in cand]).scores(text),
-            "skill": np.array([o[0] for o in overlaps]),
-            "location": scoring.location_component(km, self.weights),
-            "salary": np.array([scoring.salary_component(f.desired_salary_min,
-                                                         np.array([job.salary_min if job.salary_min is not None else np.nan]),
-                                                         np.array([job.salary_max if job.salary_max is not None else np.nan]))[0]
-                                for f in facts]),
-            "occupation": np.array([scoring.occupation_component(list(f.desired_occupation_codes), [job.occupation_code])[0]
-                                    for f in facts]),
-        }
-        fit = scoring.fit_scores(comps, self.weights)
-        raw = np.array([scoring.flag_weight(f.flags, self.policy) for f in facts])
-        boost, bound = scoring.bounded_boost(fit, raw, self.policy)
-        order = scoring.rank(fit + boost, fit)[:k]
-        items = []
-        for n in order:
-            f, seeker = facts[n], cand[n]
-            values = {key: float(v[n]) for key, v in comps.items()}
-            boosts = [{"key": kind.value, "label": FLAG_LABELS[kind], "reason": f"已核验：{FLAG_LABELS[kind]}",
-                       "weight": self.policy.weights.get(kind, 0.0)}
-                      for kind in sorted(f.flags) if self.policy.weights.get(kind, 0.0) > 0] if boost[n] > 0 else []
-            explanation = {
-                "summary": scoring.summary_line(values, overlaps[n][1], None if np.isnan(km[n]) else float(km[n]),
-                                                values["salary"] >= 0.75, occupation_label(job.occupation_code)),
-                "matched_skills": overlaps[n][1], "missing_skills": overlaps[n][2],
-                "distance_km": None if np.isnan(km[n]) else round(float(km[n]), 1),
-                "boosts": boosts, "boost_bound": round(bound, 4),
-                "filters": [c.to_dict() for c in scoring.check_pair(facts_job, f, today, self.policy)]
-                + [{"key": "consent", "label": "同意向用人单位展示", "passed": True, "detail": ""}],
-            }
-            items.append(MatchItem(
-                id=seeker.id, score=round(float(fit[n] + boost[n]), 4), fit=round(float(fit[n]), 4),
-                boost=round(float(boost[n]), 4), components=_components(values, self.weights),
-                explanation=explanation, seeker=seeker_out(seeker, now=now)))
-        return MatchList(items=items, eligible=len(eligible), model_id=self.model_id,
+        keep = ids[0] >= 0
+        rows = {s.id: s for s in repo.all_seekers(session, ids=ids[0][keep].tolist()) if s.consent_to_share}
+        cand = [(int(i), float(c)) for i, c in zip(ids[0][keep], scores[0][keep], strict=True) if int(i) in rows]
+        if not cand:
+            return MatchList(items=[], eligible=int(len(allowed)), model_id=self.model_id, took_ms=0.0)
+        lexical = CharNgramScorer().fit([seeker_profile_text(rows[i]) for i, _ in cand]).scores(text)
+        results = rank_seekers_for_job(
+            facts_job, np.array([i for i, _ in cand], np.int64), np.array([c for _, c in cand]), columns,
+            today=now, seekers={i: seeker_facts(rows[i]) for i, _ in cand}, lexical=lexical, weights=self.weights,
+            params=self.params, policy=self.policy, options=options, limit=k)
+        items = [_item(r, seeker=seeker_out(rows[r.id], now=now)) for r in results]
+        return MatchList(items=items, eligible=int(len(allowed)), model_id=self.model_id,
                          took_ms=round((time.perf_counter() - started) * 1000, 2))
-
 
 def _is_live(job: JobPosting, today: date) -> bool:
     """Open, not past valid_until, and not yet filled: the postings matching may offer."""
@@ -439,46 +390,13 @@ def _is_live(job: JobPosting, today: date) -> bool:
 
 
 
-def _filters(f: MatchFiltersIn) -> MatchFilters:
-    return MatchFilters(scope=f.scope.value, region_code=f.region_code, radius_km=f.radius_km,
-                        work_types=tuple(f.work_types), salary_floor=f.salary_floor, room_board=f.room_board,
-                        occupation_codes=tuple(f.occupation_codes))
 
-
-def _filter_notes(filters: MatchFilters) -> list[dict]:
-    scope = {"county": "同县区", "city": "同城市", "province": "同省", "radius": f"{filters.radius_km or 50:g}公里内",
-             "anywhere": "不限地区", "desired": "意向地区"}[filters.scope]
-    notes = [{"key": "region", "label": f"地区：{scope}", "passed": True, "detail": ""}]
-    if filters.work_types:
-        notes.append({"key": "work_type", "label": "工作类型：" + "、".join(WORK_TYPE_LABELS[w] for w in filters.work_types),
-                      "passed": True, "detail": ""})
-    if filters.room_board:
-        notes.append({"key": "room_board", "label": "包吃住", "passed": True, "detail": ""})
-    return notes
-
-
-def _components(values: dict[str, float], weights: Weights) -> dict[str, MatchComponent]:
-    return {key: MatchComponent(value=round(v, 4), weight=getattr(weights, key), label=scoring.COMPONENT_LABELS[key])
-            for key, v in values.items()}
-
-
-def _seeker_eligible(job, seeker: SeekerFacts, filters: MatchFiltersIn, today: date, policy: PriorityPolicy) -> bool:
-    """Hard conditions for showing a seeker as a candidate for this posting."""
-    if not all(c.passed for c in scoring.check_pair(job, seeker, today, policy)):
-        return False
-    if seeker.desired_work_types and job.work_type not in seeker.desired_work_types and job.work_type not in (
-            WorkType.internship, WorkType.public_welfare):
-        return False
-    scope = filters.scope.value
-    if scope == "anywhere":
-        return True
-    if scope == "radius":
-        km = scoring.distance_km(seeker.lat, seeker.lon, [job.lat], [job.lon])[0]
-        return not np.isnan(km) and km <= (filters.radius_km or 50)
-    wants = seeker.desired_regions
-    if wants and any(job.region_code.startswith(p) for p in wants):
-        return True
-    if seeker.willing_to_relocate:
-        return True
-    prefixes = scoring.region_prefixes("city" if scope == "desired" else scope, job.region_code) or []
-    return bool(seeker.region_code) and any(seeker.region_code.startswith(p) for p in prefixes)
+def _item(result: MatchResult, **record) -> MatchItem:
+    """A ranking result as the API shows it: components with weights and Chinese labels, the explanation."""
+    explanation = result.explanation.to_dict() if result.explanation else {}
+    weights = {key: c["weight"] for key, c in explanation.get("components", {}).items()}
+    components = {key: MatchComponent(value=round(v, 4), weight=round(weights.get(key, 0.0), 4),
+                                      label=COMPONENT_LABELS[key]) for key, v in result.components.items()}
+    explanation.pop("components", None)
+    return MatchItem(id=result.id, score=round(result.score, 4), fit=round(result.fit, 4),
+                     boost=round(result.boost, 4), components=components, explanation=explanation, **record)

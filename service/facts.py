@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from matching import refdata
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
-from matching.scoring import FlagFact, JobFacts, SeekerFacts, active_flags
+from matching.facts import FlagFact, JobFacts, SeekerFacts
 from matching.text import posting_text, seeker_text
 from service.models import JobPosting, Seeker
 
@@ -46,13 +44,14 @@ def job_facts(job: JobPosting) -> JobFacts:
         headcount=job.headcount,
         hired_count=job.hired_count,
         status=JobStatus(job.status),
+        experience_years=job.experience_years,
         valid_until=job.valid_until,
         skills=tuple(job.skills or ()),
         room_board=job.room_board,
     )
 
 
-def seeker_facts(seeker: Seeker, now: datetime) -> SeekerFacts:
+def seeker_facts(seeker: Seeker) -> SeekerFacts:
     centroid = refdata.county_centroid(seeker.region_code)
     return SeekerFacts(
         id=seeker.id,
@@ -68,9 +67,8 @@ def seeker_facts(seeker: Seeker, now: datetime) -> SeekerFacts:
         desired_occupation_codes=tuple(seeker.desired_occupation_codes or ()),
         skills=tuple(seeker.skills or ()),
         willing_to_relocate=seeker.willing_to_relocate,
-        flags=active_flags(
-            (FlagFact(kind=FlagKind(f.kind), status=FlagStatus(f.status), expires_at=f.expires_at) for f in seeker.flags),
-            now,
-        ),
+        flags=tuple(FlagFact(kind=FlagKind(f.kind), status=FlagStatus(f.status), expires_at=f.expires_at)
+                    for f in seeker.flags),
         unemployed_since=seeker.unemployment_registered_at,
+        experience_years=seeker.experience_years,
     )
