@@ -547,5 +547,5 @@ def reconcile(database, indexed) -> tuple[list[int], list[int]]:
     return _reconcile(database, indexed)
 
 
-__all__ = ["IndexError_", "IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
+__all__ = ["IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
            "choose_spec", "reconcile"]
