@@ -160,3 +160,29 @@ def test_officer_matching_stays_in_region_and_kiosk_gets_no_people(mclient, mkey
     kiosk = mkeys.headers("kiosk")
     assert mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=kiosk).status_code == 403
     assert mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", headers=kiosk).status_code == 403
+
+
+def test_candidate_lists_show_what_a_hire_would_unlock(mclient, mkeys, matching_app):
+    """政策找人 with the 温江 2020 rules: a private firm hiring a verified graduate within 12 months of leaving school."""
+    from datetime import UTC, datetime
+
+    matching_app.state.clock = lambda: datetime(2020, 8, 1, 10, tzinfo=UTC)
+    admin = mkeys.headers("admin")
+    officer = mkeys.headers("officer", region="5101")
+    employer = create_employer(mclient, admin, ownership="private")
+    job = create_job(mclient, admin, employer_id=employer["id"], title="行政助理", skills=["办公软件"],
+                     education_min="associate")
+    graduate = create_seeker(mclient, admin, education="bachelor", graduation_date="2020-06-30",
+                             skills=["办公软件"], flags=[{"kind": "graduate"}])
+    other = create_seeker(mclient, admin, education="bachelor", skills=["办公软件"])
+    mclient.post(f"/api/v1/flags/{graduate['flags'][0]['id']}/verify", json={}, headers=officer)
+
+    items = {i["id"]: i for i in mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=admin).json()["items"]}
+    unlocks = {u["rule_id"]: u for u in items[graduate["id"]]["explanation"]["policy_unlocks"]}
+    assert unlocks["wenjiang-minying-biyesheng"]["amount_yuan"] == 4000
+    assert "wenjiang-minying-biyesheng" not in {u["rule_id"] for u in items[other["id"]]["explanation"]["policy_unlocks"]}
+    jobs = mclient.get(f"/api/v1/seekers/{graduate['id']}/matches", headers=admin).json()["items"]
+    assert "wenjiang-minying-biyesheng" in {m["rule_id"] for m in jobs[0]["explanation"]["policy_measures"]}
+    matching_app.state.clock = lambda: datetime.now(UTC)  # today every shipped rule has expired
+    items = {i["id"]: i for i in mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=admin).json()["items"]}
+    assert items[graduate["id"]]["explanation"]["policy_unlocks"] == []

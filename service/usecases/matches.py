@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from matching.enums import Role
-from service.models import JobPosting, Seeker
+from matching import rules
+from matching.enums import Ownership, Role, SizeClass, WorkType
+from service.models import Employer, JobPosting, Seeker
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
 from service.usecases import casework, fairs
 from service.usecases.common import Context, not_found
@@ -12,12 +13,36 @@ PEOPLE_READERS = (Role.app, Role.officer, Role.admin)
 TEXT_READERS = (Role.app, Role.officer, Role.admin, Role.kiosk)
 
 
+def _employer_facts(employer: Employer) -> rules.EmployerPolicyFacts:
+    return rules.EmployerPolicyFacts(size_class=SizeClass(employer.size_class), ownership=Ownership(employer.ownership),
+                                     region_code=employer.region_code)
+
+
+def _usual_terms(job: JobPosting) -> rules.HireFacts:
+    """A hire on the posting's usual terms: a one-year contract with social insurance at the lowest offered pay."""
+    return rules.HireFacts(contract_months=12, social_insurance=True, work_type=WorkType(job.work_type),
+                           monthly_wage=job.salary_min)
+
+
+def _measure(outcome: rules.RuleOutcome) -> dict:
+    return {"rule_id": outcome.rule_id, "name": outcome.name, "pays": outcome.pays.value,
+            "amount_yuan": float(outcome.amount_yuan) if outcome.amount_yuan is not None else None,
+            "amount_text": outcome.amount_text, "to_verify": list(outcome.to_verify),
+            "source": f"{outcome.source.title} {outcome.source.clause}".strip()}
+
+
 def jobs_for_seeker(ctx: Context, *, engine, seeker_id: int, filters: MatchFiltersIn, k: int) -> MatchList:
+    """Jobs for a seeker; each shows the policy measures a hire there would bring (to the seeker or employer)."""
     ctx.require(*PEOPLE_READERS)
     seeker = ctx.session.get(Seeker, seeker_id)
     if seeker is None or not ctx.principal.in_region(seeker.region_code):
         raise not_found("求职者")
     result = engine.jobs_for_seeker(ctx.session, seeker, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    ruleset, facts, today = casework.ruleset(), casework.seeker_policy_facts(ctx, seeker), ctx.today()
+    for item in result.items:
+        job = ctx.session.get(JobPosting, item.id)
+        outcomes = rules.evaluate_hire(ruleset, facts, _employer_facts(job.employer), _usual_terms(job), today)
+        item.explanation["policy_measures"] = [_measure(o) for o in outcomes if o.applies]
     with ctx.transaction():
         ctx.audit("seeker.match_jobs", "seeker", [seeker.id])
     return result
@@ -30,6 +55,11 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
     if job is None or not ctx.principal.in_region(job.region_code):
         raise not_found("岗位")
     result = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    ruleset, employer, terms, today = casework.ruleset(), _employer_facts(job.employer), _usual_terms(job), ctx.today()
+    for item in result.items:  # 政策找人: what hiring this candidate would unlock for the employer
+        facts = casework.seeker_policy_facts(ctx, ctx.session.get(Seeker, item.id))
+        item.explanation["policy_unlocks"] = [_measure(o) for o in rules.unlocked_by_hire(ruleset, facts, employer,
+                                                                                          terms, today)]
     shown = [ctx.session.get(Seeker, item.id) for item in result.items[:10]]
     with ctx.transaction():
         ctx.audit("seeker.candidate_read", "seeker", [item.id for item in result.items], job_id=job.id)
