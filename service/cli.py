@@ -16,10 +16,12 @@ db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
 keys_app = typer.Typer(help="API 密钥 keys", no_args_is_help=True)
 index_app = typer.Typer(help="索引 indexes", no_args_is_help=True)
 eval_app = typer.Typer(help="评测 evaluation", no_args_is_help=True)
+import_app = typer.Typer(help="批量导入 import", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
+app.add_typer(import_app, name="import")
 
 
 def _settings():
@@ -149,6 +151,204 @@ def index_rebuild() -> None:
     for report in engine.last_sync:
         typer.echo(f"{report.kind}: {report.records} 条记录，新嵌入 {report.embedded}，索引 {report.indexed}，"
                    f"{report.seconds:.1f} 秒")
+
+
+IMPORT_BATCH = 500
+
+
+class _Refused(Exception):
+    """A record the import refuses: its line in the file, the field (if one) and a Chinese message."""
+
+    def __init__(self, line: int, field: str | None, message: str):
+        super().__init__(message)
+        self.line, self.field, self.message = line, field, message
+
+    def __str__(self) -> str:
+        return f"第 {self.line} 行" + (f" {self.field}" if self.field else "") + f"：{self.message}"
+
+
+def _read_records(text: str) -> tuple[list[tuple[int, object]], _Refused | None]:
+    """(line, value) of each record of JSON Lines or a JSON array, up to a syntax error (returned, not raised)."""
+    text = text.removeprefix("\ufeff")
+    start = len(text) - len(text.lstrip())
+    records: list[tuple[int, object]] = []
+    if not text.startswith("[", start):
+        for line, raw in enumerate(text.splitlines(), start=1):
+            if raw.strip():
+                try:
+                    records.append((line, json.loads(raw)))
+                except json.JSONDecodeError as e:
+                    return records, _Refused(line, None, f"不是有效的 JSON（{e.msg}，第 {e.colno} 列）")
+        return records, None
+    decoder, pos, line, counted = json.JSONDecoder(), start + 1, 1, 0
+
+    def skip(at: int) -> int:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        return at
+
+    def line_at(at: int) -> int:
+        nonlocal line, counted
+        line, counted = line + text.count("\n", counted, at), at
+        return line
+
+    pos = skip(pos)
+    if text.startswith("]", pos):
+        return records, None
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            return records, _Refused(e.lineno, None, f"不是有效的 JSON（{e.msg}）")
+        records.append((line_at(pos), value))
+        pos = skip(end)
+        if text.startswith(",", pos):
+            pos = skip(pos + 1)
+        elif text.startswith("]", pos) and skip(pos + 1) == len(text):
+            return records, None
+        else:
+            return records, _Refused(line_at(pos), None, "JSON 数组格式错误：缺少逗号、右方括号，或其后还有内容")
+
+
+def _job_create(line: int, value: object):
+    from pydantic import ValidationError
+
+    from service.error_handlers import validation_body
+    from service.schemas import JobCreate
+
+    if not isinstance(value, dict):
+        raise _Refused(line, None, "每条记录应为一个 JSON 对象")
+    try:
+        return JobCreate.model_validate(value)
+    except ValidationError as e:
+        body = validation_body(e.errors())
+        raise _Refused(line, body["field"], body["errors"][0]["message"]) from None
+
+
+def _refusals(error, lines: list[int]) -> list[_Refused]:
+    """A refused create_many as one _Refused per problem, in file order (fields are ``items.{index}.{field}``)."""
+    listed = error.body().get("errors") or [{"field": error.field, "message": error.detail}]
+    refused = []
+    for entry in listed:
+        named = (entry["field"] or "").split(".", 2)
+        if len(named) < 3 or named[0] != "items":  # not about one record, e.g. a write racing ours
+            return [_Refused(lines[0], None, f"{entry['message']}（第 {lines[0]}–{lines[-1]} 行这一批）")]
+        message = entry["message"]
+        if "duplicate_of" in entry:  # the message names the earlier item by its index in the batch; say its line
+            message = f"与第 {lines[entry['duplicate_of']]} 行的用人单位、标题和描述相同"
+        refused.append(_Refused(lines[int(named[1])], named[2], message))
+    return sorted(refused, key=lambda r: r.line)
+
+
+@import_app.command("jobs")
+def import_jobs(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="JSON Lines（每行一个岗位，字段同 POST /api/v1/jobs）或 JSON 数组")],
+    all_or_nothing: Annotated[bool, typer.Option(
+        "--all-or-nothing", help="先校验整个文件：全部有效才写入（一个事务），否则一条不写")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=1000, help="每批条数，每批一个事务")] = IMPORT_BATCH,
+) -> None:
+    """批量导入岗位 Import job postings as an administrator, checked as POST /api/v1/jobs/bulk checks them.
+
+    Written in batches, one transaction each. At the first invalid record the import stops and prints its line
+    number, field and reason (第 N 行 字段：原因).
+
+    Every record before that line has been committed, none from it on: fix it and import the rest of the file.
+
+    --all-or-nothing checks the whole file first, lists every invalid line, and writes in one transaction or not
+    at all. Exit status 1 when anything was refused.
+
+    A running service's matching index takes the new postings in at its next start or `rengang index rebuild`.
+    """
+    from tqdm import tqdm
+
+    from service.security import PiiCipher, Principal
+    from service.usecases.common import Context
+
+    try:
+        records, broken = _read_records(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        typer.echo("文件不是 UTF-8 编码", err=True)
+        raise typer.Exit(2) from None
+    settings = _settings()
+    with _session() as session, tqdm(total=len(records) + (broken is not None), unit="条", desc="岗位",
+                                     disable=None) as bar:
+        ctx = Context(session=session, principal=Principal(key_id="cli-import", role=Role.admin),
+                      cipher=PiiCipher(settings.secret()))
+        if all_or_nothing:
+            imported, refused = _import_whole(ctx, records, broken, bar)
+        else:
+            imported, refused = _import_in_batches(ctx, records, broken, batch_size, bar)
+    for refusal in refused[:20]:
+        typer.echo(str(refusal), err=True)
+    if len(refused) > 20:
+        typer.echo(f"……另有 {len(refused) - 20} 处错误", err=True)
+    if refused and all_or_nothing:
+        typer.echo("未导入任何岗位。", err=True)
+    elif refused:
+        before = f"已导入 {imported} 个岗位（第 {refused[0].line} 行之前的全部记录）" if imported else "未导入任何岗位"
+        typer.echo(f"{before}；第 {refused[0].line} 行及之后的记录未导入。", err=True)
+    else:
+        typer.echo(f"已导入 {imported} 个岗位。")
+    if refused:
+        raise typer.Exit(1)
+
+
+def _write(ctx, batch: list[tuple[int, object]]) -> tuple[int, _Refused | None]:
+    """Write one batch through create_many; if refused, write the records before the first refused one."""
+    from service.errors import AppError
+    from service.usecases import jobs
+
+    refusal = None
+    while batch:
+        try:
+            jobs.create_many(ctx, items=[data for _line, data in batch])
+            return len(batch), refusal
+        except AppError as e:
+            refusal = _refusals(e, [line for line, _data in batch])[0]
+            batch = [(line, data) for line, data in batch if line < refusal.line]
+    return 0, refusal
+
+
+def _import_in_batches(ctx, records, broken, batch_size, bar) -> tuple[int, list[_Refused]]:
+    imported, batch = 0, []
+    for line, value in records:
+        try:
+            batch.append((line, _job_create(line, value)))
+        except _Refused as refusal:
+            broken = refusal
+            break
+        if len(batch) == batch_size:
+            written, refusal = _write(ctx, batch)
+            imported, batch = imported + written, []
+            bar.update(written)
+            if refusal:
+                return imported, [refusal]
+    written, refusal = _write(ctx, batch)
+    bar.update(written)
+    return imported + written, [r for r in (refusal or broken,) if r]
+
+
+def _import_whole(ctx, records, broken, bar) -> tuple[int, list[_Refused]]:
+    from service.errors import AppError
+    from service.usecases import jobs
+
+    checked, refused = [], []
+    for line, value in records:
+        try:
+            checked.append((line, _job_create(line, value)))
+        except _Refused as refusal:
+            refused.append(refusal)
+        bar.update(1)
+    if broken:
+        refused.append(broken)
+    if refused or not checked:
+        return 0, refused
+    try:
+        created = jobs.create_many(ctx, items=[data for _line, data in checked])
+    except AppError as e:
+        return 0, _refusals(e, [line for line, _data in checked])
+    return len(created), []
 
 
 @eval_app.command("occupations")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
 from service.models import ApiKey, AuditEvent, Employer, JobPosting, PolicyFlag, Referral, Seeker
@@ -79,6 +79,17 @@ def job_by_dedup(session: Session, *, employer_id: int, dedup_hash: str) -> JobP
     return session.scalar(
         select(JobPosting).where(JobPosting.employer_id == employer_id, JobPosting.dedup_hash == dedup_hash)
     )
+
+
+def stored_job_dedups(session: Session, *, keys: Collection[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (employer_id, dedup_hash) pairs are already stored; one query per 500 pairs."""
+    pairs, found = list(keys), set()
+    column = tuple_(JobPosting.employer_id, JobPosting.dedup_hash)
+    for start in range(0, len(pairs), 500):
+        rows = session.execute(select(JobPosting.employer_id, JobPosting.dedup_hash)
+                               .where(column.in_(pairs[start:start + 500])))
+        found.update((employer_id, dedup) for employer_id, dedup in rows)
+    return found
 
 
 def list_jobs(

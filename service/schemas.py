@@ -263,6 +263,23 @@ class JobOut(Out):
     updated_at: datetime
 
 
+MAX_BULK_JOBS = 1000
+
+
+class JobBulkCreate(Schema):
+    """批量发布岗位：每次 1–1000 个，全部有效才写入 (bulk create, all or nothing)."""
+
+    items: Annotated[list[JobCreate], Field(
+        min_length=1, max_length=MAX_BULK_JOBS,
+        description="1–1000 个岗位，每个与 POST /jobs 的请求体相同；出错时以 items.{序号}.{字段} 指明（序号从 0 开始）",
+    )]
+
+
+class JobBulkOut(Out):
+    ids: list[int] = Field(description="新岗位的 id，与 items 顺序一致")
+    count: int
+
+
 # --- seekers and policy flags ----------------------------------------------------------------
 
 

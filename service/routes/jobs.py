@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from matching.enums import JobStatus, WorkType
 from service.deps import ContextDep, PageDep
 from service.presenters import job_out
-from service.schemas import JobCreate, JobOut, JobUpdate, Page
+from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, Page
 from service.usecases import jobs
 
 router = APIRouter(prefix="/jobs", tags=["岗位 jobs"])
@@ -16,6 +16,20 @@ router = APIRouter(prefix="/jobs", tags=["岗位 jobs"])
 @router.post("", status_code=201, response_model=JobOut)
 def create_job(ctx: ContextDep, body: JobCreate):
     return job_out(jobs.create(ctx, data=body), today=ctx.today())
+
+
+@router.post("/bulk", status_code=201, response_model=JobBulkOut,
+             summary="批量发布岗位（每次 1–1000 个，全部有效才写入）Bulk create postings: 1–1,000, all or nothing")
+def create_jobs_bulk(ctx: ContextDep, body: JobBulkCreate):
+    """同一事务写入全部岗位，返回的 id 与 items 顺序一致；任何一项无效则一条也不写入。
+
+    Errors name the item and field as `items.{index}.{field}` (index from 0) and list every problem under
+    `errors`: 422 for invalid items (schema, `unknown_employer`, `region_out_of_scope`), otherwise 409
+    `duplicate_job` for a posting the employer already has, or one repeated within the batch (its entry in
+    `errors` then carries `duplicate_of`, the index of the first occurrence).
+    """
+    created = jobs.create_many(ctx, items=body.items)
+    return JobBulkOut(ids=[job.id for job in created], count=len(created))
 
 
 @router.get("", response_model=Page[JobOut])

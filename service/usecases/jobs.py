@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from matching import refdata
 from matching.enums import JobStatus, Role
 from service import repository as repo
-from service.errors import Conflict, InvalidInput
+from service.errors import AppError, Conflict, InvalidInput
 from service.models import Employer, JobPosting
 from service.repository import PageRequest
 from service.schemas import JobCreate, JobUpdate
@@ -15,6 +17,9 @@ from service.usecases.common import Context, content_hash, not_found
 WRITERS = (Role.app, Role.officer, Role.admin)
 READERS = (Role.app, Role.officer, Role.admin, Role.kiosk)
 DUPLICATE = "该单位已发布过标题和描述相同的岗位"
+
+Prepared = list[tuple[JobPosting, Employer]]  # postings built, not yet in the session, with their employer
+Problems = list[tuple[int, AppError]]  # (item index, what is wrong with it)
 
 
 def effective_status(ctx: Context, job: JobPosting) -> str:
@@ -46,22 +51,82 @@ def _default_coordinates(job: JobPosting) -> None:
 
 def create(ctx: Context, *, data: JobCreate, is_demo: bool = False) -> JobPosting:
     ctx.require(*WRITERS)
-    employer = ctx.session.get(Employer, data.employer_id)
-    if employer is None or not ctx.principal.in_region(employer.region_code):
-        raise InvalidInput("用人单位不存在或无权访问", field="employer_id", code="unknown_employer")
-    if not ctx.principal.in_region(data.region_code):
-        raise InvalidInput("岗位所在地不在您的管辖范围内", field="region_code", code="region_out_of_scope")
-    dedup = content_hash(data.title, data.description)
-    if repo.job_by_dedup(ctx.session, employer_id=employer.id, dedup_hash=dedup):
-        raise Conflict(DUPLICATE, field="title", code="duplicate_job")
-    job = JobPosting(**data.model_dump(), dedup_hash=dedup, is_demo=is_demo, status=JobStatus.open.value)
-    _default_coordinates(job)
+    prepared, problems = _prepare(ctx, [data], is_demo=is_demo)
+    if problems:
+        raise _rejection(problems, item_names=False)
+    return _insert(ctx, prepared)[0]
+
+
+def create_many(ctx: Context, *, items: Sequence[JobCreate], is_demo: bool = False) -> list[JobPosting]:
+    """批量发布: all or nothing, returned in input order.
+
+    Every item is checked first (employer, region, duplicates of stored postings and of earlier items), then all
+    are inserted in one flush and one commit, and the matching engine is told once with every new id. A refusal
+    names the first failing item as ``items.{index}.{field}`` (index from 0, as schema errors do) and lists every
+    problem in item order under ``errors``: 422 if any item is invalid, otherwise 409 for duplicates.
+    """
+    ctx.require(*WRITERS)
+    prepared, problems = _prepare(ctx, items, is_demo=is_demo)
+    if problems:
+        raise _rejection(problems, item_names=True)
+    return _insert(ctx, prepared) if prepared else []
+
+
+def _prepare(ctx: Context, items: Sequence[JobCreate], *, is_demo: bool) -> tuple[Prepared, Problems]:
+    """The checks of a new posting, over every item; builds the postings (not yet in the session)."""
+    hashes = [content_hash(data.title, data.description) for data in items]
+    stored = repo.stored_job_dedups(ctx.session, keys={(d.employer_id, h) for d, h in zip(items, hashes, strict=True)})
+    employers: dict[int, Employer | None] = {}
+    first_at: dict[tuple[int, str], int] = {}
+    prepared: Prepared = []
+    problems: Problems = []
+    for index, (data, dedup) in enumerate(zip(items, hashes, strict=True)):
+        if data.employer_id not in employers:
+            employers[data.employer_id] = ctx.session.get(Employer, data.employer_id)
+        employer = employers[data.employer_id]
+        known = employer is not None and ctx.principal.in_region(employer.region_code)
+        if not known:
+            problems.append((index, InvalidInput("用人单位不存在或无权访问", field="employer_id", code="unknown_employer")))
+        if not ctx.principal.in_region(data.region_code):
+            problems.append((index, InvalidInput("岗位所在地不在您的管辖范围内", field="region_code",
+                                                 code="region_out_of_scope")))
+        key = (data.employer_id, dedup)
+        if known and key in stored:
+            problems.append((index, Conflict(DUPLICATE, field="title", code="duplicate_job")))
+        elif known and key in first_at:
+            problems.append((index, Conflict(f"与 items.{first_at[key]} 的用人单位、标题和描述相同", field="title",
+                                             code="duplicate_job", extra={"duplicate_of": first_at[key]})))
+        elif known:
+            first_at[key] = index
+        if not problems:  # once anything is refused nothing is written, so stop building
+            job = JobPosting(**data.model_dump(), dedup_hash=dedup, is_demo=is_demo, status=JobStatus.open.value)
+            _default_coordinates(job)
+            prepared.append((job, employer))
+    return prepared, problems
+
+
+def _rejection(problems: Problems, *, item_names: bool) -> AppError:
+    """422 if any item is invalid, else 409; the first such problem names the response."""
+    index, first = next(((i, e) for i, e in problems if isinstance(e, InvalidInput)), problems[0])
+    if not item_names:
+        return first
+    listing = [{"field": f"items.{i}.{e.field}", "code": e.code, "message": e.detail, **e.extra} for i, e in problems]
+    field = f"items.{index}.{first.field}"
+    if isinstance(first, InvalidInput):  # its own ``errors`` holds one entry; ``extra`` replaces it with all
+        return InvalidInput(first.detail, field=field, code=first.code, extra={"errors": listing})
+    return Conflict(f"{field}：{first.detail}", field=field, code=first.code,
+                    extra={"code": first.code, "errors": listing})
+
+
+def _insert(ctx: Context, prepared: Prepared) -> list[JobPosting]:
     with ctx.transaction(DUPLICATE):
-        ctx.session.add(job)
+        ctx.session.add_all([job for job, _ in prepared])
         ctx.session.flush()
-        job.employer = employer
-    ctx.notify_jobs([job.id])
-    return job
+        for job, employer in prepared:
+            job.employer = employer
+    created = [job for job, _ in prepared]
+    ctx.notify_jobs([job.id for job in created])
+    return created
 
 
 def update(ctx: Context, *, job_id: int, data: JobUpdate) -> JobPosting:
