@@ -7,7 +7,8 @@ rebuilt or reconciled whenever it is missing or stale.
 from indexes.holder import IndexHolder, reconcile
 from indexes.spec import IndexSpec, choose_spec, new_faiss_index
 from indexes.storage import IndexLoadError, IndexMismatchError, Manifest
-from indexes.vector_index import VectorIndex
+from indexes.vector_index import VectorIndex, fingerprint, set_search_threads
 
 __all__ = ["IndexHolder", "IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
-           "choose_spec", "new_faiss_index", "reconcile"]
+           "choose_spec", "fingerprint", "new_faiss_index", "reconcile",
+           "set_search_threads"]

@@ -10,23 +10,36 @@ from typing import Any
 import numpy as np
 
 from indexes.storage import Manifest
-from indexes.vector_index import VectorIndex
+from indexes.vector_index import VectorIndex, fingerprint
 
 
 def reconcile(database: Mapping[int, str] | Iterable[tuple[int, str]],
-              indexed: Mapping[int, str] | VectorIndex) -> tuple[list[int], list[int]]:
+              indexed: Mapping[int, str | int] | VectorIndex) -> tuple[list[int], list[int]]:
     """What to (re)embed-and-add and what to remove so the index reflects the database.
 
     ``database`` is id → text hash (or ``(id, hash)`` pairs) of the rows that belong in the index;
-    ``indexed`` is the same for what the index holds (or the index itself). Returns
-    ``(to_add_or_update, to_remove)``, sorted: ids missing or with a different hash, and ids no
-    longer in the database.
+    ``indexed`` is the same for what the index holds (or the index itself, which keeps 64-bit
+    fingerprints of the hashes). Returns ``(to_add_or_update, to_remove)``, sorted: ids missing or
+    with a different hash, and ids no longer in the database.
     """
     wanted = dict(database.items() if isinstance(database, Mapping) else database)
-    have = indexed.hashes if isinstance(indexed, VectorIndex) else indexed
-    to_add = sorted(int(i) for i, h in wanted.items() if have.get(i) != h)
-    to_remove = sorted(int(i) for i in have if i not in wanted)
-    return to_add, to_remove
+    ids = np.fromiter(wanted.keys(), np.int64, len(wanted))
+    fps = np.fromiter((fingerprint(h) for h in wanted.values()), np.uint64, len(wanted))
+    if isinstance(indexed, VectorIndex):
+        have_ids, have_fps = indexed.hashes.arrays()
+    else:
+        have_ids = np.fromiter(indexed.keys(), np.int64, len(indexed))
+        have_fps = np.fromiter((fingerprint(h) for h in indexed.values()), np.uint64, len(indexed))
+        order = np.argsort(have_ids)
+        have_ids, have_fps = have_ids[order], have_fps[order]
+    if len(have_ids):
+        pos = np.minimum(np.searchsorted(have_ids, ids), len(have_ids) - 1)
+        same = (have_ids[pos] == ids) & (have_fps[pos] == fps)
+    else:
+        same = np.zeros(len(ids), bool)
+    to_add = np.sort(ids[~same])
+    to_remove = have_ids[~np.isin(have_ids, ids)]
+    return to_add.tolist(), np.sort(to_remove).tolist()
 
 
 class IndexHolder:

@@ -20,7 +20,7 @@ from typing import Any
 
 from indexes.spec import IndexSpec
 
-FORMAT = 2
+FORMAT = 3  # 3: 64-bit text fingerprints and IVF list numbers in ids.npz; IVF without a direct map
 MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.faiss"
 IDS_FILE = "ids.npz"

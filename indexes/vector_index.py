@@ -2,8 +2,15 @@
 
 Vectors are float32, L2-normalised; scores are inner products (cosine); ids are int64 database keys.
 An allow-list is applied inside the search (a FAISS ``IDSelector`` in the per-call search
-parameters), so k results come back whenever k allowed ids exist; when few ids are allowed, the
-allowed vectors are gathered and scored exactly instead, which is both faster and exact.
+parameters: a bitmap over the id range, built in about a millisecond for a million ids), so k results
+come back whenever k allowed ids exist; when few ids are allowed, the allowed vectors are scored
+exactly instead, which is both faster and exact.
+
+Per vector the index keeps its id and a 64-bit fingerprint of the text it came from (:func:`fingerprint`
+of the caller's text hash), in sorted numpy arrays rather than Python objects: 16 bytes a vector, so a
+million postings in IVF-SQ8 stay near 420 bytes each. IVF lists carry no FAISS direct map (40 bytes a
+vector); the list each id sits in is kept here instead (4 bytes), which is what exact scoring of a small
+allow-list and targeted removal need.
 
 Concurrency: FAISS searches release the GIL and may run side by side, but an ``add`` reallocates
 the stored arrays under a running search, so searches share a read lock that only ever waits for
@@ -14,11 +21,13 @@ an in-flight write (milliseconds), never for a rebuild: rebuilds happen aside an
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
+import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,21 +51,135 @@ from indexes.storage import (
 log = logging.getLogger(__name__)
 
 
-# When an allow-list is small, gathering the allowed vectors and scoring them exactly beats a
-# selector search. Measured (384-d clustered vectors, one thread, one query at a time):
+# When an allow-list is small, scoring the allowed vectors exactly beats a selector search. Measured
+# (384-d clustered vectors, one thread, one query at a time):
 # - flat, 50k: selector 0.9 ms vs exact 0.2 ms at 256 ids, about even near 2k, selector 2x faster at 4k+.
-# - IVF1024-SQ8, 100k: decoding is ~5 µs a vector (1k ids 3-5 ms, 4k ids 26 ms), while a selector
-#   search visiting ~64 allowed candidates costs 0.4-1.5 ms; exact wins below ~2·√n ids (600 at 100k,
-#   2k at 1M). Recall of a filtered IVF search tracks the allowed candidates it visits,
-#   allowed·nprobe/nlist: ~64 of them give recall@10 ≥ 0.97, so nprobe is raised to reach that.
+# - IVF-SQ8: exact scoring scans only the inverted lists that hold allowed ids (their coarse scores
+#   computed here), so it costs what a selector search with that many probes costs: it is chosen
+#   whenever it touches no more lists than the filtered search would probe. Recall of a filtered IVF
+#   search tracks the allowed candidates it visits, allowed·nprobe/nlist: ~64 of them give recall@10
+#   ≥ 0.97, so nprobe is raised to reach that.
 # - HNSW32, 30k: with a selector, recall@10 at ef 512 is 0.76 with 1% allowed and 0.94 with 3%, but
 #   ≥ 0.99 at ef 128 with 10%: below 5% allowed exact is both faster and right; above it ef is divided
 #   by the allowed share (a filter passing half the nodes halves the useful candidates).
-EXACT_MAX_IDS = {"flat": 2048, "ivf_sq8": 512, "hnsw": 2048}
+EXACT_MAX_IDS = {"flat": 2048, "ivf_sq8": 0, "hnsw": 2048}
 EXACT_MAX_SHARE = {"flat": 0.0, "ivf_sq8": 0.0, "hnsw": 0.05}
 IVF_MIN_ALLOWED_VISITS = 64
+IVF_TRAIN_PER_LIST = 64  # k-means sample: 64 vectors a list (FAISS wants ≥ 39)
+IVF_TARGETED_REMOVE_MAX = 64  # remove up to this many ids list by list; more: one scan of all lists
 CALIBRATION_QUERIES = 200
 HNSW_COMPACT_SHARE = 0.25  # rebuild an HNSW graph once this share of its nodes are tombstones
+_BITMAP_SLACK = 1 << 20  # use a bitmap selector unless the id range is this much larger than 64·allowed
+
+
+def set_search_threads(threads: int) -> None:
+    """OpenMP threads for searches (process-wide). A service answers many queries at once, so one thread a query
+    is best: measured on 2 busy cores, a 20k flat search took 1.6 ms with one thread and 14–23 ms with two
+    spinning against each other. Builds use every core regardless (:func:`_all_cores`)."""
+    faiss.omp_set_num_threads(max(1, int(threads)))
+
+
+@contextlib.contextmanager
+def _all_cores() -> Iterator[None]:
+    """Train, add and calibrate with every core, then give searches back their thread count."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def fingerprint(token: str | int) -> int:
+    """The 64-bit fingerprint an index keeps of a text hash (or any version token) for one vector."""
+    if isinstance(token, (int, np.integer)):
+        return int(token) & 0xFFFF_FFFF_FFFF_FFFF
+    return int.from_bytes(hashlib.blake2b(str(token).encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def fingerprints(tokens: Iterable[str | int] | None, n: int) -> np.ndarray:
+    if tokens is None:
+        return np.full(n, fingerprint(""), dtype=np.uint64)
+    return np.fromiter((fingerprint(t) for t in tokens), dtype=np.uint64, count=n)
+
+
+class _IdTable:
+    """Sorted ids with, aligned, the fingerprint of each vector's text and (IVF) its inverted list."""
+
+    def __init__(self, keys: np.ndarray | None = None, fps: np.ndarray | None = None,
+                 lists: np.ndarray | None = None):
+        self.keys = np.zeros(0, np.int64) if keys is None else np.ascontiguousarray(keys, np.int64)
+        self.fps = np.zeros(0, np.uint64) if fps is None else np.ascontiguousarray(fps, np.uint64)
+        self.lists = np.full(len(self.keys), -1, np.int32) if lists is None else np.ascontiguousarray(lists, np.int32)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position, found) of each id."""
+        if not len(self.keys):
+            return np.zeros(len(ids), np.int64), np.zeros(len(ids), bool)
+        pos = np.minimum(np.searchsorted(self.keys, ids), len(self.keys) - 1)
+        return pos, self.keys[pos] == ids
+
+    def present(self, ids: np.ndarray) -> np.ndarray:
+        return ids[self.find(ids)[1]]
+
+    def upsert(self, ids: np.ndarray, fps: np.ndarray, lists: np.ndarray) -> None:
+        """``ids`` unique: existing ones get the new fingerprint and list, new ones are inserted in order."""
+        pos, found = self.find(ids)
+        self.fps[pos[found]], self.lists[pos[found]] = fps[found], lists[found]
+        new = ~found
+        if new.any():
+            order = np.argsort(ids[new], kind="stable")
+            nid = ids[new][order]
+            at = np.searchsorted(self.keys, nid)
+            self.keys = np.insert(self.keys, at, nid)
+            self.fps = np.insert(self.fps, at, fps[new][order])
+            self.lists = np.insert(self.lists, at, lists[new][order])
+
+    def remove(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Drop the ids present; returns (their ids, their lists)."""
+        pos, found = self.find(ids)
+        pos = np.unique(pos[found])
+        gone, lists = self.keys[pos], self.lists[pos]
+        if len(pos):
+            self.keys, self.fps, self.lists = (np.delete(a, pos) for a in (self.keys, self.fps, self.lists))
+        return gone, lists
+
+
+class Fingerprints(Mapping):
+    """Read-only id → text fingerprint view of an index (what :func:`reconcile` compares)."""
+
+    def __init__(self, table: _IdTable):
+        self._table = table
+
+    def __getitem__(self, record_id: int) -> int:
+        pos, found = self._table.find(np.array([record_id], np.int64))
+        if not found[0]:
+            raise KeyError(record_id)
+        return int(self._table.fps[pos[0]])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._table.keys.tolist())
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __contains__(self, record_id: object) -> bool:
+        return isinstance(record_id, (int, np.integer)) and bool(self._table.find(np.array([record_id], np.int64))[1][0])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted ids, fingerprints), copies."""
+        return self._table.keys.copy(), self._table.fps.copy()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Fingerprints):
+            return (np.array_equal(self._table.keys, other._table.keys)
+                    and np.array_equal(self._table.fps, other._table.fps))
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class _ReadWriteLock:
@@ -98,31 +221,135 @@ class _ReadWriteLock:
                 self._cond.notify_all()
 
 
+class _Allow:
+    """An allow-list for one search: the ids, and the FAISS selector over them, made once when needed."""
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+        self._selector: faiss.IDSelector | None = None
+        self._bits: np.ndarray | None = None
+
+    def selector(self) -> faiss.IDSelector:
+        if self._selector is None:
+            top = int(self.ids.max()) + 1 if len(self.ids) else 1
+            if self.ids.min(initial=0) >= 0 and top <= 64 * len(self.ids) + _BITMAP_SLACK:
+                member = np.zeros(top, bool)
+                member[self.ids] = True
+                self._bits = np.packbits(member, bitorder="little")  # the selector points into it: keep it
+                self._selector = faiss.IDSelectorBitmap(top, faiss.swig_ptr(self._bits))
+            else:
+                self._selector = faiss.IDSelectorBatch(self.ids)
+        return self._selector
+
+
 class _KeyedStore:
-    """Flat and IVF: FAISS itself keys vectors by database id (``IndexIDMap2`` / IVF direct map)."""
+    """Flat: FAISS itself keys vectors by database id (``IndexIDMap2``)."""
+
+    lists_kept = False
 
     def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None):
         self.spec = spec
         self.raw = raw if raw is not None else new_faiss_index(spec, dim)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         self.raw.add_with_ids(vectors, ids)
+        return np.full(len(ids), -1, np.int32)
 
-    def remove(self, ids: np.ndarray) -> None:
+    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
         self.raw.remove_ids(ids)
 
-    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
         return self.raw.reconstruct_batch(ids)
 
-    def search(self, queries: np.ndarray, k: int, allow: np.ndarray | None, nprobe: int | None,
+    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _exact_top_k(queries, self.reconstruct(allow.ids, lists), allow.ids, k)
+
+    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
                ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
-        selector = faiss.IDSelectorBatch(allow) if allow is not None else None
-        if self.spec.kind == "ivf_sq8":
-            params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.spec.nprobe, self.spec.nlist))
-            if selector is not None:
-                params.sel = selector
-        else:
-            params = faiss.SearchParameters(sel=selector) if selector is not None else None
+        params = faiss.SearchParameters(sel=allow.selector()) if allow is not None else None
+        return self.raw.search(queries, k, params=params)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def needs_compaction(self) -> bool:
+        return False
+
+
+class _IvfStore:
+    """IVF with scalar-quantised codes, keyed by database id, without a FAISS direct map.
+
+    The caller keeps each id's list (returned by :meth:`add`), which is all that exact scoring of an
+    allow-list (scan only the lists holding allowed ids) and removal (look in one list) need.
+    """
+
+    lists_kept = True
+
+    def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None):
+        self.spec = spec
+        self.raw = raw if raw is not None else new_faiss_index(spec, dim)
+        self.ivf = faiss.extract_index_ivf(self.raw)
+        if self.ivf.direct_map.type != faiss.DirectMap.NoMap:  # older saves carried one
+            self.ivf.set_direct_map_type(faiss.DirectMap.NoMap)
+        self._centroids: np.ndarray | None = None
+
+    def centroids(self) -> np.ndarray:
+        if self._centroids is None:
+            self._centroids = self.ivf.quantizer.reconstruct_n(0, self.ivf.nlist)
+        return self._centroids
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        lists = self.ivf.quantizer.search(vectors, 1)[1][:, 0].astype(np.int64)
+        self.ivf.add_core(len(ids), faiss.swig_ptr(vectors), faiss.swig_ptr(ids), faiss.swig_ptr(lists))
+        return lists.astype(np.int32)
+
+    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
+        if len(ids) > IVF_TARGETED_REMOVE_MAX:
+            self.ivf.remove_ids(faiss.IDSelectorBatch(ids))
+            return
+        invlists, code_size = self.ivf.invlists, self.ivf.code_size
+        for record_id, list_no in zip(ids.tolist(), lists.tolist(), strict=True):
+            size = invlists.list_size(list_no)
+            offset = int(np.flatnonzero(faiss.rev_swig_ptr(invlists.get_ids(list_no), size) == record_id)[0])
+            last = size - 1
+            if offset != last:  # move the last entry into the hole, as FAISS's own removal does
+                last_id = int(faiss.rev_swig_ptr(invlists.get_ids(list_no), size)[last])
+                code = faiss.rev_swig_ptr(invlists.get_single_code(list_no, last), code_size).copy()
+                invlists.update_entry(list_no, offset, last_id, faiss.swig_ptr(code))
+            invlists.resize(list_no, last)
+            self.ivf.ntotal -= 1
+        self.raw.ntotal = self.ivf.ntotal
+
+    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
+        out = np.empty((len(ids), self.ivf.d), np.float32)
+        invlists = self.ivf.invlists
+        for row, (record_id, list_no) in enumerate(zip(ids.tolist(), lists.tolist(), strict=True)):
+            size = invlists.list_size(list_no)
+            offset = int(np.flatnonzero(faiss.rev_swig_ptr(invlists.get_ids(list_no), size) == record_id)[0])
+            self.ivf.reconstruct_from_offset(list_no, offset, faiss.swig_ptr(out[row]))
+        return out
+
+    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every allowed vector scored: scan only the lists that hold allowed ids, with their coarse scores."""
+        lists = np.unique(lists).astype(np.int64)
+        if not len(lists):
+            return _pad(len(queries), k)
+        keys = np.ascontiguousarray(np.broadcast_to(lists, (len(queries), len(lists))))
+        coarse = np.ascontiguousarray(queries @ self.centroids()[lists].T, dtype=np.float32)
+        scores, labels = _pad(len(queries), k)
+        params = faiss.SearchParametersIVF(nprobe=len(lists))
+        params.sel = allow.selector()
+        self.ivf.search_preassigned_c(len(queries), faiss.swig_ptr(queries), k, faiss.swig_ptr(keys),
+                                      faiss.swig_ptr(coarse), faiss.swig_ptr(scores), faiss.swig_ptr(labels),
+                                      False, params)
+        scores[labels < 0] = -np.inf  # FAISS pads with -FLT_MAX
+        return scores, labels
+
+    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
+               ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.spec.nprobe, self.spec.nlist))
+        if allow is not None:
+            params.sel = allow.selector()
         return self.raw.search(queries, k, params=params)
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -139,6 +366,8 @@ class _TombstoneStore:
     are dead the owner rebuilds the graph from the live vectors.
     """
 
+    lists_kept = False
+
     def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None,
                  labels: np.ndarray | None = None):
         self.spec = spec
@@ -149,25 +378,29 @@ class _TombstoneStore:
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._live_bits: np.ndarray | None = None
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         start = self.raw.ntotal
         self.raw.add(vectors)
         self.labels = np.concatenate([self.labels, ids])
         self.pos.update(zip(ids.tolist(), range(start, start + len(ids)), strict=True))
         self._sorted = None
+        return np.full(len(ids), -1, np.int32)
 
-    def remove(self, ids: np.ndarray) -> None:
+    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
         positions = [self.pos.pop(i) for i in ids.tolist()]
         self.labels[positions] = -1
         self._sorted, self._live_bits = None, None
 
-    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
         return self.raw.reconstruct_batch(self._positions(ids))
 
-    def search(self, queries: np.ndarray, k: int, allow: np.ndarray | None, nprobe: int | None,
+    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _exact_top_k(queries, self.reconstruct(allow.ids, lists), allow.ids, k)
+
+    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
                ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search or self.spec.ef_search, k))
-        bits = self._live_bitmap() if allow is None else self._bitmap(self._positions(allow, missing_ok=True))
+        bits = self._live_bitmap() if allow is None else self._bitmap(self._positions(allow.ids, missing_ok=True))
         if bits is not None:
             params.sel = faiss.IDSelectorBitmap(bits)
         scores, positions = self.raw.search(queries, k, params=params)
@@ -205,14 +438,21 @@ class _TombstoneStore:
         return self._live_bits
 
 
-def _new_store(spec: IndexSpec, dim: int) -> _KeyedStore | _TombstoneStore:
-    return _TombstoneStore(spec, dim) if spec.kind == "hnsw" else _KeyedStore(spec, dim)
+Store = _KeyedStore | _IvfStore | _TombstoneStore
+
+
+def _new_store(spec: IndexSpec, dim: int, raw: faiss.Index | None = None) -> Store:
+    if spec.kind == "hnsw":
+        return _TombstoneStore(spec, dim, raw)
+    if spec.kind == "ivf_sq8":
+        return _IvfStore(spec, dim, raw)
+    return _KeyedStore(spec, dim, raw)
 
 
 class VectorIndex:
     """One FAISS index of float32 L2-normalised vectors keyed by int64 database ids.
 
-    Also keeps, per id, the hash (or version) of the text its vector came from, so
+    Also keeps, per id, a fingerprint of the text (hash or version) its vector came from, so
     :func:`indexes.holder.reconcile` can find stale entries without re-embedding.
     """
 
@@ -221,11 +461,16 @@ class VectorIndex:
             raise ValueError("dim must be positive")
         self.dim = dim
         self.spec = spec or IndexSpec()
-        self.hashes: dict[int, str] = {}
         self.built_at = time.time()
         self.calibration: dict[str, Any] = {}
         self._rw = _ReadWriteLock()
         self._store = _new_store(self.spec, dim)
+        self._table = _IdTable()
+
+    @property
+    def hashes(self) -> Fingerprints:
+        """id → fingerprint of the text each vector came from (see :func:`fingerprint`)."""
+        return Fingerprints(self._table)
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -237,137 +482,155 @@ class VectorIndex:
         vectors and raises the default nprobe / efSearch until it reaches ``target_recall``.
         The new store is built before the write lock is taken, so searches carry on meanwhile.
         """
-        ids, vectors, hashes = _dedupe_last(_as_ids(ids), _as_vectors(vectors, self.dim), hashes)
+        ids, vectors, fps = _dedupe_last(_as_ids(ids), _as_vectors(vectors, self.dim), hashes)
+        rng = rng or np.random.default_rng(0)
         spec, store = self.spec, _new_store(self.spec, self.dim)
-        if len(ids) and not store.raw.is_trained:
-            _train(store.raw, vectors, spec)
         calibration: dict[str, Any] = {}
-        if calibrate and spec.kind != "flat" and len(ids) >= 1000:
-            # Held-out queries: added only after calibrating, so none is its own easy answer.
-            held = np.zeros(len(ids), bool)
-            held[(rng or np.random.default_rng(0)).choice(len(ids), CALIBRATION_QUERIES, replace=False)] = True
-            store.add(ids[~held], vectors[~held])
-            spec, calibration = _calibrate(store, spec, ids[~held], vectors[~held], vectors[held], target_recall)
-            store.spec = spec
-            store.add(ids[held], vectors[held])
-        elif len(ids):
-            store.add(ids, vectors)
+        lists = np.full(len(ids), -1, np.int32)
+        with _all_cores():
+            if len(ids) and not store.raw.is_trained:
+                _train(store.raw, vectors, spec, rng)
+            if calibrate and spec.kind != "flat" and len(ids) >= 1000:
+                # Held-out queries: added only after calibrating, so none is its own easy answer.
+                held = np.zeros(len(ids), bool)
+                held[rng.choice(len(ids), CALIBRATION_QUERIES, replace=False)] = True
+                lists[~held] = store.add(ids[~held], vectors[~held])
+                spec, calibration = _calibrate(store, spec, ids[~held], vectors[~held], vectors[held], target_recall)
+                store.spec = spec
+                lists[held] = store.add(ids[held], vectors[held])
+            elif len(ids):
+                lists = store.add(ids, vectors)
+        order = np.argsort(ids, kind="stable")
+        table = _IdTable(ids[order], fps[order], lists[order])
         with self._rw.write():
-            self.spec, self._store, self.calibration = spec, store, calibration
-            self.hashes = dict(zip(ids.tolist(), hashes, strict=True))
+            self.spec, self._store, self.calibration, self._table = spec, store, calibration, table
             self.built_at = time.time()
 
     def add(self, ids, vectors, hashes: Sequence[str] | None = None) -> None:
         """Upsert: an id already present is replaced (its vector and its hash)."""
-        ids, vectors, hashes = _dedupe_last(_as_ids(ids), _as_vectors(vectors, self.dim), hashes)
+        ids, vectors, fps = _dedupe_last(_as_ids(ids), _as_vectors(vectors, self.dim), hashes)
         if not len(ids):
             return
         with self._rw.write():
-            present = np.array([i for i in ids.tolist() if i in self.hashes], dtype=np.int64)
-            if len(present):
-                self._store.remove(present)
+            pos, found = self._table.find(ids)
+            if found.any():
+                self._store.remove(ids[found], self._table.lists[pos[found]])
             if not self._store.raw.is_trained:
-                _train(self._store.raw, vectors, self.spec)
-            self._store.add(ids, vectors)
-            self.hashes.update(zip(ids.tolist(), hashes, strict=True))
+                _train(self._store.raw, vectors, self.spec, np.random.default_rng(0))
+            lists = self._store.add(ids, vectors)
+            self._table.upsert(ids, fps, lists)
             self._compact_if_needed()
 
     def remove(self, ids) -> int:
         """Remove these ids (absent ones are ignored); returns how many were removed."""
         with self._rw.write():
-            present = np.array([i for i in _as_ids(ids).tolist() if i in self.hashes], dtype=np.int64)
-            if len(present):
-                self._store.remove(present)
-                for i in present.tolist():
-                    del self.hashes[i]
+            gone, lists = self._table.remove(_as_ids(ids))
+            if len(gone):
+                self._store.remove(gone, lists)
                 self._compact_if_needed()
-        return len(present)
+        return len(gone)
 
     def _compact_if_needed(self) -> None:
         if not self._store.needs_compaction():
             return
-        ids = np.fromiter(self.hashes, np.int64, len(self.hashes))
-        vectors = self._store.reconstruct(ids)
+        ids = self._table.keys
+        vectors = self._store.reconstruct(ids, self._table.lists)
         store = _new_store(self.spec, self.dim)
         if not store.raw.is_trained:
-            _train(store.raw, vectors, self.spec)
-        store.add(ids, vectors)
+            _train(store.raw, vectors, self.spec, np.random.default_rng(0))
+        self._table.lists = store.add(ids, vectors)
         self._store = store
 
     # --- reads ----------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return len(self._table)
 
     def ids(self) -> np.ndarray:
-        return np.fromiter(self.hashes.keys(), dtype=np.int64, count=len(self.hashes))
+        """The indexed ids, ascending (a copy)."""
+        return self._table.keys.copy()
 
     def contains(self, record_id: int) -> bool:
-        return int(record_id) in self.hashes
+        return bool(self._table.find(np.array([record_id], np.int64))[1][0])
 
     def vector(self, record_id: int) -> np.ndarray:
         """The stored vector of one id (decoded, so approximate under fp16/sq8 storage); KeyError if absent."""
-        if int(record_id) not in self.hashes:
-            raise KeyError(int(record_id))
         return self.vectors([record_id])[0]
 
     def vectors(self, ids) -> np.ndarray:
         ids = _as_ids(ids)
         with self._rw.read():
-            missing = [i for i in ids.tolist() if i not in self.hashes]
-            if missing:
-                raise KeyError(missing[0])
+            pos, found = self._table.find(ids)
+            if not found.all():
+                raise KeyError(int(ids[~found][0]))
             if not len(ids):
                 return np.zeros((0, self.dim), np.float32)
-            return self._store.reconstruct(ids)
+            return self._store.reconstruct(ids, self._table.lists[pos])
 
     def search(self, queries, k: int, *, allow: np.ndarray | None = None, nprobe: int | None = None,
                ef_search: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k ``(scores, ids)`` per query, best first; missing slots are ``(-inf, -1)``.
 
-        ``allow`` restricts the results to those ids, inside the search: k results come back whenever
-        k allowed ids are indexed. ``nprobe`` (IVF) and ``ef_search`` (HNSW) override the spec's
-        defaults for this call only.
+        ``allow`` restricts the results to those ids (no duplicates), inside the search: k results come
+        back whenever k allowed ids are indexed. ``nprobe`` (IVF) and ``ef_search`` (HNSW) override the
+        spec's defaults for this call only.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
         queries = _as_vectors(np.atleast_2d(queries), self.dim)
         with self._rw.read():
-            n = len(self.hashes)
+            n = len(self._table)
             if n == 0 or len(queries) == 0:
                 return _pad(len(queries), k)
-            if allow is not None:
-                allow = np.unique(_as_ids(allow))
-                if self._exact_is_cheaper(len(allow), n):
-                    present = allow[_isin(allow, self.hashes)]
-                    return _exact_top_k(queries, self._store.reconstruct(present), present, k)
-                nprobe, ef_search = self._filtered_knobs(len(allow) / n, k, nprobe, ef_search)
-            scores, ids = self._store.search(queries, k, allow, nprobe, ef_search)
-            return self._fill_short_rows(queries, k, allow, scores, ids, nprobe, ef_search)
+            if allow is None:
+                scores, ids = self._store.search(queries, k, None, nprobe, ef_search)
+                return self._fill_short_rows(queries, k, None, scores, ids, nprobe, ef_search)
+            allow_ids = _as_ids(allow)
+            if not len(allow_ids):
+                return _pad(len(queries), k)
+            nprobe, ef_search = self._filtered_knobs(len(allow_ids) / n, k, nprobe, ef_search)
+            exact = self._exact_plan(allow_ids, n, nprobe)
+            if exact is not None:
+                present, lists = exact
+                return self._store.exact(queries, k, _Allow(present), lists) if len(present) else _pad(len(queries), k)
+            allowed = _Allow(allow_ids)
+            scores, ids = self._store.search(queries, k, allowed, nprobe, ef_search)
+            return self._fill_short_rows(queries, k, allowed, scores, ids, nprobe, ef_search)
 
-    def _exact_is_cheaper(self, allowed: int, n: int) -> bool:
+    def _exact_plan(self, allow: np.ndarray, n: int, nprobe: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(allowed ids present, their lists) when scoring them exactly is no dearer than searching."""
         kind = self.spec.kind
-        limit = max(EXACT_MAX_IDS[kind], EXACT_MAX_SHARE[kind] * n)
         if kind == "ivf_sq8":
-            limit = max(limit, 2 * math.sqrt(n))
-        return allowed <= limit
+            if len(allow) > 4 * (nprobe or self.spec.nprobe) * max(1, n // self.spec.nlist):
+                return None  # too many to look up cheaply; they surely span more lists than nprobe
+            pos, found = self._table.find(allow)
+            lists = self._table.lists[pos[found]]
+            if len(np.unique(lists)) > (nprobe or self.spec.nprobe):
+                return None
+            return allow[found], lists
+        if len(allow) > max(EXACT_MAX_IDS[kind], EXACT_MAX_SHARE[kind] * n):
+            return None
+        pos, found = self._table.find(allow)
+        present = np.unique(allow[found])
+        return present, np.full(len(present), -1, np.int32)
 
     def _filtered_knobs(self, share: float, k: int, nprobe: int | None, ef_search: int | None):
         """Widen the search for a selective filter so enough allowed candidates are seen (see above)."""
         if self.spec.kind == "ivf_sq8":
-            wanted = math.ceil(IVF_MIN_ALLOWED_VISITS / (share * len(self.hashes) / self.spec.nlist))
+            wanted = math.ceil(IVF_MIN_ALLOWED_VISITS / (share * len(self._table) / self.spec.nlist))
             nprobe = min(self.spec.nlist, max(nprobe or self.spec.nprobe, wanted))
         elif self.spec.kind == "hnsw":
-            ef_search = math.ceil(max(ef_search or self.spec.ef_search, 2 * k) / share)
+            ef_search = math.ceil(max(ef_search or self.spec.ef_search, 2 * k) / min(share, 1.0))
         return nprobe, ef_search
 
-    def _fill_short_rows(self, queries, k, allow, scores, ids, nprobe, ef_search):
+    def _fill_short_rows(self, queries, k, allow: _Allow | None, scores, ids, nprobe, ef_search):
         """Rows with fewer than k results while k allowed ids exist: retry with wider knobs, then exactly."""
         scores[ids < 0] = -np.inf
         short = (ids < 0).any(axis=1)
         if not short.any():
             return scores, ids
-        wanted = min(k, len(self.hashes) if allow is None else int(_isin(allow, self.hashes).sum()))
+        present = self._table.keys if allow is None else self._table.present(allow.ids)
+        wanted = min(k, len(present))
         short &= (ids >= 0).sum(axis=1) < wanted
         probes, ef = nprobe or self.spec.nprobe, ef_search or self.spec.ef_search
         for _ in range(3):
@@ -381,40 +644,42 @@ class VectorIndex:
             short[rows] = (i >= 0).sum(axis=1) < wanted
         if short.any():
             rows = np.flatnonzero(short)
-            present = self.ids() if allow is None else allow[_isin(allow, self.hashes)]
-            scores[rows], ids[rows] = _exact_top_k(queries[rows], self._store.reconstruct(present), present, k)
+            pos, _ = self._table.find(present)
+            scores[rows], ids[rows] = _exact_top_k(queries[rows], self._store.reconstruct(present, self._table.lists[pos]),
+                                                   present, k)
         return scores, ids
 
     # --- persistence ----------------------------------------------------------------------------
 
     def save(self, directory: str | Path, manifest: dict[str, Any] | None = None) -> Manifest:
-        """Write ``index.faiss``, ``ids.npz`` (ids, text hashes) and ``manifest.json``, atomically.
+        """Write ``index.faiss``, ``ids.npz`` (ids, text fingerprints, lists) and ``manifest.json``, atomically.
 
         ``manifest`` carries the caller's fields: ``model_id``, ``last_change`` (the newest database
-        change this index reflects) and anything else, kept as extra fields.
+        change this index reflects) and anything else, kept as extra fields. Only taking the snapshot
+        (a memory copy) holds back writes; the disk is written after.
         """
         given = dict(manifest or {})
         if "dim" in given and given["dim"] != self.dim:
             raise ValueError(f"manifest dim {given['dim']} does not match the index's {self.dim}")
         extra = {k: v for k, v in given.items() if k not in ("model_id", "last_change", "dim", "count", "spec")}
-        if self.calibration:
-            extra.setdefault("calibration", self.calibration)
-        written: list[Manifest] = []
+        with self._rw.read():  # a consistent snapshot; searches continue, writes wait for the copy
+            blob = faiss.serialize_index(self._store.raw)
+            table = self._table
+            arrays = {"ids": table.keys.copy(), "fingerprints": table.fps.copy(), "lists": table.lists.copy(),
+                      **{name: a.copy() for name, a in self._store.arrays().items()}}
+            spec, built_at, calibration = self.spec, self.built_at, dict(self.calibration)
+        if calibration:
+            extra.setdefault("calibration", calibration)
+        full = Manifest(dim=self.dim, count=len(arrays["ids"]), spec=spec, model_id=given.get("model_id"),
+                        last_change=given.get("last_change"), built_at=built_at, saved_at=time.time(), extra=extra)
 
         def write(tmp: Path) -> None:
-            with self._rw.read():  # a consistent snapshot; searches continue, writes wait
-                faiss.write_index(self._store.raw, str(tmp / INDEX_FILE))
-                ids = self.ids()
-                hashes = np.array([self.hashes[i] for i in ids.tolist()], dtype=np.str_)
-                np.savez(tmp / IDS_FILE, ids=ids, hashes=hashes, **self._store.arrays())
-                full = Manifest(dim=self.dim, count=len(ids), spec=self.spec, model_id=given.get("model_id"),
-                                last_change=given.get("last_change"), built_at=self.built_at,
-                                saved_at=time.time(), extra=extra)
+            blob.tofile(tmp / INDEX_FILE)
+            np.savez(tmp / IDS_FILE, **arrays)
             write_manifest(tmp, full)
-            written.append(full)
 
         write_dir_atomically(Path(directory), write)
-        return written[0]
+        return full
 
     @classmethod
     def load(cls, directory: str | Path, *, expect: dict[str, Any] | None = None, model_id: str | None = None,
@@ -436,10 +701,13 @@ class VectorIndex:
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise IndexLoadError(f"cannot read index files in {directory}: {e}") from e
         ids = _as_ids(arrays.get("ids", np.zeros(0)))
-        hashes = arrays.get("hashes", np.zeros(0, np.str_))
-        if raw.d != manifest.dim or len(ids) != manifest.count or len(hashes) != len(ids):
+        fps = arrays.get("fingerprints", np.zeros(0, np.uint64))
+        lists = arrays.get("lists", np.zeros(0, np.int32))
+        if raw.d != manifest.dim or len(ids) != manifest.count or len(fps) != len(ids) or len(lists) != len(ids):
             raise IndexMismatchError(f"index in {directory} does not match its manifest "
                                      f"(dim {raw.d}/{manifest.dim}, ids {len(ids)}/{manifest.count})")
+        if len(ids) > 1 and not (np.diff(ids) > 0).all():
+            raise IndexLoadError(f"ids in {directory} are not sorted and unique")
         index = cls(manifest.dim, manifest.spec)
         if manifest.spec.kind == "hnsw":
             labels = arrays.get("labels")
@@ -449,12 +717,8 @@ class VectorIndex:
         else:
             if raw.ntotal != len(ids):
                 raise IndexLoadError(f"index in {directory} holds {raw.ntotal} vectors, manifest says {len(ids)}")
-            if manifest.spec.kind == "ivf_sq8":
-                ivf = faiss.extract_index_ivf(raw)
-                if ivf.direct_map.type != faiss.DirectMap.Hashtable:
-                    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-            index._store = _KeyedStore(manifest.spec, manifest.dim, raw)
-        index.hashes = dict(zip(ids.tolist(), hashes.tolist(), strict=True))
+            index._store = _new_store(manifest.spec, manifest.dim, raw)
+        index._table = _IdTable(ids, fps, lists)
         index.built_at = manifest.built_at
         index.calibration = manifest.extra.get("calibration", {})
         return index, manifest
@@ -475,30 +739,29 @@ def _as_vectors(vectors, dim: int) -> np.ndarray:
     return vectors
 
 
-def _dedupe_last(ids: np.ndarray, vectors: np.ndarray, hashes: Sequence[str] | None):
-    """Check lengths and keep the last occurrence of an id repeated within one batch."""
+def _dedupe_last(ids: np.ndarray, vectors: np.ndarray, hashes: Sequence[str | int] | None):
+    """Check lengths, fingerprint the hashes, and keep the last occurrence of an id repeated in one batch."""
     if len(ids) != len(vectors):
         raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-    hashes = [""] * len(ids) if hashes is None else [str(h) for h in hashes]
-    if len(hashes) != len(ids):
+    hashes = None if hashes is None else list(hashes)
+    if hashes is not None and len(hashes) != len(ids):
         raise ValueError(f"{len(hashes)} hashes for {len(ids)} ids")
+    fps = fingerprints(hashes, len(ids))
     _, first_from_end = np.unique(ids[::-1], return_index=True)
     if len(first_from_end) == len(ids):
-        return ids, vectors, hashes
+        return ids, vectors, fps
     keep = np.sort(len(ids) - 1 - first_from_end)
-    return ids[keep], vectors[keep], [hashes[i] for i in keep.tolist()]
+    return ids[keep], np.ascontiguousarray(vectors[keep]), fps[keep]
 
 
-def _isin(ids: np.ndarray, present: dict[int, str]) -> np.ndarray:
-    return np.fromiter((i in present for i in ids.tolist()), dtype=bool, count=len(ids))
-
-
-def _train(raw: faiss.Index, vectors: np.ndarray, spec: IndexSpec) -> None:
+def _train(raw: faiss.Index, vectors: np.ndarray, spec: IndexSpec, rng: np.random.Generator) -> None:
     if spec.kind == "ivf_sq8" and len(vectors) < spec.nlist:
         raise ValueError(f"IVF{spec.nlist} needs at least {spec.nlist} vectors to train; got {len(vectors)}. "
                          "Build it from all vectors at once, or choose a smaller nlist")
     if spec.kind == "ivf_sq8" and len(vectors) < 39 * spec.nlist:
         log.warning("training IVF%d on only %d vectors; build from more for better lists", spec.nlist, len(vectors))
+    if spec.kind == "ivf_sq8" and len(vectors) > IVF_TRAIN_PER_LIST * spec.nlist:
+        vectors = vectors[np.sort(rng.choice(len(vectors), IVF_TRAIN_PER_LIST * spec.nlist, replace=False))]
     raw.train(vectors)
 
 
@@ -522,7 +785,7 @@ def _exact_top_k(queries: np.ndarray, vectors: np.ndarray, ids: np.ndarray, k: i
     return out_scores, out_ids
 
 
-def _calibrate(store, spec: IndexSpec, ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray,
+def _calibrate(store: Store, spec: IndexSpec, ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray,
                target: float) -> tuple[IndexSpec, dict[str, Any]]:
     """Raise the default nprobe / efSearch until recall@10 vs exact search reaches ``target``."""
     k = 10
@@ -547,5 +810,5 @@ def reconcile(database, indexed) -> tuple[list[int], list[int]]:
     return _reconcile(database, indexed)
 
 
-__all__ = ["IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
-           "choose_spec", "reconcile"]
+__all__ = ["Fingerprints", "IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
+           "choose_spec", "fingerprint", "reconcile", "set_search_threads"]

@@ -43,7 +43,15 @@ from matching.facts import (
     flag_bits,
     ymd,
 )
-from matching.geo import RegionScope, jobs_in_scope, pair_in_scope, point_of, seekers_in_scope
+from matching.geo import (
+    RegionScope,
+    job_scope_ranges,
+    jobs_in_scope,
+    pair_in_scope,
+    point_of,
+    seeker_scope_ranges,
+    seekers_in_scope,
+)
 
 DEFAULT_PUBLIC_WELFARE_KINDS = frozenset({FlagKind.hard_to_employ, FlagKind.zero_employment_household})
 GRADUATE_MIN_EDUCATION = Education.associate  # 高校毕业生: 大专 and above
@@ -145,39 +153,83 @@ def eligible_jobs_mask(
 ) -> np.ndarray:
     """Mask over all rows of ``columns`` (or over ``rows``) of postings the seeker may be shown."""
     today = as_day(today)
-    # The cheap, selective filters run over every row; the rest only over the survivors.
+    # The cheap, selective filters run over every row; the rest only over the survivors (or over whole
+    # columns when most rows survive: a gather costs more than a comparison).
     base = columns.open_mask(today, rows) & jobs_in_scope(columns, seeker, options.region, rows)
     idx = np.flatnonzero(base)
-    sub = idx if rows is None else np.asarray(rows)[idx]
-    wt = columns.work_type[sub]
-    ok = np.ones(len(sub), dtype=bool)
+    dense = rows is None and len(idx) > len(base) // 4
+    sub = None if dense else (idx if rows is None else np.asarray(rows)[idx])
+
+    def take(column: np.ndarray) -> np.ndarray:
+        return column if sub is None else column[sub]
+
+    wt = take(columns.work_type)
+    ok = base.copy() if dense else np.ones(len(sub), dtype=bool)
 
     allowed = options.work_types if options.work_types is not None else seeker.desired_work_types
     if allowed:
-        ok &= np.isin(wt, [WORK_TYPE_CODE[w] for w in allowed])
+        ok &= _work_type_lut(allowed)[wt]
 
     if seeker.desired_salary_min is not None:
-        pay = columns.pay[sub]
+        pay = take(columns.pay)
         ok &= np.isnan(pay) | (pay >= seeker.desired_salary_min)
 
-    edu = columns.education[sub]
+    edu = take(columns.education)
     seeker_edu = UNKNOWN if seeker.education is None else seeker.education.rank
-    ok &= (edu == UNKNOWN) | ((seeker_edu != UNKNOWN) & (seeker_edu >= edu))
+    if seeker_edu == UNKNOWN:
+        ok &= edu == UNKNOWN
+    else:
+        ok &= edu <= seeker_edu  # UNKNOWN (-1) is below every level
 
-    age_min, age_max = columns.age_min[sub], columns.age_max[sub]
     age = age_on(seeker.birth_date, today)
+    age_min, age_max = take(columns.age_min), take(columns.age_max)
     if age is None:
         ok &= (age_min == UNKNOWN) & (age_max == UNKNOWN)
     else:
-        ok &= ((age_min == UNKNOWN) | (age >= age_min)) & ((age_max == UNKNOWN) | (age <= age_max))
+        ok &= (age_min <= age) & ((age_max == UNKNOWN) | (age <= age_max))  # UNKNOWN (-1) ≤ any age
 
+    reserved = []
     if public_welfare_basis(seeker, _now(options, today), options.public_welfare_kinds) is None:
-        ok &= wt != WORK_TYPE_CODE[WorkType.public_welfare]
+        reserved.append(WorkType.public_welfare)
     if internship_basis(seeker, today) is None:
-        ok &= wt != WORK_TYPE_CODE[WorkType.internship]
+        reserved.append(WorkType.internship)
+    if reserved:
+        ok &= ~_work_type_lut(reserved)[wt]
+    if dense:
+        return ok
     mask = np.zeros(len(base), dtype=bool)
     mask[idx[ok]] = True
     return mask
+
+
+def _work_type_lut(kinds) -> np.ndarray:
+    """A lookup table over work-type codes: ``lut[codes]`` is a membership test without ``np.isin``."""
+    lut = np.zeros(len(WORK_TYPE_CODE), dtype=bool)
+    lut[[WORK_TYPE_CODE[w] for w in kinds]] = True
+    return lut
+
+
+def eligible_job_rows(columns: JobColumns, seeker: SeekerFacts, options: MatchFilters, today: date) -> np.ndarray:
+    """Rows of the postings the seeker may be shown.
+
+    A region scope first narrows the rows to a few slices of the columns' region index, so a county or city
+    among a million postings costs in proportion to its own postings; every filter then runs on those rows.
+    """
+    ranges = job_scope_ranges(columns, seeker, options.region)
+    if ranges is None:
+        return np.flatnonzero(eligible_jobs_mask(columns, seeker, options, today))
+    rows = columns.region_rows(ranges)
+    return rows[eligible_jobs_mask(columns, seeker, options, today, rows=rows)]
+
+
+def eligible_seeker_rows(columns: SeekerColumns, job: JobFacts, options: MatchFilters, today: date) -> np.ndarray:
+    """Rows of the seekers a posting may be shown to (narrowed first by residence, as for postings)."""
+    ranges = seeker_scope_ranges(columns, job.region_code, point_of(job.region_code, job.lat, job.lon),
+                                 options.region)
+    if ranges is None:
+        return np.flatnonzero(eligible_seekers_mask(columns, job, options, today))
+    rows = columns.region_rows(ranges)
+    return rows[eligible_seekers_mask(columns, job, options, today, rows=rows)]
 
 
 def job_is_open(job: JobFacts, today: date) -> bool:
@@ -322,7 +374,9 @@ __all__ = [
     "FilterCheck",
     "MatchFilters",
     "check_pair",
+    "eligible_job_rows",
     "eligible_jobs_mask",
+    "eligible_seeker_rows",
     "eligible_seekers_mask",
     "internship_basis",
     "internship_mask",

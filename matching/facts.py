@@ -154,6 +154,17 @@ def region_range(prefix: str) -> tuple[int, int]:
     return lo, lo + scale - 1
 
 
+def merge_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive integer ranges merged where they overlap or touch, in order."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def normalise_skill(skill: str) -> str:
     return unicodedata.normalize("NFKC", skill).strip().casefold()
 
@@ -269,6 +280,14 @@ class _Columns:
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self._ragged = {name: Ragged() for name in self._RAGGED}
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
+        # Rows sorted by region code, so a region scope is a few slices instead of a pass over every row.
+        # Rows appended since the sort (``_region_sorted_n`` on) and rows whose region changed (``_moved``)
+        # are always candidates; once they are many the writer sorts again.
+        self._region_index: tuple[np.ndarray, np.ndarray] | None = None
+        self._region_sorted_n = 0
+        self._moved: list[int] = []
+        self._moved_flag = np.zeros(0, dtype=bool)
+        self.max_offset_km = 0.0  # farthest a row's point lies from its county's centroid
 
     ids = _Col()
     alive = _Col()
@@ -308,9 +327,10 @@ class _Columns:
             rows.append(row)
         new_n = max(self._n, max(rows) + 1)
         self._grow(new_n)
-        self._n = new_n
         idx = np.array(rows, dtype=np.int64)
         values = list(records.values())
+        self._note_regions(idx, np.array([v["region"] for v in values], dtype=np.int64))
+        self._n = new_n
         for name in self._SPEC:
             if name in ("alive",):
                 continue
@@ -322,6 +342,53 @@ class _Columns:
             starts, lengths = self._ragged[name].append([v[name] for v in values])
             self._data[name + "_start"][idx] = starts
             self._data[name + "_len"][idx] = lengths
+        self._note_offsets(idx)
+        if (self._n - self._region_sorted_n) + len(self._moved) > max(4096, self._n // 32):
+            self._sort_regions()
+
+    # --- the region index ---------------------------------------------------------------------
+
+    def _note_regions(self, idx: np.ndarray, regions: np.ndarray) -> None:
+        """Before rows are written: rows already sorted whose region changes become candidates everywhere."""
+        sorted_rows = idx[idx < self._region_sorted_n]
+        if not len(sorted_rows):
+            return
+        changed = sorted_rows[self._data["region"][sorted_rows] != regions[idx < self._region_sorted_n]]
+        fresh = changed[~self._moved_flag[changed]]
+        self._moved_flag[fresh] = True
+        self._moved.extend(fresh.tolist())
+
+    def _note_offsets(self, idx: np.ndarray) -> None:
+        from matching.geo import offsets_from_county_km  # geo imports this module
+
+        offsets = offsets_from_county_km(self._data["region"][idx], self._data["lat"][idx], self._data["lon"][idx])
+        if len(offsets) and np.isfinite(offsets).any():
+            self.max_offset_km = max(self.max_offset_km, float(np.nanmax(offsets)))
+
+    def _sort_regions(self) -> None:
+        live = np.flatnonzero(self.alive)
+        order = live[np.argsort(self.region[live], kind="stable")]
+        self._region_index = (self.region[order].copy(), order)
+        self._region_sorted_n = self._n
+        self._moved = []
+        self._moved_flag = np.zeros(self._n, dtype=bool)
+
+    def region_rows(self, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Rows that may lie in one of the inclusive region-code ranges: every row that does, and possibly some
+        that no longer do (removed, or moved since the last sort) — callers apply the region filter to them."""
+        if self._region_index is None:
+            self._sort_regions()
+        regions, order = self._region_index
+        sorted_n, moved = self._region_sorted_n, np.array(self._moved, dtype=np.int64)
+        merged = merge_ranges(ranges)  # disjoint slices: no row twice
+        lo = np.array([r[0] for r in merged], dtype=np.int64)
+        hi = np.array([r[1] for r in merged], dtype=np.int64)
+        starts, ends = np.searchsorted(regions, lo, "left"), np.searchsorted(regions, hi, "right")
+        parts = [order[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b > a]
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if len(moved):
+            rows = np.concatenate([rows[~self._moved_flag[rows]], moved])
+        return np.concatenate([rows, np.arange(sorted_n, self._n, dtype=np.int64)])
 
     def remove(self, ids: Iterable[int]) -> None:
         rows = [self._row_of.pop(int(i)) for i in ids if int(i) in self._row_of]
@@ -346,6 +413,7 @@ class _Columns:
         self._dead = 0
         self._row_of = {int(i): r for r, i in enumerate(self._data["ids"])}
         self._sorted = None
+        self._sort_regions()
 
     def rows_of(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Row of each id, ``-1`` where unknown or removed (a sorted index, rebuilt after inserts/removals)."""

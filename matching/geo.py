@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,6 +42,37 @@ def mask_within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, k
     out = np.zeros(lat.shape, dtype=bool)
     out[idx] = haversine_km(lat[idx], np.asarray(lon)[idx], lat0, lon0) <= km
     return out
+
+
+@lru_cache(maxsize=1)
+def _county_anchors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted county codes, lat, lon) of every county's centroid (its city's where the county has none)."""
+    codes = sorted(refdata.counties())
+    points = [refdata.county_centroid(c) or (np.nan, np.nan) for c in codes]
+    return (np.array([int(c) for c in codes], dtype=np.int64),
+            np.array([p[0] for p in points], dtype=np.float64), np.array([p[1] for p in points], dtype=np.float64))
+
+
+def _anchor_of(regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, lat, lon = _county_anchors()
+    regions = np.asarray(regions, dtype=np.int64)
+    pos = np.clip(np.searchsorted(codes, regions), 0, len(codes) - 1)
+    known = codes[pos] == regions
+    return np.where(known, lat[pos], np.nan), np.where(known, lon[pos], np.nan)
+
+
+def offsets_from_county_km(regions: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """How far each point lies from its county's centroid (NaN where either is unknown)."""
+    anchor_lat, anchor_lon = _anchor_of(regions)
+    return haversine_km(lat, lon, anchor_lat, anchor_lon)
+
+
+def counties_within_km(lat0: float, lon0: float, km: float) -> list[tuple[int, int]]:
+    """Region ranges of the counties whose centroid is within ``km`` (those without one are always in)."""
+    codes, lat, lon = _county_anchors()
+    d = haversine_km(lat, lon, lat0, lon0)
+    keep = np.isnan(d) | (d <= km)
+    return [(c, c) for c in codes[keep].tolist()]
 
 
 def point_of(region_code: str | None, lat: float | None, lon: float | None) -> tuple[float, float]:
@@ -157,6 +189,46 @@ def _same(a: np.ndarray, b: int, divisor: int) -> np.ndarray:
 
 
 _DIVISOR = {ScopeKind.county: 1, ScopeKind.city: 100, ScopeKind.province: 10_000}
+
+
+def _radius_ranges(lat: float, lon: float, km: float, columns: JobColumns | SeekerColumns) -> list[tuple[int, int]]:
+    if np.isnan(lat) or np.isnan(lon):
+        return []
+    return counties_within_km(lat, lon, km + columns.max_offset_km + 1.0)
+
+
+def job_scope_ranges(
+    columns: JobColumns, seeker: SeekerFacts, scope: RegionScope
+) -> list[tuple[int, int]] | None:
+    """Region-code ranges holding every posting in the seeker's scope (a superset); None: any row may be."""
+    if scope.kind == ScopeKind.anywhere:
+        return None
+    if scope.kind == ScopeKind.desired:
+        ranges = desired_ranges(seeker)
+        return None if ANYWHERE in ranges else list(ranges)
+    home = region_int(seeker.region_code)
+    if scope.kind in _DIVISOR:
+        if home == UNKNOWN:
+            return []
+        divisor = _DIVISOR[scope.kind]
+        return [((home // divisor) * divisor, (home // divisor) * divisor + divisor - 1)]
+    lat, lon = point_of(seeker.region_code, seeker.lat, seeker.lon)
+    return _radius_ranges(lat, lon, scope.radius_km, columns)
+
+
+def seeker_scope_ranges(
+    columns: SeekerColumns, job_region: str, job_point: tuple[float, float], scope: RegionScope
+) -> list[tuple[int, int]] | None:
+    """Residence ranges holding every seeker in a posting's scope (a superset); None: any row may be."""
+    if scope.kind in (ScopeKind.anywhere, ScopeKind.desired):  # desired: the seekers' own lists decide
+        return None
+    target = region_int(job_region)
+    if scope.kind in _DIVISOR:
+        if target == UNKNOWN:
+            return []
+        divisor = _DIVISOR[scope.kind]
+        return [((target // divisor) * divisor, (target // divisor) * divisor + divisor - 1)]
+    return _radius_ranges(job_point[0], job_point[1], scope.radius_km, columns)
 
 
 def jobs_in_scope(

@@ -14,6 +14,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import jieba
 import numpy as np
@@ -436,3 +437,79 @@ class CharNgramScorer:
     def scores_many(self, texts: Sequence[str]) -> np.ndarray:
         q = self._weigh(self._counts(texts, grow=False))
         return np.asarray((q @ self.matrix.T).toarray(), dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------ a candidate pool, fast
+
+_WORD_LUT_SIZE = 0x30000  # the BMP and the CJK extension planes; rarer code points are classified one by one
+
+
+@lru_cache(maxsize=1)
+def _word_lut() -> np.ndarray:
+    """``lut[cp]``: the code point is part of a run (``str.isalnum``, i.e. ``\\w`` without ``_``)."""
+    return np.fromiter((chr(c).isalnum() for c in range(_WORD_LUT_SIZE)), dtype=bool, count=_WORD_LUT_SIZE)
+
+
+def _ngram_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(gram code, text index) of every character 2- and 3-gram of each text's runs (and runs of one character).
+
+    Code points are packed 21 bits each: a 3-gram's code is ≥ 2⁴², a 2-gram's in [2²¹, 2⁴²), a single's below,
+    so the three never collide. The grams are those of :func:`char_ngrams` on text already normalised.
+    """
+    arrays = [np.frombuffer(t.lower().encode("utf-32-le"), dtype=np.uint32) for t in texts]
+    lengths = np.fromiter((len(a) + 1 for a in arrays), dtype=np.int64, count=len(arrays))
+    cp = np.zeros(int(lengths.sum()) + 2, dtype=np.uint64)  # a 0 after every text, and two at the end
+    owner = np.repeat(np.arange(len(arrays)), lengths)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    for a, s in zip(arrays, starts.tolist(), strict=True):
+        cp[s : s + len(a)] = a
+    lut = _word_lut()
+    inside = cp < _WORD_LUT_SIZE
+    word = np.where(inside, lut[np.where(inside, cp, 0).astype(np.int64)], False)
+    for i in np.flatnonzero(~inside):
+        word[i] = chr(int(cp[i])).isalnum()
+    word[cp == 0] = False
+    w0, w1, w2 = word[:-2], word[1:-1], word[2:]
+    c0, c1, c2 = cp[:-2], cp[1:-1], cp[2:]
+    before = np.concatenate(([False], word[:-3]))
+    two = np.flatnonzero(w0 & w1)
+    three = np.flatnonzero(w0 & w1 & w2)
+    one = np.flatnonzero(w0 & ~w1 & ~before)
+    codes = np.concatenate([(c0[two] << np.uint64(21)) | c1[two],
+                            (c0[three] << np.uint64(42)) | (c1[three] << np.uint64(21)) | c2[three], c0[one]])
+    return codes, owner[np.concatenate([two, three, one])]
+
+
+def ngram_pool_scores(query: str, docs: Sequence[str]) -> np.ndarray:
+    """``CharNgramScorer().fit(docs).scores(query)`` for texts already normalised, vectorised over the pool.
+
+    TF-IDF cosine of character 2- and 3-grams with the idf taken over ``docs`` (the candidate pool of one
+    query): what the rerank's lexical component needs, in well under a millisecond for 50 postings.
+    """
+    n = len(docs)
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    codes, owner = _ngram_codes(list(docs) + [normalize(query)])
+    is_query = owner == n
+    doc_codes, doc_owner = codes[~is_query], owner[~is_query]
+    vocab, col = np.unique(doc_codes, return_inverse=True)
+    if not len(vocab):
+        return np.zeros(n, dtype=np.float32)
+    pair = doc_owner * len(vocab) + col  # (doc, gram) → one integer
+    pairs, counts = np.unique(pair, return_counts=True)
+    pair_doc, pair_col = pairs // len(vocab), pairs % len(vocab)
+    df = np.bincount(pair_col, minlength=len(vocab)).astype(np.float64)
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32).astype(np.float64)
+    weight = np.sqrt(counts) * idf[pair_col]
+    norms = np.sqrt(np.bincount(pair_doc, weights=weight**2, minlength=n))
+    norms[norms == 0] = 1.0
+    q_codes = codes[is_query]
+    at = np.minimum(np.searchsorted(vocab, q_codes), len(vocab) - 1)
+    q_cols, q_counts = np.unique(at[vocab[at] == q_codes], return_counts=True)
+    q_weight = np.zeros(len(vocab))
+    q_weight[q_cols] = np.sqrt(q_counts) * idf[q_cols]
+    q_norm = np.sqrt((q_weight**2).sum())
+    if q_norm == 0:
+        return np.zeros(n, dtype=np.float32)
+    dots = np.bincount(pair_doc, weights=weight * q_weight[pair_col], minlength=n)
+    return (dots / norms / q_norm).astype(np.float32)

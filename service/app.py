@@ -91,6 +91,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         finally:
             stop.set()
             sweeper.join(timeout=5)
+            if app.state.matcher is not None and app.state.matcher.readiness() == "ok":
+                app.state.matcher.close()  # saves what changed since the last background save
             engine.dispose()
 
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

@@ -148,6 +148,7 @@ def index_rebuild() -> None:
     engine = MatchingEngine(settings=settings,
                             session_factory=db.make_session_factory(db.make_engine(settings.resolved_database_url)))
     engine.start(show_progress=True, rebuild=True)
+    engine.close()
     for report in engine.last_sync:
         typer.echo(f"{report.kind}: {report.records} 条记录，新嵌入 {report.embedded}，索引 {report.indexed}，"
                    f"{report.seconds:.1f} 秒")

@@ -1,11 +1,18 @@
 """The matching engine inside the service: embeddings kept in step with the database, FAISS
 indexes and filter columns in memory, and the three matching queries.
 
-The database is the source of truth. Vectors are stored with the model id and the hash of the text
-they came from, so a restart rebuilds the indexes without re-embedding and re-embeds only records
-whose text changed (or everything, after a model change). Writes through the API call
-``jobs_changed`` / ``seekers_changed`` after their commit; a crash between the two is repaired by
-``sync`` at the next start.
+The database is the source of truth. Vectors are stored with the model id, the hash of the text
+they came from and the text itself, so a restart rebuilds the indexes without re-embedding,
+re-embeds only records whose text changed (or everything, after a model change), and the rerank
+reads candidates' texts without rebuilding them. Writes through the API call ``jobs_changed`` /
+``seekers_changed`` after their commit, at a cost in proportion to the records written; indexes are
+saved in the background every ``index_save_seconds`` and at shutdown, and a crash between a commit
+and a save is repaired by ``sync`` at the next start.
+
+The query path (:func:`retrieve` and :func:`rank_jobs` / :func:`rank_seekers`) works on memory alone:
+the region index narrows the columns, the hard filters make an allow-list, the index searches inside
+it, and the vectorised rerank scores the pool; only candidates' texts and the returned records' facts
+come through callables (the database here, plain dictionaries in the benchmarks).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,17 +29,24 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from indexes import IndexLoadError, VectorIndex, choose_spec, reconcile
+from indexes import IndexHolder, IndexLoadError, VectorIndex, choose_spec, fingerprint, reconcile, set_search_threads
 from matching import refdata
-from matching.enums import Education
-from matching.eligibility import MatchFilters, eligible_jobs_mask, eligible_seekers_mask
+from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
 from matching.embedder import Embedder, load_embedder, text_hash
-from matching.facts import JobColumns, SeekerColumns, SeekerFacts, region_range
+from matching.enums import Education
+from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
 from matching.geo import RegionScope, ScopeKind
-from matching.lexical import CharNgramScorer, Lexicon, default_lexicon
+from matching.lexical import Lexicon, default_lexicon, ngram_pool_scores
 from matching.occupations import OccupationCoder
-from matching.priority import default_policy, load_policy
-from matching.ranking import COMPONENT_LABELS, MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
+from matching.priority import PriorityPolicy, default_policy, load_policy
+from matching.ranking import (
+    COMPONENT_LABELS,
+    MatchResult,
+    ScoringParams,
+    Weights,
+    rank_jobs_for_seeker,
+    rank_seekers_for_job,
+)
 from service import repository as repo
 from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting, Seeker
@@ -43,6 +57,7 @@ from service.settings import Settings
 log = logging.getLogger("rengang.engine")
 
 JOB, SEEKER = "job", "seeker"
+POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
 
 
 @dataclass
@@ -53,6 +68,83 @@ class SyncReport:
     indexed: int
     removed: int
     seconds: float
+
+
+# --- the query path, on memory alone -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What the index returned for one query inside the hard filters: candidate ids and their cosines."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    eligible: int  # records that passed the hard filters
+
+
+def retrieve(index: VectorIndex | IndexHolder, columns: JobColumns | SeekerColumns, rows: np.ndarray,
+             vector: np.ndarray, k: int) -> Pool:
+    """The ``max(50, 5·k)`` nearest of the records at ``rows`` of ``columns``, searched inside that allow-list."""
+    allowed = columns.ids[rows]
+    if not len(allowed):
+        return Pool(np.zeros(0, np.int64), np.zeros(0), 0)
+    scores, ids = index.search(vector, min(max(POOL_PER_RESULT * k, POOL_MIN), len(allowed)), allow=allowed)
+    keep = ids[0] >= 0
+    return Pool(ids[0][keep], scores[0][keep].astype(np.float64), int(len(allowed)))
+
+
+def _narrow(columns: JobColumns | SeekerColumns, rows: np.ndarray, scope_prefix: str | None) -> np.ndarray:
+    """Rows inside a caller's region scope (an officer's prefix), if it has one."""
+    if not scope_prefix:
+        return rows
+    lo, hi = region_range(scope_prefix)
+    region = columns.region[rows]
+    return rows[(region >= lo) & (region <= hi)]
+
+
+TextsOf = Callable[[Sequence[int]], Mapping[int, str]]
+FactsOf = Callable[[list[int]], Mapping[int, object]]
+
+
+def rank_jobs(*, index: VectorIndex | IndexHolder, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
+              query_text: str, options: MatchFilters, k: int, today: date, texts_of: TextsOf, facts_of: FactsOf,
+              policy: PriorityPolicy, weights: Weights, params: ScoringParams, scope_prefix: str | None = None,
+              room_board: bool | None = None) -> tuple[list[MatchResult], int]:
+    """Postings for a seeker: filters → allow-list → index → lexical scores of the pool → vectorised rerank."""
+    rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
+    if room_board:
+        rows = rows[columns.room_board[rows]]
+    pool = retrieve(index, columns, rows, vector, k)
+    if not len(pool.ids):
+        return [], pool.eligible
+    texts = texts_of(pool.ids.tolist())
+    present = np.array([int(i) in texts for i in pool.ids], dtype=bool)
+    ids, dense = pool.ids[present], pool.dense[present]
+    lexical = ngram_pool_scores(query_text, [texts[int(i)] for i in ids])
+    results = rank_jobs_for_seeker(seeker, ids, dense, columns, today=today, jobs=facts_of, lexical=lexical,
+                                   weights=weights, params=params, policy=policy, options=options, limit=k)
+    return results, pool.eligible
+
+
+def rank_seekers(*, index: VectorIndex | IndexHolder, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
+                 query_text: str, options: MatchFilters, k: int, now: datetime, texts_of: TextsOf,
+                 facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
+                 scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
+    """Consenting seekers for a posting, the same way, with the bounded priority boost in the rerank."""
+    rows = _narrow(columns, eligible_seeker_rows(columns, job, options, now.date()), scope_prefix)
+    pool = retrieve(index, columns, rows, vector, k)
+    if not len(pool.ids):
+        return [], pool.eligible
+    texts = texts_of(pool.ids.tolist())
+    present = np.array([int(i) in texts for i in pool.ids], dtype=bool)
+    ids, dense = pool.ids[present], pool.dense[present]
+    lexical = ngram_pool_scores(query_text, [texts[int(i)] for i in ids])
+    results = rank_seekers_for_job(job, ids, dense, columns, today=now, seekers=facts_of, lexical=lexical,
+                                   weights=weights, params=params, policy=policy, options=options, limit=k)
+    return results, pool.eligible
+
+
+# --- the engine ------------------------------------------------------------------------------------------
 
 
 class MatchingEngine:
@@ -71,16 +163,20 @@ class MatchingEngine:
         self.policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         self.weights = Weights()
         self.params = ScoringParams(semantic_floor=0.70)  # e5 cosines of unrelated Chinese texts sit near 0.7
-        self.jobs_index: VectorIndex | None = None
-        self.seekers_index: VectorIndex | None = None
+        self.indexes: dict[str, IndexHolder] = {}
         self.job_columns = JobColumns()
         self.seeker_columns = SeekerColumns()
         self._pending: tuple[set[int], set[int]] = (set(), set())
+        self._dirty: set[str] = set()
+        self._stop = threading.Event()
+        self._saver: threading.Thread | None = None
+        self._respec: dict[str, threading.Thread] = {}
         self.last_sync: list[SyncReport] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self, *, show_progress: bool = False, rebuild: bool = False) -> None:
+        set_search_threads(self.settings.search_threads)
         if self.embedder is None:
             self.embedder = load_embedder(self.settings.model, models_dir=self.settings.resolved_models_dir,
                                           threads=self.settings.threads)
@@ -95,6 +191,19 @@ class MatchingEngine:
             self.jobs_changed(sorted(jobs))
         if seekers:
             self.seekers_changed(sorted(seekers))
+        if self.settings.index_save_seconds > 0 and self._saver is None:
+            self._saver = threading.Thread(target=self._save_periodically, name="index-saver", daemon=True)
+            self._saver.start()
+
+    def close(self) -> None:
+        """Stop the background saver and save what changed since the last save."""
+        self._stop.set()
+        if self._saver is not None:
+            self._saver.join(timeout=60)
+        for thread in list(self._respec.values()):
+            thread.join(timeout=600)
+        if self._ready:
+            self.save()
 
     def readiness(self) -> str:
         return "ok" if self._ready else "loading"
@@ -109,6 +218,36 @@ class MatchingEngine:
     @property
     def index_dir(self) -> Path:
         return self.settings.resolved_index_dir
+
+    @property
+    def jobs_index(self) -> VectorIndex:
+        return self.indexes[JOB].current
+
+    @property
+    def seekers_index(self) -> VectorIndex:
+        return self.indexes[SEEKER].current
+
+    # --- saving --------------------------------------------------------------------------------
+
+    def _manifest(self) -> dict:
+        return {"model_id": self.model_id, "dim": self.embedder.dim}
+
+    def save(self) -> None:
+        """Save the indexes changed since their last save (a snapshot is taken under the index's read lock)."""
+        with self._write_lock:
+            dirty, self._dirty = self._dirty, set()
+        for kind in sorted(dirty):
+            try:
+                self.indexes[kind].save(self.index_dir / kind, {**self._manifest(), "kind": kind,
+                                                                "last_change": self.clock().isoformat()})
+            except OSError:
+                log.exception("saving the %s index failed; it will be rebuilt from the database at start", kind)
+                with self._write_lock:
+                    self._dirty.add(kind)
+
+    def _save_periodically(self) -> None:
+        while not self._stop.wait(self.settings.index_save_seconds):
+            self.save()
 
     # --- keeping vectors in step with the database --------------------------------------------
 
@@ -127,9 +266,10 @@ class MatchingEngine:
                 seeker.desired_occupation_codes = list(dict.fromkeys(codes))
 
     def _embed_stale(self, session: Session, kind: str, ids: Sequence[int], texts: Sequence[str],
-                     *, show_progress: bool) -> int:
+                     *, show_progress: bool, all_records: bool = False) -> int:
         """Embed the records whose stored vector is missing or came from other text; return how many."""
-        stored = repo.embedding_hashes(session, kind=kind, model_id=self.model_id)
+        stored = repo.embedding_hashes(session, kind=kind, model_id=self.model_id,
+                                       ids=None if all_records else ids)
         hashes = [text_hash(t) for t in texts]
         todo = [i for i, (rid, h) in enumerate(zip(ids, hashes, strict=True)) if stored.get(rid) != h]
         encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
@@ -139,7 +279,8 @@ class MatchingEngine:
                 chunk = todo[start:start + 256]
                 vectors = encode([texts[i] for i in chunk])
                 repo.upsert_embeddings(session, kind=kind, model_id=self.model_id, ids=[ids[i] for i in chunk],
-                                       hashes=[hashes[i] for i in chunk], vectors=vectors)
+                                       hashes=[hashes[i] for i in chunk], vectors=vectors,
+                                       texts=[texts[i] for i in chunk])
                 session.commit()
                 bar.update(len(chunk))
         return len(todo)
@@ -159,10 +300,13 @@ class MatchingEngine:
         self._assign_occupations(session, jobs, ())
         session.commit()
         ids = [j.id for j in jobs]
-        embedded = self._embed_stale(session, JOB, ids, [job_text(j) for j in jobs], show_progress=show_progress)
+        embedded = self._embed_stale(session, JOB, ids, [job_text(j) for j in jobs], show_progress=show_progress,
+                                     all_records=True)
         today = self.today()
         live = [j for j in jobs if _is_live(j, today)]
-        self._load_jobs(session, live, rebuild=rebuild)
+        hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
+        self._load_index(session, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes}, rebuild=rebuild)
+        self.job_columns = JobColumns.from_facts(job_facts(j) for j in live)
         return SyncReport(JOB, len(jobs), embedded, len(live), len(jobs) - len(live), time.perf_counter() - started)
 
     def _sync_seekers(self, session: Session, show_progress: bool, rebuild: bool) -> SyncReport:
@@ -172,17 +316,28 @@ class MatchingEngine:
         session.commit()
         ids = [s.id for s in seekers]
         embedded = self._embed_stale(session, SEEKER, ids, [seeker_profile_text(s) for s in seekers],
-                                     show_progress=show_progress)
+                                     show_progress=show_progress, all_records=True)
         shown = [s for s in seekers if s.consent_to_share]
-        self._load_seekers(session, shown, rebuild=rebuild)
+        hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
+        self._load_index(session, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes}, rebuild=rebuild)
+        self.seeker_columns = SeekerColumns.from_facts(seeker_facts(s) for s in shown)
         return SyncReport(SEEKER, len(seekers), embedded, len(shown), len(seekers) - len(shown),
                           time.perf_counter() - started)
 
-
     # --- indexes ------------------------------------------------------------------------------
 
-    def _manifest(self) -> dict:
-        return {"model_id": self.model_id, "dim": self.embedder.dim}
+    def _load_index(self, session: Session, kind: str, wanted: dict[int, str], *, rebuild: bool) -> None:
+        """Make the ``kind`` index hold exactly ``wanted`` (id → text hash), then save it if anything changed."""
+        holder = self.indexes.get(kind)
+        index = holder.current if holder is not None and not rebuild else self._load_or_new(kind, len(wanted), rebuild)
+        changed = self._apply(session, index, kind, wanted)
+        if holder is None:
+            self.indexes[kind] = IndexHolder(index)
+        elif holder.current is not index:
+            holder.swap(index)
+        if changed or not (self.index_dir / kind).exists():
+            self.indexes[kind].save(self.index_dir / kind, {**self._manifest(), "kind": kind,
+                                                            "last_change": self.clock().isoformat()})
 
     def _load_or_new(self, kind: str, n: int, rebuild: bool) -> VectorIndex:
         if not rebuild:
@@ -192,34 +347,68 @@ class MatchingEngine:
                 log.info("building the %s index afresh: %s", kind, e)
         return VectorIndex(self.embedder.dim, choose_spec(n, flat_threshold=self.settings.flat_threshold))
 
-    def _apply(self, session: Session, index: VectorIndex, kind: str, wanted: dict[int, str]) -> None:
-        """Make ``index`` hold exactly ``wanted`` (id → text hash) from stored vectors, then save it."""
-        to_add, to_remove = reconcile(wanted, index.hashes)
+    def _apply(self, session: Session, index: VectorIndex, kind: str, wanted: dict[int, str]) -> bool:
+        """Make ``index`` hold exactly ``wanted`` from stored vectors; True when anything changed."""
+        to_add, to_remove = reconcile(wanted, index)
         index.remove(to_remove)
         if len(index) == 0 and to_add:  # one build: IVF trains on all vectors, not on the first chunk
             ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=to_add)
             index.build(ids, vectors, hashes)
-            to_add = []
+            return True
         for start in range(0, len(to_add), 5000):
             ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
                                                           ids=to_add[start:start + 5000])
             index.add(ids, vectors, hashes)
-        if to_add or to_remove or not (self.index_dir / kind).exists():
-            index.save(self.index_dir / kind, {**self._manifest(), "kind": kind,
-                                               "last_change": self.clock().isoformat()})
+        return bool(to_add or to_remove)
 
-    def _load_jobs(self, session: Session, live: list[JobPosting], *, rebuild: bool) -> None:
-        hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
-        index = self.jobs_index if (self.jobs_index is not None and not rebuild) else self._load_or_new(JOB, len(live), rebuild)
-        self._apply(session, index, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes})
-        self.jobs_index, self.job_columns = index, JobColumns.from_facts(job_facts(j) for j in live)
+    def _upsert(self, session: Session, kind: str, wanted: dict[int, str], gone: Sequence[int]) -> None:
+        """Add or replace the ``wanted`` records whose vector the index lacks, drop ``gone``: cost ∝ records."""
+        holder = self.indexes[kind]
+        have = holder.current.hashes
+        stale = [i for i, h in wanted.items() if have.get(i) != fingerprint(h)]
+        for start in range(0, len(stale), 5000):
+            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
+                                                          ids=stale[start:start + 5000])
+            holder.add(ids, vectors, hashes)
+        if gone:
+            holder.remove(list(gone))
+        if stale or gone:
+            self._dirty.add(kind)
+            self._respec_if_outgrown(kind)
 
-    def _load_seekers(self, session: Session, shown: list[Seeker], *, rebuild: bool) -> None:
-        hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
-        index = (self.seekers_index if (self.seekers_index is not None and not rebuild)
-                 else self._load_or_new(SEEKER, len(shown), rebuild))
-        self._apply(session, index, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes})
-        self.seekers_index, self.seeker_columns = index, SeekerColumns.from_facts(seeker_facts(s) for s in shown)
+    def _respec_if_outgrown(self, kind: str) -> None:
+        """An index that grew (or shrank) past the flat threshold is rebuilt aside in the new spec and swapped in."""
+        holder = self.indexes[kind]
+        current = holder.current
+        wanted = choose_spec(len(current), flat_threshold=self.settings.flat_threshold)
+        if wanted.kind == current.spec.kind or len(current) < 2 * wanted.nlist or kind in self._respec:
+            return
+        if wanted.kind == "flat" and len(current) > self.settings.flat_threshold // 2:
+            return  # hysteresis: shrink back to flat only well below the threshold
+
+        def build() -> VectorIndex:
+            with self.session_factory() as session:
+                snapshot = dict(zip(*current.hashes.arrays(), strict=True))
+                ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
+                                                              ids=list(snapshot))
+            index = VectorIndex(self.embedder.dim, wanted)
+            index.build(ids, vectors, hashes)
+            return index
+
+        def run() -> None:
+            try:
+                holder.rebuild(build)
+                log.info("the %s index now uses %s", kind, holder.current.spec.describe())
+                with self._write_lock:
+                    self._dirty.add(kind)
+            except Exception:
+                log.exception("rebuilding the %s index in a new spec failed; the current one stays", kind)
+            finally:
+                self._respec.pop(kind, None)
+
+        thread = threading.Thread(target=run, name=f"respec-{kind}", daemon=True)
+        self._respec[kind] = thread
+        thread.start()
 
     # --- change listener: called after a write's commit ----------------------------------------
 
@@ -232,18 +421,18 @@ class MatchingEngine:
             jobs = repo.all_jobs(session, ids=job_ids)
             self._assign_occupations(session, jobs, ())
             session.commit()
-            self._embed_stale(session, JOB, [j.id for j in jobs], [job_text(j) for j in jobs], show_progress=False)
+            texts = {j.id: job_text(j) for j in jobs}
+            self._embed_stale(session, JOB, list(texts), list(texts.values()), show_progress=False)
             today = self.today()
             live = [j for j in jobs if _is_live(j, today)]
-            gone = set(job_ids) - {j.id for j in live}
-            hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
-            wanted = {i: h for i, h in self.jobs_index.hashes.items() if i not in gone and i not in {j.id for j in live}}
-            wanted.update({j.id: hashes[j.id] for j in live})
-            self._apply(session, self.jobs_index, JOB, wanted)
+            live_ids = {j.id for j in live}
+            gone = [int(i) for i in job_ids if int(i) not in live_ids]
+            self._upsert(session, JOB, {j.id: text_hash(texts[j.id]) for j in live}, gone)
             self.job_columns.remove(gone)
             self.job_columns.upsert(job_facts(j) for j in live)
-            if gone:
-                repo.delete_embeddings(session, kind=JOB, ids=[i for i in gone if i not in {j.id for j in jobs}])
+            deleted = set(job_ids) - set(texts)
+            if deleted:
+                repo.delete_embeddings(session, kind=JOB, ids=sorted(deleted))
                 session.commit()
 
     def seekers_changed(self, seeker_ids: Sequence[int]) -> None:
@@ -255,20 +444,18 @@ class MatchingEngine:
             seekers = repo.all_seekers(session, ids=seeker_ids)
             self._assign_occupations(session, (), seekers)
             session.commit()
-            self._embed_stale(session, SEEKER, [s.id for s in seekers], [seeker_profile_text(s) for s in seekers],
-                              show_progress=False)
-            shown = {s.id for s in seekers if s.consent_to_share}
-            hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
-            wanted = {i: h for i, h in self.seekers_index.hashes.items() if i not in set(seeker_ids)}
-            wanted.update({i: hashes[i] for i in shown if i in hashes})
-            self._apply(session, self.seekers_index, SEEKER, wanted)
-            self.seeker_columns.remove(set(seeker_ids) - shown)
-            self.seeker_columns.upsert(seeker_facts(s) for s in seekers if s.id in shown)
-            deleted = set(seeker_ids) - {s.id for s in seekers}
+            texts = {s.id: seeker_profile_text(s) for s in seekers}
+            self._embed_stale(session, SEEKER, list(texts), list(texts.values()), show_progress=False)
+            shown = [s for s in seekers if s.consent_to_share]
+            shown_ids = {s.id for s in shown}
+            gone = [int(i) for i in seeker_ids if int(i) not in shown_ids]
+            self._upsert(session, SEEKER, {s.id: text_hash(texts[s.id]) for s in shown}, gone)
+            self.seeker_columns.remove(gone)
+            self.seeker_columns.upsert(seeker_facts(s) for s in shown)
+            deleted = set(seeker_ids) - set(texts)
             if deleted:
-                repo.delete_embeddings(session, kind=SEEKER, ids=list(deleted))
+                repo.delete_embeddings(session, kind=SEEKER, ids=sorted(deleted))
                 session.commit()
-
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -279,6 +466,19 @@ class MatchingEngine:
             return vectors[:1]
         encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
         return encode([text])
+
+    def _texts_of(self, session: Session, kind: str) -> TextsOf:
+        """Candidates' texts as stored with their vectors (built again only for rows stored before texts were)."""
+
+        def texts_of(ids: Sequence[int]) -> Mapping[int, str]:
+            texts = repo.embedding_texts(session, kind=kind, model_id=self.model_id, ids=ids)
+            missing = [i for i in ids if i not in texts]
+            if missing:
+                rows = repo.all_jobs(session, ids=missing) if kind == JOB else repo.all_seekers(session, ids=missing)
+                texts.update({r.id: job_text(r) if kind == JOB else seeker_profile_text(r) for r in rows})
+            return texts
+
+        return texts_of
 
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
                         scope_prefix: str | None) -> MatchList:
@@ -320,75 +520,50 @@ class MatchingEngine:
     def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
                    filters: MatchFiltersIn, k: int, scope_prefix: str | None) -> tuple[list[MatchItem], int]:
         today = self.today()
-        columns, index = self.job_columns, self.jobs_index
         if filters.salary_floor is not None:
             seeker = replace(seeker, desired_salary_min=filters.salary_floor)
         if filters.region_code and not seeker.region_code:
             seeker = replace(seeker, region_code=filters.region_code)
-        options = self._options(filters)
-        mask = eligible_jobs_mask(columns, seeker, options, today)
-        if scope_prefix:
-            lo, hi = region_range(scope_prefix)
-            mask &= (columns.region >= lo) & (columns.region <= hi)
-        if filters.room_board:
-            mask &= columns.room_board
-        allowed = columns.ids[mask]
-        if len(allowed) == 0:
-            return [], 0
-        scores, ids = index.search(vector, min(max(5 * k, 50), len(allowed)), allow=allowed)
-        keep = ids[0] >= 0
-        rows = {j.id: j for j in repo.all_jobs(session, ids=ids[0][keep].tolist())}
-        cand = [(int(i), float(c)) for i, c in zip(ids[0][keep], scores[0][keep], strict=True) if int(i) in rows]
-        if not cand:
-            return [], int(len(allowed))
-        cand_ids = np.array([i for i, _ in cand], np.int64)
-        lexical = CharNgramScorer().fit([job_text(rows[i]) for i, _ in cand]).scores(text)
-        results = rank_jobs_for_seeker(
-            seeker, cand_ids, np.array([c for _, c in cand]), columns, today=today,
-            jobs={i: job_facts(rows[i]) for i, _ in cand}, lexical=lexical, weights=self.weights,
-            params=self.params, policy=self.policy, options=options, limit=k)
-        return [_item(r, job=job_out(rows[r.id], today=today)) for r in results], int(len(allowed))
+        loaded: dict[int, JobPosting] = {}
+
+        def facts_of(ids: list[int]) -> dict[int, JobFacts]:
+            loaded.update({j.id: j for j in repo.all_jobs(session, ids=ids)})
+            return {i: job_facts(loaded[i]) for i in ids if i in loaded}
+
+        results, eligible = rank_jobs(
+            index=self.indexes[JOB], columns=self.job_columns, vector=vector, seeker=seeker, query_text=text,
+            options=self._options(filters), k=k, today=today, texts_of=self._texts_of(session, JOB),
+            facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
+            scope_prefix=scope_prefix, room_board=filters.room_board)
+        return [_item(r, job=job_out(loaded[r.id], today=today)) for r in results if r.id in loaded], eligible
 
     def candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
                            scope_prefix: str | None) -> MatchList:
         """Consenting seekers for a posting, with bounded priority for verified policy groups."""
         started = time.perf_counter()
-        now, today = self.clock(), self.today()
-        columns, index = self.seeker_columns, self.seekers_index
-        facts_job = job_facts(job)
-        options = replace(self._options(filters), now=now)
-        mask = eligible_seekers_mask(columns, facts_job, options, today)
-        if scope_prefix:
-            lo, hi = region_range(scope_prefix)
-            mask &= (columns.region >= lo) & (columns.region <= hi)
-        allowed = columns.ids[mask]
-        if len(allowed) == 0:
-            return MatchList(items=[], eligible=0, model_id=self.model_id, took_ms=0.0)
+        now = self.clock()
         text = job_text(job)
-        vector = self._stored_vector(session, JOB, job.id, text)
-        scores, ids = index.search(vector, min(max(5 * k, 50), len(allowed)), allow=allowed)
-        keep = ids[0] >= 0
-        rows = {s.id: s for s in repo.all_seekers(session, ids=ids[0][keep].tolist()) if s.consent_to_share}
-        cand = [(int(i), float(c)) for i, c in zip(ids[0][keep], scores[0][keep], strict=True) if int(i) in rows]
-        if not cand:
-            return MatchList(items=[], eligible=int(len(allowed)), model_id=self.model_id, took_ms=0.0)
-        lexical = CharNgramScorer().fit([seeker_profile_text(rows[i]) for i, _ in cand]).scores(text)
-        results = rank_seekers_for_job(
-            facts_job, np.array([i for i, _ in cand], np.int64), np.array([c for _, c in cand]), columns,
-            today=now, seekers={i: seeker_facts(rows[i]) for i, _ in cand}, lexical=lexical, weights=self.weights,
-            params=self.params, policy=self.policy, options=options, limit=k)
-        items = [_item(r, seeker=seeker_out(rows[r.id], now=now)) for r in results]
-        return MatchList(items=items, eligible=int(len(allowed)), model_id=self.model_id,
+        loaded: dict[int, Seeker] = {}
+
+        def facts_of(ids: list[int]) -> dict[int, SeekerFacts]:
+            loaded.update({s.id: s for s in repo.all_seekers(session, ids=ids) if s.consent_to_share})
+            return {i: seeker_facts(loaded[i]) for i in ids if i in loaded}
+
+        results, eligible = rank_seekers(
+            index=self.indexes[SEEKER], columns=self.seeker_columns,
+            vector=self._stored_vector(session, JOB, job.id, text), job=job_facts(job), query_text=text,
+            options=replace(self._options(filters), now=now), k=k, now=now,
+            texts_of=self._texts_of(session, SEEKER), facts_of=facts_of, policy=self.policy, weights=self.weights,
+            params=self.params, scope_prefix=scope_prefix)
+        items = [_item(r, seeker=seeker_out(loaded[r.id], now=now)) for r in results if r.id in loaded]
+        return MatchList(items=items, eligible=eligible, model_id=self.model_id,
                          took_ms=round((time.perf_counter() - started) * 1000, 2))
+
 
 def _is_live(job: JobPosting, today: date) -> bool:
     """Open, not past valid_until, and not yet filled: the postings matching may offer."""
     return (job.status == "open" and (job.valid_until is None or job.valid_until >= today)
             and job.hired_count < job.headcount)
-
-
-
-
 
 
 def _item(result: MatchResult, **record) -> MatchItem:

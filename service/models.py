@@ -232,6 +232,7 @@ class Embedding(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # what was embedded: the rerank's lexical input
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 from service import models_casework  # noqa: E402,F401
 from service import models_fairs  # noqa: E402,F401

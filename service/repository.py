@@ -221,13 +221,30 @@ def count(session: Session, model: type) -> int:
 # --- stored embeddings -----------------------------------------------------------------------
 
 
-def embedding_hashes(session: Session, *, kind: str, model_id: str) -> dict[int, str]:
+def embedding_hashes(session: Session, *, kind: str, model_id: str, ids: Sequence[int] | None = None) -> dict[int, str]:
+    """record id → text hash of the stored vectors of one model (of some records, or of all)."""
+    from service.models import Embedding
+
+    stmt = select(Embedding.record_id, Embedding.text_hash).where(Embedding.kind == kind, Embedding.model_id == model_id)
+    if ids is None:
+        return {rid: h for rid, h in session.execute(stmt)}
+    out: dict[int, str] = {}
+    ids = [int(i) for i in ids]
+    for start in range(0, len(ids), 5000):
+        out.update({rid: h for rid, h in session.execute(stmt.where(Embedding.record_id.in_(ids[start:start + 5000])))})
+    return out
+
+
+def embedding_texts(session: Session, *, kind: str, model_id: str, ids: Sequence[int]) -> dict[int, str]:
+    """record id → the text its stored vector came from (rows stored before texts were kept are left out)."""
     from service.models import Embedding
 
     rows = session.execute(
-        select(Embedding.record_id, Embedding.text_hash).where(Embedding.kind == kind, Embedding.model_id == model_id)
+        select(Embedding.record_id, Embedding.text).where(
+            Embedding.kind == kind, Embedding.model_id == model_id, Embedding.record_id.in_([int(i) for i in ids]),
+            Embedding.text.is_not(None))
     )
-    return {rid: h for rid, h in rows}
+    return {rid: text for rid, text in rows}
 
 
 def embedding_vectors(session: Session, *, kind: str, model_id: str, ids: Sequence[int] | None = None):
@@ -250,7 +267,7 @@ def embedding_vectors(session: Session, *, kind: str, model_id: str, ids: Sequen
 
 
 def upsert_embeddings(session: Session, *, kind: str, model_id: str, ids: Sequence[int], hashes: Sequence[str],
-                      vectors) -> None:
+                      vectors, texts: Sequence[str] | None = None) -> None:
     from service.models import Embedding
 
     if len(ids) == 0:
@@ -261,8 +278,8 @@ def upsert_embeddings(session: Session, *, kind: str, model_id: str, ids: Sequen
     )
     session.add_all(
         Embedding(kind=kind, record_id=int(i), model_id=model_id, text_hash=h, dim=int(v.shape[0]),
-                  vector=v.astype("float32").tobytes())
-        for i, h, v in zip(ids, hashes, vectors, strict=True)
+                  vector=v.astype("float32").tobytes(), text=t)
+        for i, h, v, t in zip(ids, hashes, vectors, texts if texts is not None else [None] * len(ids), strict=True)
     )
 
 

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     index_dir: Path | None = None
     threads: int | None = None
     flat_threshold: int = 50_000
+    search_threads: int = Field(default=1, ge=1, description="OpenMP threads per index search; concurrent requests "
+                                "share the cores, so 1 is fastest under load (builds always use every core)")
+    index_save_seconds: int = Field(default=30, ge=0, description="Save changed indexes this often (0: only at "
+                                    "shutdown and after a sync); a crash loses nothing: the next start reconciles")
     policy_file: Path | None = None
 
     max_page_size: int = 200

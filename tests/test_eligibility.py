@@ -13,7 +13,9 @@ import pytest
 from matching.eligibility import (
     MatchFilters,
     check_pair,
+    eligible_job_rows,
     eligible_jobs_mask,
+    eligible_seeker_rows,
     eligible_seekers_mask,
     internship_basis,
     pair_is_eligible,
@@ -360,3 +362,42 @@ def test_columns_compact_after_many_removals_and_keep_every_live_row_intact():
     post = job(work_type=WorkType.internship)
     np.testing.assert_array_equal(eligible_seekers_mask(columns, post, MatchFilters(), TODAY, rows=rows),
                                   eligible_seekers_mask(fresh, post, MatchFilters(), TODAY))
+
+
+SCOPES = [RegionScope.desired(), RegionScope.county(), RegionScope.city(), RegionScope.province(),
+          RegionScope.within_km(30), RegionScope.within_km(150), RegionScope.anywhere()]
+
+
+def test_rows_from_the_region_index_equal_the_full_mask_through_moves_appends_and_compaction():
+    """The region index narrows rows first; the answer is the full mask's, whatever happened to the columns."""
+    rng = np.random.default_rng(11)
+    jobs = [random_job(rng) for _ in range(400)]
+    columns = JobColumns.from_facts(jobs)
+    seekers = [random_seeker(rng) for _ in range(30)]
+
+    def agree() -> None:
+        for s, scope in itertools.product(seekers, SCOPES):
+            options = MatchFilters(region=scope)
+            expected = np.flatnonzero(eligible_jobs_mask(columns, s, options, TODAY))
+            np.testing.assert_array_equal(np.sort(eligible_job_rows(columns, s, options, TODAY)), expected)
+
+    agree()
+    columns.upsert(random_job(rng, id=j.id) for j in jobs[:150])  # new regions for sorted rows
+    agree()
+    columns.upsert(random_job(rng) for _ in range(5000))  # appends past the re-sort threshold
+    agree()
+    columns.remove([j.id for j in jobs[100:400]])
+    columns.upsert([random_job(rng, id=jobs[0].id, region_code=DONGCHENG, lat=39.9, lon=116.4)])
+    agree()
+
+
+def test_seeker_rows_from_the_region_index_equal_the_full_mask():
+    rng = np.random.default_rng(12)
+    seekers = [random_seeker(rng) for _ in range(500)]
+    columns = SeekerColumns.from_facts(seekers)
+    columns.upsert(random_seeker(rng, id=s.id) for s in seekers[:100])
+    posts = [random_job(rng, status=JobStatus.open, headcount=None, valid_until=None) for _ in range(20)]
+    for post, scope in itertools.product(posts, SCOPES):
+        options = MatchFilters(region=scope)
+        expected = np.flatnonzero(eligible_seekers_mask(columns, post, options, TODAY))
+        np.testing.assert_array_equal(np.sort(eligible_seeker_rows(columns, post, options, TODAY)), expected)

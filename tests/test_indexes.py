@@ -18,6 +18,7 @@ from indexes import (
     IndexSpec,
     VectorIndex,
     choose_spec,
+    fingerprint,
     reconcile,
 )
 
@@ -120,7 +121,7 @@ def test_build_add_remove_upsert(data, kind):
 
     target = int(ids[10])
     index.add([target], vectors[[4500]], ["changed"])  # same id, new vector: replaced, not duplicated
-    assert len(index) == 5000 and index.hashes[target] == "changed"
+    assert len(index) == 5000 and index.hashes[target] == fingerprint("changed")
     assert np.dot(index.vector(target), vectors[4500]) > 0.99
     _, got = index.search(vectors[[4500]], 3)
     assert target in got[0].tolist() and len(set(got[0].tolist())) == 3
@@ -133,7 +134,7 @@ def test_build_add_remove_upsert(data, kind):
         index.vector(target)
 
     index.add(np.array([7, 7]), vectors[[1, 2]], ["first", "last"])  # a repeated id in one batch: last wins
-    assert index.hashes[7] == "last" and np.dot(index.vector(7), vectors[2]) > 0.99
+    assert index.hashes[7] == fingerprint("last") and np.dot(index.vector(7), vectors[2]) > 0.99
 
     index.remove(np.concatenate([ids[:3000], [7]]))  # many removals (HNSW compacts its graph) keep the rest searchable
     assert len(index) == 2000
