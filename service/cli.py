@@ -364,10 +364,10 @@ def eval_occupations(
     if lexical_only:
         coder = OccupationCoder()
     else:
-        from matching.embedder import load_embedder
+        from service.engine import load_service_embedder
 
         settings = _settings()
-        embedder = load_embedder(settings.model, models_dir=settings.resolved_models_dir, threads=settings.threads)
+        embedder = load_service_embedder(settings)
         coder = OccupationCoder.with_embedder(embedder, cache_dir=settings.resolved_models_dir / "cache")
     result = evaluate(coder, rows)
     typer.echo(f"n = {result['n']}")

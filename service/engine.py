@@ -32,7 +32,7 @@ from tqdm import tqdm
 from indexes import IndexHolder, IndexLoadError, VectorIndex, choose_spec, fingerprint, reconcile, set_search_threads
 from matching import refdata
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
-from matching.embedder import Embedder, load_embedder, text_hash
+from matching.embedder import USE_MODEL_NAME, Embedder, load_embedder, text_hash
 from matching.enums import Education
 from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
 from matching.geo import RegionScope, ScopeKind
@@ -144,6 +144,56 @@ def rank_seekers(*, index: VectorIndex | IndexHolder, columns: SeekerColumns, ve
     return results, pool.eligible
 
 
+def load_service_embedder(settings: Settings) -> Embedder:
+    """The embedder a service with these settings uses (model, precision, token limit, threads)."""
+    return load_embedder(settings.model, models_dir=settings.resolved_models_dir, threads=settings.threads,
+                         precision=settings.model_precision,
+                         max_tokens=None if settings.model == USE_MODEL_NAME else settings.model_max_tokens)
+
+
+# --- writes from many requests, one batch ---------------------------------------------------------------
+
+
+class ChangeBatcher:
+    """Requests that wrote records hand their ids in and wait; one of them processes everything handed in so far.
+
+    While one batch is embedded and indexed, the writes that arrive queue up, and the next waiting request
+    takes them all as the next batch: under load each batch embeds many texts at once (several times faster
+    per text than one at a time), and every request still returns only once its own records are matchable.
+    """
+
+    def __init__(self, process: Callable[[list[int]], None]):
+        self._process = process
+        self._queue_lock = threading.Lock()
+        self._work_lock = threading.Lock()
+        self._queue: list[tuple[Sequence[int], threading.Event, list[BaseException]]] = []
+        self.batches = 0
+
+    def submit(self, ids: Sequence[int]) -> None:
+        done, errors = threading.Event(), []
+        with self._queue_lock:
+            self._queue.append((ids, done, errors))
+        while not done.is_set():
+            with self._work_lock:
+                if done.is_set():
+                    break
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                if not batch:
+                    continue
+                try:
+                    self._process(sorted({int(i) for ids_, _, _ in batch for i in ids_}))
+                except BaseException as e:  # every request in the batch learns its write was not indexed
+                    for _, _, errs in batch:
+                        errs.append(e)
+                finally:
+                    self.batches += 1
+                    for _, event, _ in batch:
+                        event.set()
+        if errors:
+            raise errors[0]
+
+
 # --- the engine ------------------------------------------------------------------------------------------
 
 
@@ -171,6 +221,7 @@ class MatchingEngine:
         self._stop = threading.Event()
         self._saver: threading.Thread | None = None
         self._respec: dict[str, threading.Thread] = {}
+        self._batchers = {JOB: ChangeBatcher(self._jobs_changed), SEEKER: ChangeBatcher(self._seekers_changed)}
         self.last_sync: list[SyncReport] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -178,8 +229,7 @@ class MatchingEngine:
     def start(self, *, show_progress: bool = False, rebuild: bool = False) -> None:
         set_search_threads(self.settings.search_threads)
         if self.embedder is None:
-            self.embedder = load_embedder(self.settings.model, models_dir=self.settings.resolved_models_dir,
-                                          threads=self.settings.threads)
+            self.embedder = load_service_embedder(self.settings)
         self.coder = OccupationCoder.with_embedder(self.embedder, lexicon=self.lexicon,
                                                    cache_dir=self.settings.resolved_models_dir / "cache")
         self.sync(show_progress=show_progress, rebuild=rebuild)
@@ -388,9 +438,8 @@ class MatchingEngine:
 
         def build() -> VectorIndex:
             with self.session_factory() as session:
-                snapshot = dict(zip(*current.hashes.arrays(), strict=True))
                 ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
-                                                              ids=list(snapshot))
+                                                              ids=current.ids().tolist())
             index = VectorIndex(self.embedder.dim, wanted)
             index.build(ids, vectors, hashes)
             return index
@@ -413,10 +462,14 @@ class MatchingEngine:
     # --- change listener: called after a write's commit ----------------------------------------
 
     def jobs_changed(self, job_ids: Sequence[int]) -> None:
+        """Called after a write's commit: the postings are matchable (or gone) when this returns."""
         with self._write_lock:
             if not self._ready:
                 self._pending[0].update(job_ids)
                 return
+        self._batchers[JOB].submit(job_ids)
+
+    def _jobs_changed(self, job_ids: list[int]) -> None:
         with self._write_lock, self.session_factory() as session:
             jobs = repo.all_jobs(session, ids=job_ids)
             self._assign_occupations(session, jobs, ())
@@ -436,10 +489,14 @@ class MatchingEngine:
                 session.commit()
 
     def seekers_changed(self, seeker_ids: Sequence[int]) -> None:
+        """Called after a write's commit: the seekers are matchable (or gone) when this returns."""
         with self._write_lock:
             if not self._ready:
                 self._pending[1].update(seeker_ids)
                 return
+        self._batchers[SEEKER].submit(seeker_ids)
+
+    def _seekers_changed(self, seeker_ids: list[int]) -> None:
         with self._write_lock, self.session_factory() as session:
             seekers = repo.all_seekers(session, ids=seeker_ids)
             self._assign_occupations(session, (), seekers)

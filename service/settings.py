@@ -33,6 +33,17 @@ class Settings(BaseSettings):
     models_dir: Path | None = None
     index_dir: Path | None = None
     threads: int | None = None
+    model_precision: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="Precision the model computes in: auto = bfloat16 on CPUs with AMX, float16 on CUDA, "
+        "else float32 (all share one model id, so switching never re-embeds)",
+    )
+    model_max_tokens: int | None = Field(
+        default=128, ge=8,
+        description="Texts are cut to this many tokens before embedding (None: the model's own limit). "
+        "Measured on the dev sets: 128 embeds posting texts 2x faster than 512 with the same MRR; "
+        "changing it changes the model id, so everything is embedded again once",
+    )
     flat_threshold: int = 50_000
     search_threads: int = Field(default=1, ge=1, description="OpenMP threads per index search; concurrent requests "
                                 "share the cores, so 1 is fastest under load (builds always use every core)")

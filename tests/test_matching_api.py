@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import numpy as np
 
 from service.engine import MatchingEngine
-from tests.factories import WENJIANG, create_employer, create_job, create_seeker
+from tests.factories import WENJIANG, create_employer, create_job, create_seeker, job_payload
 
 CHENGDU_COUNTIES = ["510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114", "510115"]
 
@@ -186,3 +187,59 @@ def test_candidate_lists_show_what_a_hire_would_unlock(mclient, mkeys, matching_
     matching_app.state.clock = lambda: datetime.now(UTC)  # today every shipped rule has expired
     items = {i["id"]: i for i in mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=admin).json()["items"]}
     assert items[graduate["id"]]["explanation"]["policy_unlocks"] == []
+
+
+def _engine_beside(engine: MatchingEngine, tmp_path, **changes) -> MatchingEngine:
+    """A second engine on the same database and model, with its own index directory and settings."""
+    settings = engine.settings.model_copy(update={"index_dir": tmp_path / "indexes", **changes})
+    return MatchingEngine(settings=settings, session_factory=engine.session_factory, embedder=engine.embedder)
+
+
+def test_writes_are_saved_in_the_background_and_at_close(mclient, mkeys, matching_app, tmp_path):
+    from indexes import VectorIndex
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    first = create_job(mclient, admin, employer_id=employer["id"], title="焊工", skills=["电焊"])
+    beside = _engine_beside(matching_app.state.matcher, tmp_path, index_save_seconds=1)
+    beside.start()
+    try:
+        assert VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(first["id"])  # saved by the start-up sync
+        second = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
+        beside.jobs_changed([second["id"]])
+        assert beside.jobs_index.contains(second["id"])  # searchable at once, saved within a second or two
+        deadline = time.time() + 10
+        while not VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(second["id"]):
+            assert time.time() < deadline, "the background saver did not save the write"
+            time.sleep(0.2)
+    finally:
+        beside.close()
+    at_close = _engine_beside(matching_app.state.matcher, tmp_path, index_save_seconds=0)
+    at_close.start()
+    third = create_job(mclient, admin, employer_id=employer["id"], title="叉车司机", skills=["叉车"])
+    at_close.jobs_changed([third["id"]])
+    assert not VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(third["id"])  # no saver: not yet
+    at_close.close()
+    assert VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(third["id"])
+
+
+def test_an_index_that_outgrows_the_flat_threshold_is_rebuilt_aside_in_ivf(mclient, mkeys, matching_app, tmp_path):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    grown = _engine_beside(matching_app.state.matcher, tmp_path, flat_threshold=150)
+    grown.start()
+    assert grown.jobs_index.spec.kind == "flat"
+    trades = ["焊工", "叉车司机", "保洁员", "厨师", "电工", "仓库管理员"]
+    items = [job_payload(employer_id=employer["id"], title=f"{trades[i % 6]}{i}号岗", skills=[trades[i % 6]],
+                         description=f"第{i}号岗位，{trades[i % 6]}工作") for i in range(300)]
+    r = mclient.post("/api/v1/jobs/bulk", json={"items": items}, headers=admin)
+    assert r.status_code == 201, r.text
+    ids = r.json()["ids"]
+    grown.jobs_changed(ids)  # vectors already stored by the service's own engine: nothing is embedded again
+    for thread in list(grown._respec.values()):
+        thread.join(timeout=120)
+    index = grown.jobs_index
+    assert index.spec.kind == "ivf_sq8" and len(index) == 300 and all(index.contains(i) for i in ids)
+    query = grown.embedder.encode_queries(["会电焊"])
+    assert (index.search(query, 10)[1] >= 0).all()
+    grown.close()
