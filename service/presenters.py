@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import inspect
 
 from matching import refdata
 from matching.enums import FlagStatus, JobStatus
@@ -20,6 +26,19 @@ def occupation_name(code: str | None) -> str | None:
     return occ.clean_name if occ else None
 
 
+@cache
+def _mapped_fields(schema: type[BaseModel], model: type, skip: Collection[str] = ()) -> tuple[str, ...]:
+    """The schema's fields that are attributes of the ORM class, worked out once per pair."""
+    mapped = inspect(model).attrs.keys()
+    return tuple(name for name in schema.model_fields if name in mapped and name not in skip)
+
+
+def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """Attribute values of an ORM row: loaded ones straight from its state, others (expired) through the ORM."""
+    loaded = row.__dict__
+    return {name: loaded[name] if name in loaded else getattr(row, name) for name in names}
+
+
 def flag_active(flag: PolicyFlag, now: datetime) -> bool:
     return flag.status == FlagStatus.verified and (flag.expires_at is None or flag.expires_at > now)
 
@@ -28,7 +47,7 @@ def job_out(job: JobPosting, *, today: date) -> JobOut:
     status = job.status
     if status == JobStatus.open and job.valid_until is not None and job.valid_until < today:
         status = JobStatus.expired.value
-    data = {c: getattr(job, c) for c in JobOut.model_fields if hasattr(job, c)}
+    data = _values(job, _mapped_fields(JobOut, JobPosting))
     data.update(
         status=status,
         employer_name=job.employer.name,
@@ -39,7 +58,7 @@ def job_out(job: JobPosting, *, today: date) -> JobOut:
 
 
 def flag_out(flag: PolicyFlag, *, now: datetime) -> FlagOut:
-    data = {c: getattr(flag, c) for c in FlagOut.model_fields if hasattr(flag, c)}
+    data = _values(flag, _mapped_fields(FlagOut, PolicyFlag))
     return FlagOut.model_validate({**data, "active": flag_active(flag, now)})
 
 
@@ -49,10 +68,12 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+_SEEKER_DERIVED = frozenset({"id_number", "phone", "flags", "age", "region_name"})  # filled in below
+
+
 def seeker_out(seeker: Seeker, *, now: datetime | None = None) -> SeekerOut:
     now = now or datetime.now(UTC)
-    skip = {"id_number", "phone", "flags", "age", "region_name"}
-    data = {c: getattr(seeker, c) for c in SeekerOut.model_fields if c not in skip}
+    data = _values(seeker, _mapped_fields(SeekerOut, Seeker, _SEEKER_DERIVED))
     data.update(
         id_number=seeker.id_number_masked,
         phone=seeker.phone_masked,
