@@ -264,7 +264,15 @@ class RuleSet:
     rules: tuple[Rule, ...]
 
     def for_region(self, region_code: str) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if region_code.startswith(r.region_prefix))
+        """The rules whose region contains this one (remembered per region: rules never change once loaded)."""
+        found = self._by_region.get(region_code)
+        if found is None:
+            found = self._by_region[region_code] = tuple(r for r in self.rules if region_code.startswith(r.region_prefix))
+        return found
+
+    @property
+    def _by_region(self) -> dict[str, tuple[Rule, ...]]:
+        return self.__dict__.setdefault("_region_cache", {})
 
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:

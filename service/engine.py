@@ -542,9 +542,12 @@ class MatchingEngine:
         started = time.perf_counter()
         text = seeker_profile_text(seeker)
         vector = self._stored_vector(session, SEEKER, seeker.id, text)
-        items, eligible = self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k, scope_prefix)
-        return MatchList(items=items, eligible=eligible, model_id=self.model_id,
-                         took_ms=round((time.perf_counter() - started) * 1000, 2))
+        items, eligible, records = self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k,
+                                                   scope_prefix)
+        result = MatchList(items=items, eligible=eligible, model_id=self.model_id,
+                           took_ms=round((time.perf_counter() - started) * 1000, 2))
+        result._records = records
+        return result
 
     def jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None,
                       kiosk: bool = False) -> MatchList:
@@ -565,9 +568,12 @@ class MatchingEngine:
         if request.scope.value == "desired":
             filters = request.model_copy(update={"scope": "city" if request.region_code else "anywhere"})
         vector = self.embedder.encode_queries([request.text])
-        items, eligible = self._rank_jobs(session, vector, facts, request.text, filters, request.k, scope_prefix)
-        return MatchList(items=items, eligible=eligible, model_id=self.model_id,
-                         took_ms=round((time.perf_counter() - started) * 1000, 2))
+        items, eligible, records = self._rank_jobs(session, vector, facts, request.text, filters, request.k,
+                                                   scope_prefix)
+        result = MatchList(items=items, eligible=eligible, model_id=self.model_id,
+                           took_ms=round((time.perf_counter() - started) * 1000, 2))
+        result._records = records
+        return result
 
     def _options(self, filters: MatchFiltersIn) -> MatchFilters:
         scope = filters.scope.value
@@ -575,7 +581,8 @@ class MatchingEngine:
         return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None)
 
     def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
-                   filters: MatchFiltersIn, k: int, scope_prefix: str | None) -> tuple[list[MatchItem], int]:
+                   filters: MatchFiltersIn, k: int, scope_prefix: str | None
+                   ) -> tuple[list[MatchItem], int, dict[int, JobPosting]]:
         today = self.today()
         if filters.salary_floor is not None:
             seeker = replace(seeker, desired_salary_min=filters.salary_floor)
@@ -592,7 +599,8 @@ class MatchingEngine:
             options=self._options(filters), k=k, today=today, texts_of=self._texts_of(session, JOB),
             facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
             scope_prefix=scope_prefix, room_board=filters.room_board)
-        return [_item(r, job=job_out(loaded[r.id], today=today)) for r in results if r.id in loaded], eligible
+        kept = [r for r in results if r.id in loaded]
+        return [_item(r, job=job_out(loaded[r.id], today=today)) for r in kept], eligible, {r.id: loaded[r.id] for r in kept}
 
     def candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
                            scope_prefix: str | None) -> MatchList:
@@ -612,9 +620,11 @@ class MatchingEngine:
             options=replace(self._options(filters), now=now), k=k, now=now,
             texts_of=self._texts_of(session, SEEKER), facts_of=facts_of, policy=self.policy, weights=self.weights,
             params=self.params, scope_prefix=scope_prefix)
-        items = [_item(r, seeker=seeker_out(loaded[r.id], now=now)) for r in results if r.id in loaded]
-        return MatchList(items=items, eligible=eligible, model_id=self.model_id,
-                         took_ms=round((time.perf_counter() - started) * 1000, 2))
+        kept = [r for r in results if r.id in loaded]
+        result = MatchList(items=[_item(r, seeker=seeker_out(loaded[r.id], now=now)) for r in kept], eligible=eligible,
+                           model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        result._records = {r.id: loaded[r.id] for r in kept}
+        return result
 
 
 def _is_live(job: JobPosting, today: date) -> bool:

@@ -33,6 +33,14 @@ def open_spell(session: Session, *, seeker_id: int, lock: bool = False) -> Unemp
     return session.scalar(stmt)
 
 
+def open_spells(session: Session, *, seeker_ids: list[int]) -> dict[int, UnemploymentSpell]:
+    if not seeker_ids:
+        return {}
+    rows = session.scalars(select(UnemploymentSpell).where(UnemploymentSpell.seeker_id.in_(seeker_ids),
+                                                           UnemploymentSpell.ended_on.is_(None)))
+    return {s.seeker_id: s for s in rows}
+
+
 def spells_for(session: Session, *, seeker_id: int) -> list[UnemploymentSpell]:
     return list(session.scalars(select(UnemploymentSpell).where(UnemploymentSpell.seeker_id == seeker_id)
                                 .order_by(UnemploymentSpell.started_on, UnemploymentSpell.id)))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticCustomError
 
 from matching import refdata
@@ -541,3 +541,6 @@ class MatchList(BaseModel):
     eligible: int = Field(description="通过硬性条件筛选的记录数")
     model_id: str
     took_ms: float
+    # The records behind the items as the engine loaded them (id → ORM row), for the use-case to add policy
+    # facts without reading them again; never serialised.
+    _records: dict[int, Any] = PrivateAttr(default_factory=dict)

@@ -523,9 +523,20 @@ def _measure(o: rules.RuleOutcome) -> MeasureOut:
     )
 
 
-def seeker_policy_facts(ctx: Context, seeker: Seeker) -> rules.SeekerPolicyFacts:
+_UNREAD = object()
+
+
+def open_spells(ctx: Context, seeker_ids: list[int]) -> dict[int, UnemploymentSpell]:
+    """The open unemployment spell of each of these seekers that has one (one query for a whole list)."""
+    return crepo.open_spells(ctx.session, seeker_ids=seeker_ids)
+
+
+def seeker_policy_facts(ctx: Context, seeker: Seeker, *, spell: UnemploymentSpell | None | object = _UNREAD
+                        ) -> rules.SeekerPolicyFacts:
+    """The facts the policy rules read of a seeker; ``spell`` is their open spell if the caller already read it."""
     today = ctx.today()
-    spell = crepo.open_spell(ctx.session, seeker_id=seeker.id)
+    if spell is _UNREAD:
+        spell = crepo.open_spell(ctx.session, seeker_id=seeker.id)
     grad = seeker.graduation_date
     return rules.SeekerPolicyFacts(
         age=age_on(seeker.birth_date, today), active_flags=frozenset(active_kinds(seeker, ctx.now())),

@@ -40,7 +40,7 @@ def jobs_for_seeker(ctx: Context, *, engine, seeker_id: int, filters: MatchFilte
     result = engine.jobs_for_seeker(ctx.session, seeker, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
     ruleset, facts, today = casework.ruleset(), casework.seeker_policy_facts(ctx, seeker), ctx.today()
     for item in result.items:
-        job = ctx.session.get(JobPosting, item.id)
+        job = result._records.get(item.id) or ctx.session.get(JobPosting, item.id)
         outcomes = rules.evaluate_hire(ruleset, facts, _employer_facts(job.employer), _usual_terms(job), today)
         item.explanation["policy_measures"] = [_measure(o) for o in outcomes if o.applies]
     with ctx.transaction():
@@ -56,11 +56,13 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
         raise not_found("岗位")
     result = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
     ruleset, employer, terms, today = casework.ruleset(), _employer_facts(job.employer), _usual_terms(job), ctx.today()
+    people = {item.id: result._records.get(item.id) or ctx.session.get(Seeker, item.id) for item in result.items}
+    spells = casework.open_spells(ctx, list(people))
     for item in result.items:  # 政策找人: what hiring this candidate would unlock for the employer
-        facts = casework.seeker_policy_facts(ctx, ctx.session.get(Seeker, item.id))
+        facts = casework.seeker_policy_facts(ctx, people[item.id], spell=spells.get(item.id))
         item.explanation["policy_unlocks"] = [_measure(o) for o in rules.unlocked_by_hire(ruleset, facts, employer,
                                                                                           terms, today)]
-    shown = [ctx.session.get(Seeker, item.id) for item in result.items[:10]]
+    shown = [people[item.id] for item in result.items[:10]]
     with ctx.transaction():
         ctx.audit("seeker.candidate_read", "seeker", [item.id for item in result.items], job_id=job.id)
         casework.record_exposures(ctx, job_id=job.id, region_code=job.region_code, ranked_seekers=shown)
