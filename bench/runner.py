@@ -1,0 +1,144 @@
+"""``rengang bench`` / ``python -m bench``: run the scenarios, write the raw figures as JSON and BENCHMARKS.md.
+
+Sizes are posting counts: ``10k`` and ``100k`` by default (about 15 minutes on 2 cores), ``1m`` on request
+(under an hour). Per size: the engine in memory (:mod:`bench.engine_bench`) with peers side by side, and, up to
+``--api-max``, the service over HTTP (:mod:`bench.api_bench`). Once per run: embedding throughput by precision
+and batch size (:mod:`bench.embedding`), on CUDA too when a GPU is present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower().replace("_", "").replace(",", "")
+    for suffix, factor in (("k", 1_000), ("m", 1_000_000)):
+        if text.endswith(suffix):
+            return int(float(text[:-1]) * factor)
+    return int(text)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="ascii") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    versions = {}
+    for package in ("numpy", "faiss-cpu", "torch", "sentence-transformers", "transformers", "fastapi", "uvicorn",
+                    "sqlalchemy", "hnswlib", "usearch"):
+        try:
+            versions[package] = version(package)
+        except Exception:  # not installed: the report says so
+            versions[package] = "not installed"
+    gpu = None
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            gpu = torch.cuda.get_device_name(0)
+    except ImportError:
+        gpu = None
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 2**20, 1),
+            "python": platform.python_version(), "os": platform.platform(), "gpu": gpu, "versions": versions}
+
+
+def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir: Path, queries: int,
+        duration_s: float, peers: list[str], skip_api: bool, skip_embedding: bool) -> dict[str, Any]:
+    from bench.api_bench import run_api_scenario
+    from bench.data import load_anchors
+    from bench.engine_bench import run_engine_scenario
+    from bench.report import write_report
+    from service.engine import load_service_embedder
+    from service.settings import Settings
+
+    started_all = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started_all:7.1f} s] {message}", flush=True)
+
+    settings = Settings()
+    workdir.mkdir(parents=True, exist_ok=True)
+    today = datetime.now(UTC).date()
+    results: dict[str, Any] = {"date": today.isoformat(), "machine": machine(), "sizes": sizes,
+                               "command": "rengang bench --sizes " + ",".join(_size_name(s) for s in sizes)}
+    log("loading the model")
+    embedder = load_service_embedder(settings)
+    results["model"] = {"model_id": embedder.model_id, "precision": getattr(embedder, "precision", "float32"),
+                        "max_tokens": settings.model_max_tokens}
+    log("embedding the anchor postings and seekers (cached per model)")
+    anchors = load_anchors(embedder=embedder, cache_dir=workdir / "cache", today=today)
+    results["anchors"] = {"postings": len(anchors.jobs), "seekers": len(anchors.seekers),
+                          "embed_s": round(anchors.embed_seconds, 1),
+                          "nearest_cosine_median": round(anchors.nearest_cosine, 4)}
+    if not skip_embedding:
+        from bench.embedding import run_embedding_bench
+
+        log("embedding throughput by precision and batch size")
+        results["embedding"] = run_embedding_bench(
+            models_dir=settings.resolved_models_dir, texts=anchors.job_texts[:512], batch_sizes=(16, 32, 64),
+            max_tokens=tuple(dict.fromkeys((None, settings.model_max_tokens, 64))))
+    results["engine"], results["api"] = {}, {}
+    for n in sizes:
+        results["engine"][str(n)] = run_engine_scenario(
+            n=n, anchors=anchors, workdir=workdir, queries=queries,
+            peers=peers if n <= 100_000 else [p for p in peers if p in ("numpy", "faiss-flat")],
+            peer_budget_s=120.0, log=log)
+        _save(results, out_json)
+        if not skip_api and n <= api_max:
+            results["api"][str(n)] = run_api_scenario(n=n, workdir=workdir, embedder=embedder,
+                                                      models_dir=settings.resolved_models_dir, today=today,
+                                                      duration_s=duration_s, log=log)
+            _save(results, out_json)
+    results["total_s"] = round(time.perf_counter() - started_all, 1)
+    _save(results, out_json)
+    write_report(results, out_md)
+    log(f"done: {out_md} and {out_json}")
+    return results
+
+
+def _size_name(n: int) -> str:
+    return f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def _save(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="rengang bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k", help="posting counts, e.g. 10k,100k or 1m")
+    parser.add_argument("--api-max", default="100k", help="largest size also run through the HTTP API")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--json", type=Path, default=None, help="raw figures (default bench/results/DATE-SIZES.json)")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--queries", type=int, default=300, help="queries per latency scenario")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of the main API load test")
+    parser.add_argument("--peers", default="numpy,faiss-flat,hnswlib,usearch")
+    parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-embedding", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    out_json = args.json or ROOT / "bench" / "results" / f"{date.today().isoformat()}-{'-'.join(map(_size_name, sizes))}.json"
+    run(sizes=sizes, api_max=parse_size(args.api_max), out_md=args.out, out_json=out_json, workdir=args.workdir,
+        queries=args.queries, duration_s=args.duration, peers=[p for p in args.peers.split(",") if p],
+        skip_api=args.skip_api, skip_embedding=args.skip_embedding)
+
+
+if __name__ == "__main__":
+    main()
