@@ -391,6 +391,15 @@ def eval_matching(
         typer.echo(f"{name}\t{value:.3f}" if name != "queries" else f"{name}\t{int(value)}")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
+def bench(ctx: typer.Context) -> None:
+    """Benchmarks: the engine at 10k/100k (or --sizes 1m) postings, peers, the API under load, embedding speed;
+    writes BENCHMARKS.md and the raw figures (see `rengang bench --help`)."""
+    from bench.runner import main as run_bench
+
+    run_bench(list(ctx.args))
+
+
 def main() -> None:
     app()
 

@@ -243,3 +243,16 @@ def test_an_index_that_outgrows_the_flat_threshold_is_rebuilt_aside_in_ivf(mclie
     query = grown.embedder.encode_queries(["会电焊"])
     assert (index.search(query, 10)[1] >= 0).all()
     grown.close()
+
+
+def test_a_text_match_with_no_scope_searches_the_city_or_everywhere(mclient, mkeys):
+    """The default scope of an anonymous query: the city of the region given, else anywhere (no stored profile)."""
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    jobs = _postings(mclient, admin, employer["id"])
+    r = mclient.post("/api/v1/matches/jobs", json={"text": "会开叉车", "k": 2}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["items"][0]["id"] == jobs["叉车司机"]["id"]
+    r = mclient.post("/api/v1/matches/jobs", json={"text": "会开叉车", "k": 2, "region_code": WENJIANG}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert all(i["job"]["region_code"][:4] == WENJIANG[:4] for i in r.json()["items"])
