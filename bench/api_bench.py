@@ -115,8 +115,10 @@ def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, embedder: Em
         by_occupation: dict[str | None, list[int]] = defaultdict(list)
         for i, job in enumerate(rows[:real]):
             by_occupation[job.occupation_code].append(i)
-        everyone = list(range(real))
-        picks = np.array([rng.choice(by_occupation.get(job.occupation_code) or everyone) for job in rows[real:]])
+        pools = {code: np.array(members) for code, members in by_occupation.items()}
+        everyone = np.arange(real)
+        picks = np.array([(pool := pools.get(job.occupation_code, everyone))[rng.integers(len(pool))]
+                          for job in rows[real:]])
         nearest = _nearest_cosine(vectors[:real])
         scale = _noise_scale(vectors[:real], nearest, rng)
         vectors[real:] = _unit(vectors[picks] + scale * _covariance_noise(vectors[:real], len(picks), rng))
@@ -161,7 +163,7 @@ def _fresh_postings(payloads: list[dict[str, Any]], count: int, tag: str) -> lis
 
 
 def run_api_scenario(*, n: int, workdir: Path, embedder: Embedder, models_dir: Path, today: date,
-                     precision: str | None = None, n_seekers: int = 2000, real_max: int = 10_000,
+                     precision: str | None = None, n_seekers: int = 2000, real_max: int = 4000,
                      duration_s: float = 60.0, short_s: float = 20.0, concurrency: int = 32, port: int = 8765,
                      seed: int = 11, log=print) -> dict[str, Any]:
     var_dir = workdir / f"api-{n}"

@@ -27,6 +27,7 @@ from matching.embedder import Embedder
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.text import posting_text, seeker_text
+from service.engine import Candidates
 
 
 def occupation_label(code: str | None) -> str | None:
@@ -101,12 +102,15 @@ def _noise_scale(anchors: np.ndarray, target_cosine: float, rng: np.random.Gener
 
 
 def _covariance_noise(anchors: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Gaussian noise with the anchors' covariance (through their centred rows: no d×d factorisation)."""
+    """Gaussian noise with the anchors' covariance: standard normal draws through its square root (from the SVD
+    of the centred anchors, d×d), so a million rows cost one (n × d) @ (d × d) product."""
     centred = anchors - anchors.mean(axis=0)
-    weights = rng.standard_normal((n, len(anchors))).astype(np.float32) / np.sqrt(len(anchors))
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    root = ((s / np.sqrt(len(anchors)))[:, None] * vt).astype(np.float32)
     out = np.empty((n, anchors.shape[1]), np.float32)
     for start in range(0, n, 65536):
-        out[start:start + 65536] = weights[start:start + 65536] @ centred
+        rows = min(65536, n - start)
+        out[start:start + rows] = rng.standard_normal((rows, len(root)), dtype=np.float32) @ root
     return out
 
 
@@ -153,6 +157,10 @@ class SyntheticJobs:
     def texts_of(self, ids) -> dict[int, str]:
         return {int(i): self.anchors.job_texts[int(self.anchor[int(i) - 1])] for i in ids}
 
+    def candidates_of(self, ids) -> Candidates:
+        """As the service reads them: texts and float32 vectors (here, the synthetic vectors themselves)."""
+        return Candidates(self.texts_of(ids), {int(i): self.vectors[int(i) - 1] for i in ids})
+
 
 def synthesize_jobs(anchors: Anchors, n: int, rng: np.random.Generator) -> SyntheticJobs:
     scale = _noise_scale(anchors.job_vectors, anchors.nearest_cosine, rng)
@@ -191,6 +199,9 @@ class SyntheticSeekers:
 
     def texts_of(self, ids) -> dict[int, str]:
         return {int(i): self.anchors.seeker_texts[int(self.anchor[int(i) - 1])] for i in ids}
+
+    def candidates_of(self, ids) -> Candidates:
+        return Candidates(self.texts_of(ids), {int(i): self.vectors[int(i) - 1] for i in ids})
 
 
 def seeker_facts(anchors: Anchors, index: int, *, id: int | None = None, region_code: str | None = None) -> SeekerFacts:

@@ -90,7 +90,7 @@ def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir
 
         log("embedding throughput by precision and batch size")
         results["embedding"] = run_embedding_bench(
-            models_dir=settings.resolved_models_dir, texts=anchors.job_texts[:512], batch_sizes=(16, 32, 64),
+            models_dir=settings.resolved_models_dir, texts=anchors.job_texts[:256], batch_sizes=(16, 64),
             max_tokens=tuple(dict.fromkeys((None, settings.model_max_tokens, 64))))
     results["engine"], results["api"] = {}, {}
     for n in sizes:

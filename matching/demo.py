@@ -366,12 +366,14 @@ def _address(rng: np.random.Generator, county_code: str, sector: Sector) -> str:
 # --- employers -----------------------------------------------------------------------------------
 
 
-def _employer(rng: np.random.Generator, sector: Sector, county_code: str, used: set[str]) -> dict[str, Any]:
+def _employer(rng: np.random.Generator, sector: Sector, county_code: str, used: set[str]) -> dict[str, Any] | None:
+    """A new employer of the sector in the county, or None when the county has no unused name for one
+    (a county has one 人社局; the caller picks another county)."""
     c = refdata.counties()[county_code]
     ownership = _pick(rng, [o for o, _ in sector.ownership], [w for _, w in sector.ownership])
     city_short = (c.city_name if c.city_name not in ("市辖区",) else c.province_name).removesuffix("市")
     suffix = _pick(rng, sector.suffixes)
-    while True:
+    for _attempt in range(20):
         if sector.key == "public":
             street = f"{_pick(rng, BRANDS)}{_pick(rng, ('街道', '镇'))}"
             name = {"街道办事处": f"{c.name}{street}办事处", "社区居民委员会": f"{c.name}{street}{_pick(rng, BRANDS)}社区居民委员会"}.get(
@@ -383,6 +385,8 @@ def _employer(rng: np.random.Generator, sector: Sector, county_code: str, used: 
         if name not in used:
             used.add(name)
             break
+    else:
+        return None
     category = {"public": "11" if suffix == "街道办事处" else "12"}.get(sector.key, "12" if ownership == "public_institution" else "91")
     size = _pick(rng, list(SizeClass), [0.08, 0.22, 0.45, 0.25])
     if sector.key in ("domestic", "beauty", "auto_repair"):
@@ -814,8 +818,10 @@ def generate_demo(rng: np.random.Generator, *, n_employers: int = 200, n_jobs: i
     for i in range(n_employers):
         # Every sector appears once before weights take over, so small demos still cover them.
         sector = SECTORS[i] if i < len(SECTORS) else _pick(rng, SECTORS, [s.weight for s in SECTORS])
-        county = _pick_county(rng, by_city, rural=sector.key == "agriculture")
-        employer = _employer(rng, sector, county, names)
+        employer = None
+        while employer is None:
+            county = _pick_county(rng, by_city, rural=sector.key == "agriculture")
+            employer = _employer(rng, sector, county, names)
         while employer["credit_code"] in codes:
             employer["credit_code"] = make_credit_code(rng, county, category=employer["credit_code"][:2])
         codes.add(employer["credit_code"])

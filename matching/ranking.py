@@ -105,7 +105,7 @@ def semantic_component(cosine: np.ndarray, floor: float = 0.0, ceiling: float = 
 
 
 def lexical_component(scores: np.ndarray | None, n: int) -> np.ndarray:
-    if scores is None:
+    if scores is None or n == 0:
         return np.zeros(n)
     x = np.asarray(scores, dtype=np.float64)
     std = x.std()

@@ -235,6 +235,36 @@ def embedding_hashes(session: Session, *, kind: str, model_id: str, ids: Sequenc
     return out
 
 
+def sample_embeddings(session: Session, *, kind: str, model_id: str, limit: int = 200):
+    """Up to ``limit`` stored vectors of one kind (the most recently written), as a float32 matrix."""
+    import numpy as np
+
+    from service.models import Embedding
+
+    rows = session.execute(select(Embedding.vector, Embedding.dim).where(
+        Embedding.kind == kind, Embedding.model_id == model_id).order_by(Embedding.record_id.desc()).limit(limit)).all()
+    if not rows:
+        return np.zeros((0, 0), np.float32)
+    return np.frombuffer(b"".join(bytes(r[0]) for r in rows), dtype=np.float32).reshape(len(rows), rows[0][1])
+
+
+def embedding_texts_and_vectors(session: Session, *, kind: str, model_id: str, ids: Sequence[int]):
+    """(record id → text, record id → float32 vector) of stored vectors; rows without a stored text give only
+    their vector."""
+    import numpy as np
+
+    from service.models import Embedding
+
+    rows = session.execute(select(Embedding.record_id, Embedding.text, Embedding.vector).where(
+        Embedding.kind == kind, Embedding.model_id == model_id, Embedding.record_id.in_([int(i) for i in ids])))
+    texts, vectors = {}, {}
+    for rid, text, blob in rows:
+        vectors[rid] = np.frombuffer(blob, dtype=np.float32)
+        if text is not None:
+            texts[rid] = text
+    return texts, vectors
+
+
 def embedding_texts(session: Session, *, kind: str, model_id: str, ids: Sequence[int]) -> dict[int, str]:
     """record id → the text its stored vector came from (rows stored before texts were kept are left out)."""
     from service.models import Embedding

@@ -189,3 +189,11 @@ def test_payloads_pass_the_api_schemas():
     for s in data.seekers:
         flags = [{k: v for k, v in f.items() if k != "status"} for f in s["flags"]]
         schemas.SeekerCreate.model_validate({k: v for k, v in s.items() if k not in ("is_demo", "flags")} | {"flags": flags})
+
+
+def test_thousands_of_employers_get_unique_names_without_running_out():
+    """A county has one 人社局: once its names are used up, the generator moves to another county."""
+    demo = generate_demo(np.random.default_rng(11), n_employers=3000, n_jobs=0, n_seekers=0, today=date(2026, 12, 2))
+    names = [e["name"] for e in demo.employers]
+    assert len(names) == 3000 == len(set(names))
+    assert len({e["credit_code"] for e in demo.employers}) == 3000

@@ -331,3 +331,18 @@ def test_reconcile_finds_missing_stale_and_deleted():
     index.build([1, 4], clustered(np.random.default_rng(2), 2), ["a", "d"])
     assert reconcile(iter([(1, "a"), (2, "b")]), index) == ([2], [4])
     assert IndexHolder(index).reconcile(db) == ([2, 3], [4])
+
+
+def test_calibration_uses_the_queries_it_is_given_and_stops_at_a_plateau(data):
+    """With outside queries the 8-bit codes cap recall below the target here: nprobe rises until more probes
+    (four times as many) gain nothing, rather than all the way to an exhaustive scan."""
+    ids, vectors, queries = data
+    index = VectorIndex(DIM, IndexSpec("ivf_sq8", nlist=64, nprobe=1))
+    index.build(ids, vectors, queries=queries, rng=np.random.default_rng(3))
+    cal = index.calibration
+    assert cal["queries_from"] == "given" and cal["queries"] == len(queries) and cal["nprobe"] == index.spec.nprobe
+    truth = exact_ids(queries, vectors, ids, K)
+    assert recall(index.search(queries, K)[1], truth) == pytest.approx(cal["recall_at_10"], abs=1e-9)
+    if cal["recall_at_10"] < 0.97:
+        wider = recall(index.search(queries, K, nprobe=4 * index.spec.nprobe)[1], truth)
+        assert wider - cal["recall_at_10"] < 0.002 and index.spec.nprobe < index.spec.nlist
