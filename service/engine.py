@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -58,6 +59,7 @@ from service.settings import Settings
 log = logging.getLogger("rengang.engine")
 
 JOB, SEEKER = "job", "seeker"
+T, R = TypeVar("T"), TypeVar("R")
 POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
 
 
@@ -184,25 +186,25 @@ def load_service_embedder(settings: Settings) -> Embedder:
 # --- writes from many requests, one batch ---------------------------------------------------------------
 
 
-class ChangeBatcher:
-    """Requests that wrote records hand their ids in and wait; one of them processes everything handed in so far.
+class Combiner(Generic[T, R]):
+    """Callers hand an item in and wait; one of them processes every item handed in so far, as one batch.
 
-    While one batch is embedded and indexed, the writes that arrive queue up, and the next waiting request
-    takes them all as the next batch: under load each batch embeds many texts at once (several times faster
-    per text than one at a time), and every request still returns only once its own records are matchable.
+    While one batch is processed, new items queue up, and the next waiting caller takes them all: under load
+    each batch grows (an embedding model encodes many texts at once several times faster per text than one
+    at a time), and every caller still returns only once its own item is done.
     """
 
-    def __init__(self, process: Callable[[list[int]], None]):
+    def __init__(self, process: Callable[[list[T]], Sequence[R]]):
         self._process = process
         self._queue_lock = threading.Lock()
         self._work_lock = threading.Lock()
-        self._queue: list[tuple[Sequence[int], threading.Event, list[BaseException]]] = []
+        self._queue: list[tuple[T, threading.Event, list]] = []
         self.batches = 0
 
-    def submit(self, ids: Sequence[int]) -> None:
-        done, errors = threading.Event(), []
+    def submit(self, item: T) -> R:
+        done, slot = threading.Event(), []
         with self._queue_lock:
-            self._queue.append((ids, done, errors))
+            self._queue.append((item, done, slot))
         while not done.is_set():
             with self._work_lock:
                 if done.is_set():
@@ -212,16 +214,31 @@ class ChangeBatcher:
                 if not batch:
                     continue
                 try:
-                    self._process(sorted({int(i) for ids_, _, _ in batch for i in ids_}))
-                except BaseException as e:  # every request in the batch learns its write was not indexed
-                    for _, _, errs in batch:
-                        errs.append(e)
+                    results = self._process([entry[0] for entry in batch])
+                    for (_, _, out), result in zip(batch, results, strict=True):
+                        out.append(("ok", result))
+                except BaseException as e:  # every caller in the batch learns its item failed
+                    for _, _, out in batch:
+                        out[:] = [("error", e)]
                 finally:
                     self.batches += 1
                     for _, event, _ in batch:
                         event.set()
-        if errors:
-            raise errors[0]
+        status, value = slot[0]
+        if status == "error":
+            raise value
+        return value
+
+
+class ChangeBatcher(Combiner[Sequence[int], None]):
+    """Writes from concurrent requests: the union of their ids is embedded and indexed in one batch."""
+
+    def __init__(self, process: Callable[[list[int]], None]):
+        def run(batches: list[Sequence[int]]) -> list[None]:
+            process(sorted({int(i) for ids in batches for i in ids}))
+            return [None] * len(batches)
+
+        super().__init__(run)
 
 
 # --- the engine ------------------------------------------------------------------------------------------
@@ -256,6 +273,8 @@ class MatchingEngine:
         # side by side hand the GIL back and forth and each costs twice the CPU (measured: 16 threads in one
         # process served 75 queries/s where one at a time served 150). Queries take turns instead.
         self._query_slots = threading.BoundedSemaphore(settings.match_concurrency)
+        # Free-text queries arriving together (a fair's kiosks, app users) are encoded together.
+        self._query_encoder: Combiner[str, np.ndarray] = Combiner(lambda texts: self.embedder.encode_queries(texts))
         self.last_sync: list[SyncReport] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -580,6 +599,10 @@ class MatchingEngine:
 
         return candidates_of
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """One free-text query's vector, encoded together with the queries arriving at the same time."""
+        return self._query_encoder.submit(text)
+
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
                         scope_prefix: str | None) -> MatchList:
         with self._query_slots:
@@ -600,11 +623,13 @@ class MatchingEngine:
     def jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None,
                       kiosk: bool = False) -> MatchList:
         """Ad-hoc: free text plus filters, nothing stored. Anonymous callers never see reserved posts."""
-        with self._query_slots:
-            return self._jobs_for_text(session, request, scope_prefix=scope_prefix)
-
-    def _jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None) -> MatchList:
         started = time.perf_counter()
+        vector = self.encode_query(request.text)[None, :]
+        with self._query_slots:
+            return self._jobs_for_text(session, request, vector, scope_prefix=scope_prefix, started=started)
+
+    def _jobs_for_text(self, session: Session, request: TextMatchRequest, vector: np.ndarray, *,
+                       scope_prefix: str | None, started: float) -> MatchList:
         today = self.today()
         birth = date(today.year - request.age, today.month, min(today.day, 28)) if request.age else None
         centroid = refdata.county_centroid(request.region_code) if request.region_code else None
@@ -619,7 +644,6 @@ class MatchingEngine:
         filters = request
         if request.scope.value == "desired":
             filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code else RegionScopeIn.anywhere})
-        vector = self.embedder.encode_queries([request.text])
         items, eligible, records = self._rank_jobs(session, vector, facts, normalize(request.text), filters,
                                                    request.k, scope_prefix)
         result = MatchList(items=items, eligible=eligible, model_id=self.model_id,

@@ -51,3 +51,28 @@ def test_a_failed_batch_fails_every_request_in_it_and_the_next_batch_runs():
         batcher.submit([13])
     batcher.submit([14])
     assert calls == [[13], [14]]
+
+
+def test_a_combiner_hands_each_caller_its_own_result():
+    from service.engine import Combiner
+
+    sizes: list[int] = []
+
+    def encode(texts: list[str]) -> list[str]:
+        time.sleep(0.03)
+        sizes.append(len(texts))
+        return [t.upper() for t in texts]
+
+    combiner = Combiner(encode)
+    got: dict[int, str] = {}
+
+    def ask(i: int) -> None:
+        got[i] = combiner.submit(f"text{i}")
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {i: f"TEXT{i}" for i in range(12)}
+    assert sum(sizes) == 12 and len(sizes) < 12

@@ -307,7 +307,7 @@ def match(ctx: Context, *, engine, data: KioskMatchIn) -> dict:
     tile_vectors = _tile_vectors(engine) if has_vectors else None
     text_vector = None
     if has_vectors and data.text.strip():
-        text_vector = scorer.quantize(engine.embedder.encode_queries([data.text]))[0].tolist()
+        text_vector = scorer.quantize(engine.encode_query(data.text)[None, :])[0].tolist()
     query = scorer.Query(tiles=tuple(data.tiles), education=data.education.value if data.education else None,
                          work_type=data.work_type, room_board=data.room_board, travel_km=data.travel_km,
                          text=data.text)
