@@ -7,9 +7,10 @@ posting's and seeker's vector with its text and hash, as the engine does; start 
 :func:`bench.load.run_load` — jobs for a stored seeker, candidates for a posting, an ad-hoc text match
 (encoding the query), and ingest: single ``POST /jobs`` and ``POST /jobs/bulk``, embedding included.
 
-Vectors: up to ``real_max`` postings (and every seeker) are embedded with the real model; above that,
-a posting's vector is a real posting vector of the same occupation moved by covariance-shaped noise
-(:mod:`bench.data`), with the posting's own text and hash, so the engine treats it as current.
+Vectors: a posting's (a seeker's) vector is an anchor posting's (seeker's) real vector of the same occupation,
+embedded once per model by :func:`bench.data.load_anchors`, moved by covariance-shaped noise (:mod:`bench.data`),
+stored with the record's own text and hash, so the engine treats it as current. Embedding tens of thousands of
+texts again would measure the model, which the ingest scenarios here and :mod:`bench.embedding` already do.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from bench.data import _covariance_noise, _noise_scale, _unit
+from bench.data import Anchors, _covariance_noise, _noise_scale, _unit
 from bench.load import run_load, start_service, stop_service
 from matching.demo import generate_demo
-from matching.embedder import Embedder, text_hash
+from matching.embedder import text_hash
 from matching.enums import Role
 from service import db
 from service import repository as repo
@@ -54,8 +55,8 @@ def _rss_of(pid: int) -> int:
     return 0
 
 
-def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, embedder: Embedder, today: date,
-                     real_max: int, seed: int, log) -> dict[str, Any]:
+def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, anchors: Anchors, today: date, seed: int,
+                     log) -> dict[str, Any]:
     """A fresh SQLite database under ``var_dir`` with stored vectors; returns timings and the app key."""
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
@@ -101,37 +102,25 @@ def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, embedder: Em
     out["seekers"] = len(demo.seekers)
     out["seeker_insert_s"] = round(time.perf_counter() - started, 1)
 
-    log("  embedding and storing vectors")
+    log("  storing vectors shaped after the anchors")
+    started = time.perf_counter()
     rows = list(session.scalars(select(JobPosting).order_by(JobPosting.id)))
     texts = [job_text(j) for j in rows]
-    real = min(real_max, len(rows))
-    started = time.perf_counter()
-    vectors = np.empty((len(rows), embedder.dim), np.float32)
-    vectors[:real] = embedder.encode_documents(texts[:real], batch_size=64)
-    out["embed_postings_per_s"] = round(real / (time.perf_counter() - started), 1)
-    out["real_vectors"] = real
-    if real < len(rows):  # the rest: a real vector of the same occupation, moved as in bench.data
-        rng = np.random.default_rng(seed)
-        by_occupation: dict[str | None, list[int]] = defaultdict(list)
-        for i, job in enumerate(rows[:real]):
-            by_occupation[job.occupation_code].append(i)
-        pools = {code: np.array(members) for code, members in by_occupation.items()}
-        everyone = np.arange(real)
-        picks = np.array([(pool := pools.get(job.occupation_code, everyone))[rng.integers(len(pool))]
-                          for job in rows[real:]])
-        nearest = _nearest_cosine(vectors[:real])
-        scale = _noise_scale(vectors[:real], nearest, rng)
-        vectors[real:] = _unit(vectors[picks] + scale * _covariance_noise(vectors[:real], len(picks), rng))
+    rng = np.random.default_rng(seed)
+    vectors = _vectors_like(anchors.job_vectors, [a.get("occupation_code") for a in anchors.jobs],
+                            [j.occupation_code for j in rows], rng)
     for start in range(0, len(rows), 5000):
         part = slice(start, start + 5000)
-        repo.upsert_embeddings(session, kind="job", model_id=embedder.model_id, ids=[j.id for j in rows[part]],
+        repo.upsert_embeddings(session, kind="job", model_id=anchors.model_id, ids=[j.id for j in rows[part]],
                                hashes=[text_hash(t) for t in texts[part]], vectors=vectors[part], texts=texts[part])
         session.commit()
     people = list(session.scalars(select(Seeker).order_by(Seeker.id)))
     seeker_texts = [seeker_profile_text(s) for s in people]
-    repo.upsert_embeddings(session, kind="seeker", model_id=embedder.model_id, ids=[s.id for s in people],
-                           hashes=[text_hash(t) for t in seeker_texts],
-                           vectors=embedder.encode_queries(seeker_texts, batch_size=64), texts=seeker_texts)
+    repo.upsert_embeddings(session, kind="seeker", model_id=anchors.model_id, ids=[s.id for s in people],
+                           hashes=[text_hash(t) for t in seeker_texts], texts=seeker_texts,
+                           vectors=_vectors_like(anchors.seeker_vectors, anchors.seeker_occupation_codes,
+                                                 demo.seeker_occupation_codes, rng))
+    out["vectors_s"] = round(time.perf_counter() - started, 1)
     _key, token = create_key(session, role=Role.app, name="bench")
     session.commit()
     out["token"] = token
@@ -145,11 +134,20 @@ def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, embedder: Em
     return out
 
 
-def _nearest_cosine(vectors: np.ndarray) -> float:
-    sample = vectors[: min(len(vectors), 3000)]
-    sims = sample @ sample.T
+def _vectors_like(real: np.ndarray, real_codes: list[str | None], codes: list[str | None],
+                  rng: np.random.Generator) -> np.ndarray:
+    """One vector per code: a real (anchor) vector of the same occupation, else any, moved by covariance-shaped
+    noise as far as real neighbours lie apart (as in :mod:`bench.data`)."""
+    by_occupation: dict[str | None, list[int]] = defaultdict(list)
+    for i, code in enumerate(real_codes):
+        by_occupation[code].append(i)
+    pools = {code: np.array(members) for code, members in by_occupation.items()}
+    everyone = np.arange(len(real))
+    picks = np.array([(pool := pools.get(code, everyone))[rng.integers(len(pool))] for code in codes], dtype=np.int64)
+    sims = real @ real.T
     np.fill_diagonal(sims, -1.0)
-    return float(np.median(sims.max(axis=1)))
+    scale = _noise_scale(real, float(np.median(sims.max(axis=1))), rng)
+    return _unit(real[picks] + scale * _covariance_noise(real, len(picks), rng))
 
 
 def _fresh_postings(payloads: list[dict[str, Any]], count: int, tag: str) -> list[dict[str, Any]]:
@@ -162,14 +160,14 @@ def _fresh_postings(payloads: list[dict[str, Any]], count: int, tag: str) -> lis
     return out
 
 
-def run_api_scenario(*, n: int, workdir: Path, embedder: Embedder, models_dir: Path, today: date,
-                     precision: str | None = None, n_seekers: int = 2000, real_max: int = 4000,
+def run_api_scenario(*, n: int, workdir: Path, anchors: Anchors, models_dir: Path, today: date,
+                     precision: str | None = None, n_seekers: int = 2000,
                      duration_s: float = 60.0, short_s: float = 20.0, concurrency: int = 32, port: int = 8765,
                      seed: int = 11, log=print) -> dict[str, Any]:
     var_dir = workdir / f"api-{n}"
     log(f"[API {n:,}] preparing the database")
-    prep = prepare_database(var_dir=var_dir, n_jobs=n, n_seekers=n_seekers, embedder=embedder, today=today,
-                            real_max=real_max, seed=seed, log=log)
+    prep = prepare_database(var_dir=var_dir, n_jobs=n, n_seekers=n_seekers, anchors=anchors, today=today,
+                            seed=seed, log=log)
     token = prep.pop("token")
     job_ids, seeker_ids = prep.pop("job_ids"), prep.pop("seeker_ids")
     payloads = prep.pop("ingest_payloads")

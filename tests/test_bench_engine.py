@@ -59,3 +59,30 @@ def test_engine_scenario_runs_every_part_and_the_report_keeps_notes(anchors, tmp
     report.write_text(text.replace("<!-- notes -->\n", "<!-- notes -->\nWhy the p99 is what it is.\n"))
     write_report(run, report)
     assert "Why the p99 is what it is." in report.read_text(encoding="utf-8")
+
+
+def test_api_database_holds_current_vectors_for_every_record(anchors, tmp_path):
+    """The service started on the benchmark database must find every vector current (same model, same text hash),
+    or its start-up would embed the whole database again and the load test would measure that."""
+    from sqlalchemy import select
+
+    from bench.api_bench import prepare_database
+    from matching.embedder import text_hash
+    from service import db
+    from service.facts import job_text, seeker_profile_text
+    from service.models import Embedding, JobPosting, Seeker
+
+    prep = prepare_database(var_dir=tmp_path / "api", n_jobs=400, n_seekers=40, anchors=anchors,
+                            today=date(2026, 12, 2), seed=3, log=lambda _m: None)
+    assert prep["postings"] == len(prep["job_ids"]) > 350 and prep["seekers"] == 40 and prep["token"]
+    session = db.make_session_factory(db.make_engine(f"sqlite:///{tmp_path / 'api' / 'rengang.db'}"))()
+    stored = {(e.kind, e.record_id): e for e in session.scalars(select(Embedding))}
+    for kind, rows, text in (("job", session.scalars(select(JobPosting)).all(), job_text),
+                             ("seeker", session.scalars(select(Seeker)).all(), seeker_profile_text)):
+        assert rows
+        for row in rows:
+            e = stored[(kind, row.id)]
+            assert e.model_id == anchors.model_id and e.text_hash == text_hash(text(row))
+            vector = np.frombuffer(e.vector, dtype=np.float32)
+            assert vector.shape == (anchors.job_vectors.shape[1],) and abs(float(vector @ vector) - 1.0) < 1e-4
+    session.close()
