@@ -46,6 +46,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
+def _errors(load: dict[str, Any]) -> int:
+    """Failed requests of one load run: answers outside 2xx (counted per status) and transport errors."""
+    return sum(load["non_2xx"].values()) + load["transport_errors"]
+
+
 def target_figures(results: dict[str, Any]) -> dict[str, tuple[float | None, str]]:
     """Each target's measured value at the largest size that has it, and where it comes from."""
     out: dict[str, tuple[float | None, str]] = {}
@@ -65,7 +70,7 @@ def target_figures(results: dict[str, Any]) -> dict[str, tuple[float | None, str
     if api:
         n = max(api, key=int)
         a = api[n]["jobs_for_seeker"]
-        errors = a["non_2xx"] + a["transport_errors"]
+        errors = _errors(a)
         out["api_p99"] = (a["latency_ms"]["p99"], f"{_size(n)}, {errors} errors")
         out["api_rps"] = (a["requests_per_s"], f"{_size(n)}, {errors} errors")
         out["bulk_ingest"] = (api[n]["ingest_bulk"]["postings_per_s"], f"{_size(n)}, POST /jobs/bulk of 500")
@@ -81,6 +86,11 @@ def write_report(results: dict[str, Any], path: Path) -> None:
              f"GPU: {m['gpu'] or 'none'}.", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", "",
              f"Model: `{results['model']['model_id']}` ({results['model']['precision']}).", ""]
+    if results.get("wall_s"):
+        lines += ["Wall time of the run: " + ", ".join(f"{_size(n)} {s / 60:.1f} min" for n, s in
+                                                     results["wall_s"].items())
+                  + (f"; {results['total_s'] / 60:.1f} min in all, with loading the model, the anchors and the "
+                     "embedding benchmark" if "total_s" in results else "") + ".", ""]
 
     lines += ["## Targets", ""]
     figures = target_figures(results)
@@ -167,14 +177,13 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                 r = a[name]
                 rows.append([_size(n), label, r["concurrency"], r["duration_s"], r["requests_per_s"],
                              r.get("postings_per_s", "–"), r["latency_ms"]["p50"], r["latency_ms"]["p99"],
-                             r["non_2xx"] + r["transport_errors"]])
+                             _errors(r)])
         lines += _table(["postings", "request", "clients", "s", "req/s", "postings/s", "p50 ms", "p99 ms", "errors"],
                         rows)
         lines += _table(["postings", "start-up to ready s", "service RSS MiB (ready → after)", "bulk insert, no "
-                         "embedding, postings/s", "embedding postings/s (bulk)"],
+                         "embedding, postings/s"],
                         [[_size(n), a["startup_s"], f"{a['service_rss_mb']} → {a['service_rss_mb_after']}",
-                          a["database"]["bulk_insert_postings_per_s"], a["database"]["embed_postings_per_s"]]
-                         for n, a in api.items()])
+                          a["database"]["bulk_insert_postings_per_s"]] for n, a in api.items()])
     if "embedding" in results:
         lines += _embedding(results["embedding"])
     return path.write_text(_keep_notes(path, "\n".join(lines)), encoding="utf-8")

@@ -92,18 +92,20 @@ def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir
         results["embedding"] = run_embedding_bench(
             models_dir=settings.resolved_models_dir, texts=anchors.job_texts[:256], batch_sizes=(16, 64),
             max_tokens=tuple(dict.fromkeys((None, settings.model_max_tokens, 64))))
-    results["engine"], results["api"] = {}, {}
+    results["engine"], results["api"], results["wall_s"] = {}, {}, {}
     for n in sizes:
+        started = time.perf_counter()
         results["engine"][str(n)] = run_engine_scenario(
             n=n, anchors=anchors, workdir=workdir, queries=queries,
             peers=peers if n <= 100_000 else [p for p in peers if p in ("numpy", "faiss-flat")],
             peer_budget_s=120.0, log=log)
         _save(results, out_json)
         if not skip_api and n <= api_max:
-            results["api"][str(n)] = run_api_scenario(n=n, workdir=workdir, embedder=embedder,
+            results["api"][str(n)] = run_api_scenario(n=n, workdir=workdir, anchors=anchors,
                                                       models_dir=settings.resolved_models_dir, today=today,
                                                       duration_s=duration_s, log=log)
-            _save(results, out_json)
+        results["wall_s"][str(n)] = round(time.perf_counter() - started, 1)
+        _save(results, out_json)
     results["total_s"] = round(time.perf_counter() - started_all, 1)
     _save(results, out_json)
     write_report(results, out_md)
@@ -132,7 +134,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peers", default="numpy,faiss-flat,hnswlib,usearch")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-embedding", action="store_true")
+    parser.add_argument("--report", type=Path, default=None, metavar="JSON",
+                        help="only write BENCHMARKS.md again from the raw figures of an earlier run")
     args = parser.parse_args(argv)
+    if args.report is not None:
+        from bench.report import write_report
+
+        write_report(json.loads(args.report.read_text(encoding="utf-8")), args.out)
+        return
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     out_json = args.json or ROOT / "bench" / "results" / f"{date.today().isoformat()}-{'-'.join(map(_size_name, sizes))}.json"
     run(sizes=sizes, api_max=parse_size(args.api_max), out_md=args.out, out_json=out_json, workdir=args.workdir,

@@ -191,3 +191,29 @@ def test_start_service_waits_until_ready_and_stops_it(tmp_path):
     finally:
         stop_service(handle)
     assert handle.poll() is not None
+
+
+def test_report_counts_the_errors_of_api_load_runs(tiny_server, tmp_path):
+    from bench.report import target_figures, write_report
+
+    failing = run_load(base_url=tiny_server, requests=[("GET", "/ok", None), ("GET", "/fail", None)],
+                       concurrency=2, duration_s=0.5, warmup_s=0.0)
+    clean = run_load(base_url=tiny_server, requests=[("GET", "/ok", None)], concurrency=2, duration_s=0.3,
+                     warmup_s=0.0)
+    assert failing["non_2xx"][500] > 0 and not clean["non_2xx"]
+    api = {"jobs_for_seeker": failing, "candidates_for_job": clean, "text_match": clean,
+           "ingest_single": {**clean, "postings_per_s": clean["requests_per_s"]},
+           "ingest_bulk": {**clean, "postings_per_s": 12.5}, "startup_s": 1.0, "service_rss_mb": 100.0,
+           "service_rss_mb_after": 120.0, "database": {"bulk_insert_postings_per_s": 800.0}}
+    results = {"date": "2026-12-03", "command": "rengang bench --sizes 10k", "model": {"model_id": "m",
+               "precision": "float32"}, "machine": {"cpu": "test", "cores": 2, "memory_gib": 1.0, "os": "linux",
+               "python": "3", "gpu": None, "versions": {}}, "engine": {}, "api": {"10000": api}}
+
+    figures = target_figures(results)
+    errors = failing["non_2xx"][500] + failing["transport_errors"]
+    assert figures["api_rps"] == (failing["requests_per_s"], f"10k, {errors} errors")
+    assert figures["bulk_ingest"][0] == 12.5
+    report = tmp_path / "BENCHMARKS.md"
+    write_report(results, report)
+    rows = [line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("| 10k | GET /seekers")]
+    assert len(rows) == 1 and rows[0].rstrip(" |").endswith(f"| {errors:,}")
