@@ -346,3 +346,35 @@ def test_calibration_uses_the_queries_it_is_given_and_stops_at_a_plateau(data):
     if cal["recall_at_10"] < 0.97:
         wider = recall(index.search(queries, K, nprobe=4 * index.spec.nprobe)[1], truth)
         assert wider - cal["recall_at_10"] < 0.002 and index.spec.nprobe < index.spec.nlist
+
+
+def test_search_threads_cap_faiss_and_numpys_blas_but_builds_use_every_core(data, monkeypatch):
+    import faiss
+    from threadpoolctl import threadpool_info
+
+    from indexes import set_search_threads
+
+    def numpy_blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas" and "numpy" in os.path.basename(os.path.dirname(lib["filepath"]))}
+
+    assert numpy_blas_threads(), "numpy's BLAS is found (else the cap silently does nothing)"
+    ids, vectors, queries = data
+    before = faiss.omp_get_max_threads()
+    seen: list[int] = []
+    real_train = vector_index_module._train
+
+    def train(*args):
+        seen.append(faiss.omp_get_max_threads())
+        return real_train(*args)
+
+    monkeypatch.setattr(vector_index_module, "_train", train)
+    try:
+        set_search_threads(1)
+        assert faiss.omp_get_max_threads() == 1 and numpy_blas_threads() == {1}
+        index = VectorIndex(DIM, IndexSpec("ivf_sq8", nlist=16, nprobe=4))
+        index.build(ids[:2000], vectors[:2000], calibrate=False)
+        assert seen == [os.cpu_count()] and faiss.omp_get_max_threads() == 1
+        assert len(index.search(queries[:2], K)[1][0]) == K
+    finally:
+        set_search_threads(before)
