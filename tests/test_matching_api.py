@@ -256,3 +256,25 @@ def test_a_text_match_with_no_scope_searches_the_city_or_everywhere(mclient, mke
     r = mclient.post("/api/v1/matches/jobs", json={"text": "会开叉车", "k": 2, "region_code": WENJIANG}, headers=admin)
     assert r.status_code == 200, r.text
     assert all(i["job"]["region_code"][:4] == WENJIANG[:4] for i in r.json()["items"])
+
+
+def test_desired_occupations_are_coded_once_per_distinct_name(matching_app, monkeypatch):
+    from service.models import Seeker
+
+    engine = matching_app.state.matcher
+    asked: list[list[str]] = []
+    real = engine.coder.code_many
+
+    def code_many(titles, texts=None, k=5):
+        asked.append(list(titles))
+        return real(titles, texts, k=k)
+
+    monkeypatch.setattr(engine.coder, "code_many", code_many)
+    people = [Seeker(desired_occupations=names, desired_occupation_codes=[]) for names in
+              (["叉车司机", "保洁员"], ["保洁员"], ["叉车司机", "保洁员"], ["养老护理员"], [])]
+    engine._assign_occupations(None, (), people)
+
+    assert asked == [["叉车司机", "保洁员", "养老护理员"]]
+    alone = {name: real([name], k=1)[0][0].code for name in asked[0]}
+    for person in people:
+        assert person.desired_occupation_codes == list(dict.fromkeys(alone[n] for n in person.desired_occupations))
