@@ -629,11 +629,17 @@ class VectorIndex:
         """(allowed ids present, their lists) when scoring them exactly is no dearer than searching."""
         kind = self.spec.kind
         if kind == "ivf_sq8":
-            if len(allow) > 4 * (nprobe or self.spec.nprobe) * max(1, n // self.spec.nlist):
+            probes = nprobe or self.spec.nprobe
+            if len(allow) > 4 * probes * max(1, n // self.spec.nlist):
                 return None  # too many to look up cheaply; they surely span more lists than nprobe
+            if len(allow) > 4 * probes:  # a sample already spanning more lists than nprobe rules exact out
+                sample = allow[:: len(allow) // (4 * probes)]  # without looking up every allowed id
+                pos, found = self._table.find(sample)
+                if len(np.unique(self._table.lists[pos[found]])) > probes:
+                    return None
             pos, found = self._table.find(allow)
             lists = self._table.lists[pos[found]]
-            if len(np.unique(lists)) > (nprobe or self.spec.nprobe):
+            if len(np.unique(lists)) > probes:
                 return None
             return allow[found], lists
         if len(allow) > max(EXACT_MAX_IDS[kind], EXACT_MAX_SHARE[kind] * n):

@@ -101,6 +101,25 @@ def test_small_allow_lists_are_scored_exactly_and_padded(data, built, kind):
     assert index.search(queries[:1], 4, allow=np.array([], np.int64))[1].tolist() == [[-1] * 4]
 
 
+def test_ivf_allow_list_inside_few_lists_is_scored_exactly_and_one_spanning_many_is_searched(data, built, monkeypatch):
+    """The plan looks at a sample of the allowed ids first: an allow-list that fills two inverted lists (more
+    ids than the sample) is still scored exactly, over those lists; one spread over every list is searched."""
+    ids, vectors, queries = data
+    index = built["ivf_sq8"]
+    lists = index._table.lists
+    two = index._table.keys[np.isin(lists, np.unique(lists)[:2])]
+    assert len(two) > 4 * SPECS["ivf_sq8"].nprobe
+    store = index._store
+    searched = []
+    monkeypatch.setattr(store, "search", lambda *a, **kw: searched.append(1) or type(store).search(store, *a, **kw))
+    scores, got = index.search(queries[:5], K, allow=two)
+    assert not searched, "two lists' worth of ids are scored exactly, not searched"
+    assert recall(got, exact_ids(queries[:5], vectors, ids, K, two)) >= 0.9  # 8-bit codes may swap near-ties
+    spread = np.random.default_rng(3).choice(ids, 400, replace=False)
+    index.search(queries[:5], K, allow=spread)
+    assert searched
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_empty_index_search_pads(kind):
     index = VectorIndex(DIM, SPECS[kind])
