@@ -132,7 +132,9 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                   "exact float32 scores of the pool → lexical scores → vectorised rerank → explanations of the top "
                   "10. `filter` and `search` are medians of those steps alone. Recall@10 inside the same allow-list "
                   "against exact float32 search: `index` of the 8-bit index alone, `pool` of the top 10 of the pool "
-                  "after the float32 refine (the semantic top 10 the rerank works from).", ""]
+                  "after the float32 refine (the semantic top 10 the rerank works from). Each scenario starts with "
+                  "10 untimed queries; recall is computed after the timed pass, so its exact searches do not evict "
+                  "the caches between timed queries.", ""]
         for n, e in engine.items():
             lines += [f"### {_size(n)} postings", ""]
             lines += _table(["filters", "p50 ms", "p95 ms", "p99 ms", "filter ms", "search ms", "eligible",
