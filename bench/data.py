@@ -176,6 +176,7 @@ def synthesize_jobs(anchors: Anchors, n: int, rng: np.random.Generator) -> Synth
                          salary_factor=np.exp(rng.normal(0.0, 0.15, n)), noise_scale=scale)
     for start in range(0, n, 100_000):
         jobs.columns.upsert(jobs.facts(int(i)) for i in jobs.ids[start:start + 100_000])
+    jobs.columns.compact()  # in region order, as the service lays its columns out at start
     return jobs
 
 
@@ -234,4 +235,5 @@ def synthesize_seekers(anchors: Anchors, n: int, rng: np.random.Generator) -> Sy
     seekers = SyntheticSeekers(anchors=anchors, ids=np.arange(1, n + 1, dtype=np.int64), vectors=vectors,
                                anchor=anchor, region=counties[rng.integers(0, len(counties), n)])
     seekers.columns.upsert(seekers.facts(int(i)) for i in seekers.ids)
+    seekers.columns.compact()
     return seekers

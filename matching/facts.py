@@ -401,8 +401,15 @@ class _Columns:
             self.compact()
 
     def compact(self) -> None:
-        """Drop removed rows; row numbers change (earlier masks become invalid)."""
-        keep = np.flatnonzero(self.alive)
+        """Drop removed rows and lay the rest out in region order; row numbers change (earlier masks become
+        invalid).
+
+        In region order a county's, city's or province's rows are one contiguous block, so the filters of a
+        region scope read their columns sequentially instead of gathering scattered rows: on 1M postings a
+        province's 34k rows cost ~0.5 ms a column gathered from across the arrays.
+        """
+        live = np.flatnonzero(self.alive)
+        keep = live[np.argsort(self.region[live], kind="stable")]
         for name in self._data:
             self._data[name] = self._data[name][keep].copy()
         for name in self._RAGGED:

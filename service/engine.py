@@ -413,7 +413,9 @@ class MatchingEngine:
         live = [j for j in jobs if _is_live(j, today)]
         hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
         self._load_index(session, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes}, rebuild=rebuild)
-        self.job_columns = JobColumns.from_facts(job_facts(j) for j in live)
+        columns = JobColumns.from_facts(job_facts(j) for j in live)
+        columns.compact()  # in region order: a region scope's rows are one block (see JobColumns.compact)
+        self.job_columns = columns
         return SyncReport(JOB, len(jobs), embedded, len(live), len(jobs) - len(live), time.perf_counter() - started)
 
     def _sync_seekers(self, session: Session, show_progress: bool, rebuild: bool) -> SyncReport:
@@ -427,7 +429,9 @@ class MatchingEngine:
         shown = [s for s in seekers if s.consent_to_share]
         hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
         self._load_index(session, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes}, rebuild=rebuild)
-        self.seeker_columns = SeekerColumns.from_facts(seeker_facts(s) for s in shown)
+        columns = SeekerColumns.from_facts(seeker_facts(s) for s in shown)
+        columns.compact()
+        self.seeker_columns = columns
         return SyncReport(SEEKER, len(seekers), embedded, len(shown), len(seekers) - len(shown),
                           time.perf_counter() - started)
 

@@ -350,6 +350,7 @@ def test_columns_compact_after_many_removals_and_keep_every_live_row_intact():
     columns.remove(sorted(removed))
     live = [s for s in seekers if s.id not in removed]
     assert len(columns) == len(live) and columns.n_rows == len(live)  # compacted
+    assert (np.diff(columns.region) >= 0).all()  # laid out in region order: a region is one block of rows
     fresh = SeekerColumns.from_facts(live)
     assert columns.rows_of([seekers[0].id]).tolist() == [-1]
     rows = columns.rows_of([s.id for s in live])
@@ -389,6 +390,15 @@ def test_rows_from_the_region_index_equal_the_full_mask_through_moves_appends_an
     columns.remove([j.id for j in jobs[100:400]])
     columns.upsert([random_job(rng, id=jobs[0].id, region_code=DONGCHENG, lat=39.9, lon=116.4)])
     agree()
+    before = [eligible_jobs_mask(columns, s, MatchFilters(region=RegionScope.city()), TODAY) for s in seekers]
+    ids_before = columns.ids.copy()
+    columns.compact()  # rows renumbered in region order; every answer names the same postings
+    agree()
+    for i, s in enumerate(seekers):
+        after = eligible_jobs_mask(columns, s, MatchFilters(region=RegionScope.city()), TODAY)
+        assert sorted(columns.ids[after].tolist()) == sorted(ids_before[before[i]].tolist())
+    candidates = columns.region_rows([(110000, 119999)])
+    assert len(candidates) and (np.diff(np.sort(candidates)) == 1).all()  # Beijing's rows: one block
 
 
 def test_seeker_rows_from_the_region_index_equal_the_full_mask():
