@@ -14,6 +14,7 @@ as ``a·10⁶ + bb·10⁴ + cc·10² + dd`` (the ``code_num`` of 职业分类大
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -272,6 +273,9 @@ class _Columns:
     def __init__(self) -> None:
         self._n = 0
         self._dead = 0
+        # Standalone columns compact themselves once half their rows are removed; an owner that lets queries
+        # read while it writes turns this off and swaps in :meth:`compacted` copies instead.
+        self.compact_on_remove = True
         self._row_of: dict[int, int] = {}
         self._data: dict[str, np.ndarray] = {}
         for name, (dtype, fill) in self._SPEC.items():
@@ -397,8 +401,20 @@ class _Columns:
         self._data["alive"][np.array(rows, dtype=np.int64)] = False
         self._dead += len(rows)
         self._sorted = None
-        if self._dead > max(1024, self._n // 2):
+        if self.compact_on_remove and self.wants_compaction():
             self.compact()
+
+    def wants_compaction(self) -> bool:
+        """More than half the rows (and over 1,024) are removed ones."""
+        return self._dead > max(1024, self._n // 2)
+
+    def compacted(self):
+        """A compacted copy (see :meth:`compact`), leaving this object as it is: a query that computed row
+        numbers on it keeps reading the rows they meant while the owner swaps the copy in."""
+        fresh = copy.copy(self)
+        fresh._data, fresh._ragged = dict(self._data), dict(self._ragged)  # compact rebinds, never writes into
+        fresh.compact()
+        return fresh
 
     def compact(self) -> None:
         """Drop removed rows and lay the rest out in region order; row numbers change (earlier masks become

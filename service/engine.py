@@ -415,6 +415,7 @@ class MatchingEngine:
         self._load_index(session, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes}, rebuild=rebuild)
         columns = JobColumns.from_facts(job_facts(j) for j in live)
         columns.compact()  # in region order: a region scope's rows are one block (see JobColumns.compact)
+        columns.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
         self.job_columns = columns
         return SyncReport(JOB, len(jobs), embedded, len(live), len(jobs) - len(live), time.perf_counter() - started)
 
@@ -431,6 +432,7 @@ class MatchingEngine:
         self._load_index(session, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes}, rebuild=rebuild)
         columns = SeekerColumns.from_facts(seeker_facts(s) for s in shown)
         columns.compact()
+        columns.compact_on_remove = False
         self.seeker_columns = columns
         return SyncReport(SEEKER, len(seekers), embedded, len(shown), len(seekers) - len(shown),
                           time.perf_counter() - started)
@@ -550,6 +552,8 @@ class MatchingEngine:
             self._upsert(session, JOB, {j.id: text_hash(texts[j.id]) for j in live}, gone)
             self.job_columns.remove(gone)
             self.job_columns.upsert(job_facts(j) for j in live)
+            if self.job_columns.wants_compaction():
+                self.job_columns = self.job_columns.compacted()
             deleted = set(job_ids) - set(texts)
             if deleted:
                 repo.delete_embeddings(session, kind=JOB, ids=sorted(deleted))
@@ -576,6 +580,8 @@ class MatchingEngine:
             self._upsert(session, SEEKER, {s.id: text_hash(texts[s.id]) for s in shown}, gone)
             self.seeker_columns.remove(gone)
             self.seeker_columns.upsert(seeker_facts(s) for s in shown)
+            if self.seeker_columns.wants_compaction():
+                self.seeker_columns = self.seeker_columns.compacted()
             deleted = set(seeker_ids) - set(texts)
             if deleted:
                 repo.delete_embeddings(session, kind=SEEKER, ids=sorted(deleted))

@@ -365,6 +365,30 @@ def test_columns_compact_after_many_removals_and_keep_every_live_row_intact():
                                   eligible_seekers_mask(fresh, post, MatchFilters(), TODAY))
 
 
+def test_a_compacted_copy_leaves_the_columns_a_query_is_reading_as_they_were():
+    """The engine swaps in compacted copies: rows a query computed on the old columns keep naming the same
+    records, and the copy answers every filter as the old columns do."""
+    rng = np.random.default_rng(21)
+    jobs = [random_job(rng) for _ in range(3000)]
+    columns = JobColumns.from_facts(jobs)
+    columns.compact_on_remove = False
+    seeker = random_seeker(rng, desired_regions=(), willing_to_relocate=True)
+    options = MatchFilters(region=RegionScope.anywhere())
+    columns.remove([j.id for j in jobs[:2000]])
+    assert columns.wants_compaction() and columns.n_rows == 3000  # not compacted in place
+    rows = eligible_job_rows(columns, seeker, options, TODAY)
+    named = columns.ids[rows].copy()
+    fresh = columns.compacted()
+    np.testing.assert_array_equal(columns.ids[rows], named)  # the old object is untouched
+    assert columns.n_rows == 3000 and fresh.n_rows == 1000 and not fresh.wants_compaction()
+    assert sorted(fresh.ids[eligible_job_rows(fresh, seeker, options, TODAY)].tolist()) == sorted(named.tolist())
+    kept = jobs[2500]
+    old_pay = float(columns.pay[columns.rows_of([kept.id])][0])
+    fresh.upsert([replace(kept, salary_min=99_000, salary_max=99_000)])  # writes to the copy stay in the copy
+    assert float(fresh.pay[fresh.rows_of([kept.id])][0]) == 99_000
+    np.testing.assert_equal(float(columns.pay[columns.rows_of([kept.id])][0]), old_pay)
+
+
 SCOPES = [RegionScope.desired(), RegionScope.county(), RegionScope.city(), RegionScope.province(),
           RegionScope.within_km(30), RegionScope.within_km(150), RegionScope.anywhere()]
 
