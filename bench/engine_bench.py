@@ -92,8 +92,8 @@ def jobs_for_seeker_latency(jobs: SyntheticJobs, index: VectorIndex, anchors: An
     """The whole in-memory path per query (filters, allow-list, search, lexical, rerank, explanations) by scope.
 
     Latency is timed in one pass and recall computed in a second: the exact search recall needs gathers up to
-    gigabytes, and interleaved with the timed queries they evicted the caches and put 15–20 ms of page faults
-    into a 1-ms search's p99 (measured on 1M postings), which no service query pays."""
+    gigabytes, and interleaved with the timed queries they evicted the caches and added 15–25 ms to a 1-ms
+    search's p99 (measured on 1M postings), which no service query pays."""
     out: dict[str, Any] = {}
     today = anchors.today
     picks = rng.integers(0, len(anchors.seekers), queries)
