@@ -14,6 +14,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import stored_text
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # Requests run their ``def`` parts in AnyIO's thread pool (40 threads by default) and may hold their
@@ -184,7 +186,9 @@ def _queued_writes_connection(database: str) -> type[sqlite3.Connection]:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    stored_text.install(factory)  # personal numbers typed into free text are masked before they are written
+    return factory
 
 
 def alembic_config(url: str) -> Config:
