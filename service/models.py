@@ -45,8 +45,19 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+# Table option for every table with an integer id: an id is never given out twice. SQLite otherwise hands the
+# highest id to the next row once that row is deleted, and with it the deleted record's audit trail and every
+# outside reference to it. (PostgreSQL's sequences never go back.) Migration 0005 rebuilt existing tables.
+NO_ID_REUSE = {"sqlite_autoincrement": True}
+
+
+# A Python None in a JSON column is SQL NULL, never the JSON value null: so a NOT NULL list column refuses it
+# at the database, the last line behind the API's one policy for nulls (see service.schemas.Patch).
+StrictJSON = JSON(none_as_null=True)
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime, dict: StrictJSON, list: StrictJSON}
 
 
 class TimestampMixin:
@@ -58,6 +69,7 @@ class Employer(TimestampMixin, Base):
     """用人单位."""
 
     __tablename__ = "employers"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -79,6 +91,7 @@ class JobPosting(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("employer_id", "dedup_hash", name="uq_job_postings_employer_dedup"),
         Index("ix_job_postings_status_region", "status", "region_code"),
+        NO_ID_REUSE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +128,7 @@ class Seeker(TimestampMixin, Base):
     """求职者. ID number and phone are stored encrypted, with keyed hashes for look-up."""
 
     __tablename__ = "seekers"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
@@ -154,7 +168,7 @@ class PolicyFlag(TimestampMixin, Base):
     """A seeker's membership of a policy group (重点群体), counted only once verified and unexpired."""
 
     __tablename__ = "policy_flags"
-    __table_args__ = (UniqueConstraint("seeker_id", "kind", name="uq_policy_flags_seeker_kind"),)
+    __table_args__ = (UniqueConstraint("seeker_id", "kind", name="uq_policy_flags_seeker_kind"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(ForeignKey("seekers.id", ondelete="CASCADE"), index=True)
@@ -173,7 +187,7 @@ class Referral(TimestampMixin, Base):
     """推荐: a seeker put forward for a posting, and what came of it."""
 
     __tablename__ = "referrals"
-    __table_args__ = (UniqueConstraint("seeker_id", "job_id", name="uq_referrals_seeker_job"),)
+    __table_args__ = (UniqueConstraint("seeker_id", "job_id", name="uq_referrals_seeker_job"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(ForeignKey("seekers.id", ondelete="CASCADE"), index=True)
@@ -193,6 +207,7 @@ class ApiKey(Base):
     """An API key; only its SHA-256 is stored."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -209,7 +224,7 @@ class AuditEvent(Base):
     """Who read a seeker's personal data or changed a flag or referral. Never holds the data itself."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_record", "record_type", "record_id"),)
+    __table_args__ = (Index("ix_audit_events_record", "record_type", "record_id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

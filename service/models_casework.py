@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import Base, TimestampMixin, utcnow
+from service.models import NO_ID_REUSE, Base, TimestampMixin, utcnow
 
 OPEN_ONLY = {"sqlite_where": text("ended_on IS NULL"), "postgresql_where": text("ended_on IS NULL")}
 OPEN_CASE = {"sqlite_where": text("status = 'open'"), "postgresql_where": text("status = 'open'")}
@@ -21,7 +21,7 @@ class UnemploymentSpell(TimestampMixin, Base):
     """
 
     __tablename__ = "unemployment_spells"
-    __table_args__ = (Index("uq_unemployment_spells_open", "seeker_id", unique=True, **OPEN_ONLY),)
+    __table_args__ = (Index("uq_unemployment_spells_open", "seeker_id", unique=True, **OPEN_ONLY), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(ForeignKey("seekers.id", ondelete="CASCADE"), index=True)
@@ -39,7 +39,7 @@ class Contact(Base):
     """跟踪服务记录: one contact with a seeker and the services given."""
 
     __tablename__ = "casework_contacts"
-    __table_args__ = (Index("ix_casework_contacts_seeker_day", "seeker_id", "contacted_on"),)
+    __table_args__ = (Index("ix_casework_contacts_seeker_day", "seeker_id", "contacted_on"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(ForeignKey("seekers.id", ondelete="CASCADE"))
@@ -68,6 +68,7 @@ class Household(TimestampMixin, Base):
     """零就业家庭: tracked until one member is employed (动态清零)."""
 
     __tablename__ = "zero_employment_households"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_code: Mapped[str] = mapped_column(String(6), index=True)
@@ -82,6 +83,7 @@ class Household(TimestampMixin, Base):
 
 class HouseholdMember(Base):
     __tablename__ = "zero_employment_household_members"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
@@ -94,7 +96,7 @@ class AssistanceCase(TimestampMixin, Base):
     """就业援助: a hard-to-employ or zero-employment-household seeker on the placement clock."""
 
     __tablename__ = "assistance_cases"
-    __table_args__ = (Index("uq_assistance_cases_open", "seeker_id", unique=True, **OPEN_CASE),)
+    __table_args__ = (Index("uq_assistance_cases_open", "seeker_id", unique=True, **OPEN_CASE), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(ForeignKey("seekers.id", ondelete="CASCADE"), index=True)
@@ -117,6 +119,7 @@ class CandidateExposure(Base):
     """A seeker shown in a posting's candidate top 10, with the policy groups counted at the time."""
 
     __tablename__ = "candidate_exposures"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("job_postings.id", ondelete="CASCADE"), index=True)

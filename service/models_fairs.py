@@ -7,13 +7,14 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.models import Base, Employer, TimestampMixin
+from service.models import NO_ID_REUSE, Base, Employer, TimestampMixin
 
 
 class Fair(TimestampMixin, Base):
     """招聘会 (春风行动, 就业援助月, 校园招聘…): where, when, and whether kiosks may show it."""
 
     __tablename__ = "fairs"
+    __table_args__ = (NO_ID_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -35,7 +36,10 @@ class FairEmployer(Base):
     """A participating employer and its booth; ``all_postings`` or only the chosen ``FairPosting`` rows."""
 
     __tablename__ = "fair_employers"
-    __table_args__ = (UniqueConstraint("fair_id", "employer_id", name="uq_fair_employers_fair_employer"),)
+    __table_args__ = (
+        UniqueConstraint("fair_id", "employer_id", name="uq_fair_employers_fair_employer"),
+        NO_ID_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"), index=True)
