@@ -17,10 +17,12 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from service.errors import Unauthorized
+from service.ratelimit import client_address
 from service.repository import PageRequest
 from service.security import Principal
 from service.usecases.common import Context
-from service.usecases.keys import authenticate, cached_principal
+from service.usecases.keys import authenticate, cached_principal, presented_key_id
 
 AuthorizationHeader = Annotated[str | None, Header(description="Bearer rg_…")]
 ApiKeyHeader = Annotated[str | None, Header(description="rg_… (alternative to Authorization)")]
@@ -38,10 +40,18 @@ async def _principal(request: Request, session: Session, authorization: str | No
     token = x_api_key
     if authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:]
-    cache = request.app.state.api_keys
-    principal = cached_principal(cache, token)  # a malformed token is refused here, without the database
-    if principal is None:
-        principal = await run_in_threadpool(authenticate, session, token, cache=cache)
+    cache, limiter = request.app.state.api_keys, request.app.state.limiter
+    address, key_id = client_address(request), presented_key_id(token)
+    await limiter.call(limiter.ensure_unlocked, "auth", address=address, key_id=key_id)  # before the key is looked at
+    try:
+        principal = cached_principal(cache, token)  # a malformed token is refused here, without the database
+        if principal is None:
+            principal = await run_in_threadpool(authenticate, session, token, cache=cache)
+    except Unauthorized:
+        if token:
+            await limiter.call(limiter.failed, "auth", address=address, key_id=key_id)
+        raise
+    await limiter.call(limiter.hit, "api", address=address, key_id=principal.key_id)
     return principal
 
 

@@ -63,3 +63,14 @@ class InvalidInput(AppError):
 class Unavailable(AppError):
     status_code = 503
     code = "unavailable"
+
+
+class TooManyRequests(AppError):
+    """Too many requests, or too many failed sign-ins: the caller waits ``retry_after`` seconds (Retry-After)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail or f"请求过于频繁，请在 {self.retry_after} 秒后重试")

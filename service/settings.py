@@ -8,8 +8,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from limits import RateLimitItem, parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RATE_LIMIT_STORAGES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster", "valkey",
+                       "valkeys", "valkey+unix")
+
+
+def parse_rate_limits(value: str) -> list[RateLimitItem]:
+    """``"1200/minute"``, or several at once: ``"20/second;1200/minute"``; ValueError for anything else."""
+    items = parse_many(value)
+    if any(item.amount < 1 for item in items):
+        raise ValueError(f"a rate limit must allow at least one request: {value!r}")
+    return items
 
 
 class Settings(BaseSettings):
@@ -56,6 +68,25 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     expiry_sweep_seconds: int = 600
 
+    # Abuse limits 限流 (see service/ratelimit.py and README): "N/second|minute|hour|day", or several joined by ";".
+    rate_limit_enabled: bool = Field(default=True, description="Answer 429 past the limits below")
+    rate_limit_storage: str = Field(default="memory://", description="Where counts live: memory:// (this process) "
+                                    "or redis://host:6379/0, shared by every serving process")
+    rate_limit_api: str = Field(default="1200/minute", description="Authenticated /api/v1 requests per key")
+    rate_limit_kiosk: str = Field(default="240/minute", description="Kiosk page and endpoints, per kiosk key and "
+                                  "per client address (a fair's kiosks may share both)")
+    rate_limit_matching: str = Field(default="300/minute", description="Free-text matching (POST /api/v1/matches/"
+                                     "jobs), per key and per client address")
+    rate_limit_public: str = Field(default="120/minute", description="The public take-away page, per client address")
+    rate_limit_auth_failures: str = Field(default="10/minute", description="Wrong API keys (API, kiosk setup) per "
+                                          "client address and per presented key id before a lock-out")
+    rate_limit_auth_lockout_seconds: int = Field(default=300, ge=1)
+    rate_limit_console_failures: str = Field(default="5/5 minutes", description="Failed console logins per client "
+                                             "address before a lock-out")
+    rate_limit_console_lockout_seconds: int = Field(default=600, ge=1)
+    rate_limit_lockout_max_seconds: int = Field(default=3600, ge=1, description="Each further lock-out within a "
+                                                "day lasts twice as long as the one before, up to this")
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -63,6 +94,20 @@ class Settings(BaseSettings):
             raise ValueError("RENGANG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("rate_limit_api", "rate_limit_kiosk", "rate_limit_matching", "rate_limit_public",
+                     "rate_limit_auth_failures", "rate_limit_console_failures")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        parse_rate_limits(value)  # ValueError: refuse to start on a limit `limits` cannot read
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        if value.partition("://")[0] not in RATE_LIMIT_STORAGES:
+            raise ValueError(f"RENGANG_RATE_LIMIT_STORAGE must be memory:// or a redis:// URL, not {value!r}")
         return value
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from matching.enums import Role
 from service.app import create_app
@@ -27,23 +27,41 @@ BACKENDS = [b.strip() for b in os.environ.get("RENGANG_TEST_DATABASES", "sqlite,
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _own_postgres_database(url: str) -> Iterator[str]:
+    """A database of this run's own beside ``url``'s, dropped afterwards.
+
+    Runs that share a server (two terminals, a helper process, CI next to a developer) would otherwise drop
+    each other's tables mid-test; where the role may not create databases, ``url`` itself is reset and used.
+    """
+    server = make_url(url)
+    name = f"{server.database}_run{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception:
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+        yield url
+        return
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
     name = request.param
     if name == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'rengang.db'}"
+        yield name, f"sqlite:///{tmp_path_factory.mktemp('db') / 'rengang.db'}"
     else:
-        url = POSTGRES_URL
-        _reset_postgres(url)
-    yield name, url
+        yield from ((name, url) for url in _own_postgres_database(POSTGRES_URL))
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +104,7 @@ def matching_instance(backend, tmp_path_factory, models_dir):
 def matching_app(matching_instance):
     app, _ = matching_instance
     _truncate(app)
+    app.state.limiter.reset()  # each test starts with no requests counted and nobody locked out
     app.state.clock = lambda: datetime.now(UTC)
     app.state.matcher.sync(rebuild=True)
     return app
@@ -116,6 +135,7 @@ def _truncate(app) -> None:
 def app(app_instance):
     app, _ = app_instance
     _truncate(app)
+    app.state.limiter.reset()  # each test starts with no requests counted and nobody locked out
     app.state.clock = lambda: datetime.now(UTC)
     return app
 

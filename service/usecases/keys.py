@@ -8,6 +8,7 @@ a key revoked by another process (``rengang keys revoke``) stops working here wi
 from __future__ import annotations
 
 import hmac
+import re
 import threading
 import time
 import weakref
@@ -24,6 +25,7 @@ from service.models_fairs import Fair
 from service.security import Principal, hash_secret, new_key, parse_token
 
 KEY_CACHE_SECONDS = 5.0
+_KEY_ID = re.compile(r"[0-9a-f]{1,32}")
 
 _caches: weakref.WeakSet[KeyCache] = weakref.WeakSet()
 
@@ -102,6 +104,16 @@ def token_digest(token: str | None) -> tuple[str, str]:
         raise _invalid()
     key_id, secret = parsed
     return key_id, hash_secret(secret)
+
+
+def presented_key_id(token: str | None) -> str | None:
+    """The key id a token claims, for counting failed sign-ins per key; verifies nothing. No database.
+
+    Real key ids are 12 hex digits; anything else is not counted by key (the client address still is), so
+    made-up ids cannot fill the limiter's storage with long keys.
+    """
+    parsed = parse_token(token) if token else None
+    return parsed[0] if parsed and _KEY_ID.fullmatch(parsed[0]) else None
 
 
 def cached_principal(cache: KeyCache, token: str | None) -> Principal | None:
