@@ -68,6 +68,13 @@ def active_kinds(seeker: Seeker, now: datetime) -> list[FlagKind]:
     return [FlagKind(f.kind) for f in seeker.flags if flag_active(f, now)]
 
 
+def _audit_read(ctx: Context, action: str, seeker_ids: list[int], **detail) -> None:
+    """Every read of a person's data leaves one audit event per person shown, on record type "seeker"."""
+    if seeker_ids:
+        with ctx.transaction():
+            ctx.audit(action, "seeker", list(dict.fromkeys(seeker_ids)), **detail)
+
+
 # --- 失业登记 ---------------------------------------------------------------------------------
 
 
@@ -144,7 +151,9 @@ def on_hired(ctx: Context, referral: Referral) -> None:
 
 def spells(ctx: Context, *, seeker_id: int) -> list[UnemploymentSpell]:
     seeker = _seeker(ctx, seeker_id)
-    return crepo.spells_for(ctx.session, seeker_id=seeker.id)
+    spells = crepo.spells_for(ctx.session, seeker_id=seeker.id)
+    _audit_read(ctx, "unemployment.read", [seeker.id])
+    return spells
 
 
 # --- caseload and contacts ---------------------------------------------------------------------
@@ -176,6 +185,7 @@ def caseload(
             due=reference <= due_before,
             assistance=_summary(row.assistance, now) if row.assistance else None,
         ))
+    _audit_read(ctx, "caseload.read", [i.seeker_id for i in items], due_only=due_only)
     return items, total
 
 
@@ -193,7 +203,9 @@ def add_contact(ctx: Context, *, seeker_id: int, data: ContactCreate) -> Contact
 
 def contacts(ctx: Context, *, seeker_id: int) -> list[Contact]:
     seeker = _seeker(ctx, seeker_id)
-    return crepo.contacts_for(ctx.session, seeker_id=seeker.id)
+    found = crepo.contacts_for(ctx.session, seeker_id=seeker.id)
+    _audit_read(ctx, "contact.read", [seeker.id])
+    return found
 
 
 def _start_of(day: date) -> datetime:
@@ -240,6 +252,7 @@ def timeline(ctx: Context, *, seeker_id: int) -> list[TimelineEvent]:
                                         title="就业援助结案" if case.status == "closed" else "就业援助已安置",
                                         detail=case.close_reason, record_id=case.id))
     events.sort(key=lambda e: e.at, reverse=True)
+    _audit_read(ctx, "timeline.read", [seeker.id])
     return events
 
 
@@ -332,12 +345,15 @@ def _case(ctx: Context, case_id: int) -> AssistanceCase:
 
 def get_assistance(ctx: Context, *, case_id: int) -> tuple[AssistanceCase, Seeker]:
     case = _case(ctx, case_id)
+    _audit_read(ctx, "assistance.read", [case.seeker_id], case_id=case.id)
     return case, ctx.session.get(Seeker, case.seeker_id)
 
 
 def open_assistance_for(ctx: Context, *, seeker_id: int) -> AssistanceCase | None:
     seeker = _seeker(ctx, seeker_id)
-    return crepo.open_case(ctx.session, seeker_id=seeker.id)
+    case = crepo.open_case(ctx.session, seeker_id=seeker.id)
+    _audit_read(ctx, "assistance.read", [seeker.id], case_id=case.id if case else None)
+    return case
 
 
 def close_assistance(ctx: Context, *, case_id: int, data: AssistanceClose) -> tuple[AssistanceCase, Seeker]:
@@ -360,6 +376,7 @@ def list_assistance(
                                     region_prefix=region_prefix, status=status,
                                     overdue_at=ctx.now() if overdue_only else None)
     seekers = crepo.seekers_by_id(ctx.session, ids=[c.seeker_id for c in cases])
+    _audit_read(ctx, "assistance.list_read", [c.seeker_id for c in cases])
     return [(c, seekers[c.seeker_id]) for c in cases], total
 
 
@@ -435,7 +452,9 @@ def get_household(ctx: Context, *, household_id: int) -> HouseholdOut:
     household = ctx.session.get(Household, household_id)
     if household is None or not ctx.principal.in_region(household.region_code):
         raise not_found("零就业家庭")
-    return household_out(ctx, household, crepo.members_of(ctx.session, household_ids=[household.id])[household.id])
+    out = household_out(ctx, household, crepo.members_of(ctx.session, household_ids=[household.id])[household.id])
+    _audit_read(ctx, "household.read", [m.seeker_id for m in out.members], household_id=household.id)
+    return out
 
 
 def list_households(ctx: Context, *, page: PageRequest, status: str | None = None,
@@ -444,7 +463,9 @@ def list_households(ctx: Context, *, page: PageRequest, status: str | None = Non
     households, total = crepo.list_households(ctx.session, page=page, scope_prefix=ctx.scope_prefix(),
                                               region_prefix=region_prefix, status=status)
     members = crepo.members_of(ctx.session, household_ids=[h.id for h in households])
-    return [household_out(ctx, h, members[h.id]) for h in households], total
+    out = [household_out(ctx, h, members[h.id]) for h in households]
+    _audit_read(ctx, "household.list_read", [m.seeker_id for h in out for m in h.members])
+    return out, total
 
 
 # --- matches for a seeker -----------------------------------------------------------------------
@@ -485,11 +506,14 @@ def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None) -> li
     out = [Match(job=j, reserved=j.work_type == "public_welfare", referral=None) for j in jobs]
     for job_id, referral in referred.items():
         out.append(Match(job=ctx.session.get(JobPosting, job_id), reserved=False, referral=referral))
+    _audit_read(ctx, "suggested_jobs.read", [seeker.id])
     return out
 
 
 def seeker_for_console(ctx: Context, *, seeker_id: int) -> Seeker:
-    return _seeker(ctx, seeker_id)
+    seeker = _seeker(ctx, seeker_id)
+    _audit_read(ctx, "seeker.read", [seeker.id], view="console")
+    return seeker
 
 
 def record_exposures(ctx: Context, *, job_id: int, region_code: str, ranked_seekers: list[Seeker]) -> None:
@@ -552,6 +576,7 @@ def seeker_eligibility(ctx: Context, *, seeker_id: int, rules_path: Path | None 
     """Measures a seeker can claim on their own, applicable ones first."""
     seeker = _seeker(ctx, seeker_id)
     outcomes = rules.evaluate_seeker(ruleset(rules_path), seeker_policy_facts(ctx, seeker), ctx.today())
+    _audit_read(ctx, "eligibility.read", [seeker.id])
     return sorted((_measure(o) for o in outcomes), key=lambda m: not m.applies)
 
 

@@ -149,7 +149,11 @@ def reveal(ctx: Context, *, seeker_id: int, reason: str) -> tuple[str | None, st
 
 
 def flags(ctx: Context, *, seeker_id: int) -> list[PolicyFlag]:
-    return list(_load(ctx, seeker_id).flags)
+    """A person's policy groups (disability, low income…): sensitive, so the read is audited."""
+    seeker = _load(ctx, seeker_id)
+    with ctx.transaction():
+        ctx.audit("flag.read", "seeker", [seeker.id])
+    return list(seeker.flags)
 
 
 def declare_flag(ctx: Context, *, seeker_id: int, data: FlagDeclare) -> PolicyFlag:
