@@ -145,6 +145,11 @@ def update(ctx: Context, *, job_id: int, data: JobUpdate) -> JobPosting:
     if changes.get("status") == JobStatus.expired:
         raise InvalidInput("岗位过期由系统根据有效期自动标记", field="status", code="status_not_settable")
     with ctx.transaction(DUPLICATE):
+        if changes.get("headcount") is not None and not repo.set_headcount(
+                ctx.session, job_id=job.id, headcount=changes["headcount"]):
+            hired = ctx.session.get(JobPosting, job.id, populate_existing=True).hired_count
+            raise InvalidInput(f"招聘人数不能少于已录用人数（已录用{hired}人）", field="headcount",
+                               code="headcount_below_hired")
         for key, value in changes.items():
             setattr(job, key, value)
         if "region_code" in changes and not ({"lat", "lon"} & changes.keys()):

@@ -36,9 +36,17 @@ def _visible(ctx: Context, referral: Referral | None) -> Referral:
     return referral
 
 
-def get(ctx: Context, *, referral_id: int) -> Referral:
+def _load(ctx: Context, referral_id: int) -> Referral:
     ctx.require(*ACTORS)
     return _visible(ctx, repo.get(ctx.session, Referral, referral_id))
+
+
+def get(ctx: Context, *, referral_id: int) -> Referral:
+    """Read one referral: that a person applied for a job is their personal data, so the read is audited."""
+    referral = _load(ctx, referral_id)
+    with ctx.transaction():
+        ctx.audit("referral.read", "seeker", [referral.seeker_id], referral_id=referral.id)
+    return referral
 
 
 def create(ctx: Context, *, data: ReferralCreate) -> Referral:
@@ -67,7 +75,7 @@ def create(ctx: Context, *, data: ReferralCreate) -> Referral:
 
 
 def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> Referral:
-    referral = get(ctx, referral_id=referral_id)
+    referral = _load(ctx, referral_id)
     current, target = ReferralStatus(referral.status), data.status
     if target not in TRANSITIONS[current]:
         allowed = "、".join(STATUS_LABELS[s] for s in sorted(TRANSITIONS[current])) or "无（已结束）"
@@ -77,6 +85,10 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
         )
     now = ctx.now()
     with ctx.transaction():
+        if not repo.hold_referral(ctx.session, referral_id=referral.id, status=current.value):
+            raise Conflict("该推荐记录的状态刚被他人更新，请刷新后重试", code="referral_changed")
+        if target is S.hired:
+            _fill_a_place(ctx, job_id=referral.job_id)
         referral.status = target.value
         referral.history = [*referral.history, {"status": target.value, "at": now.isoformat(),
                                                 "by": ctx.principal.key_id, "reason": data.reason}]
@@ -89,10 +101,6 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
         if target is S.rejected:
             referral.refusal_reason = data.reason
         if target is S.hired:
-            job = ctx.session.get(JobPosting, referral.job_id, with_for_update=True)
-            job.hired_count += 1
-            if job.hired_count >= job.headcount and job.status == JobStatus.open:
-                job.status = JobStatus.filled.value
             casework.on_hired(ctx, referral)  # ends 失业登记, places 就业援助, clears 零就业家庭
         ctx.audit("referral.transition", "referral", [referral.id], to=target.value, **{"from": current.value})
     if target is S.hired:
@@ -100,11 +108,27 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
     return referral
 
 
+def _fill_a_place(ctx: Context, *, job_id: int) -> None:
+    """Counts a hire on the posting, refused once its headcount is filled; the last place fills it."""
+    counted = repo.count_hire(ctx.session, job_id=job_id)
+    job = ctx.session.get(JobPosting, job_id, populate_existing=True)
+    if job is None:
+        raise not_found("岗位")
+    if not counted:
+        raise Conflict(f"该岗位招聘人数已满（招{job.headcount}人，已录用{job.hired_count}人）", code="headcount_filled")
+    if job.hired_count >= job.headcount and job.status == JobStatus.open:
+        job.status = JobStatus.filled.value
+
+
 def list_(
     ctx: Context, *, page: PageRequest, seeker_id: int | None = None, job_id: int | None = None,
     status: str | None = None,
 ) -> tuple[list[Referral], int]:
     ctx.require(*ACTORS)
-    return repo.list_referrals(
+    items, total = repo.list_referrals(
         ctx.session, page=page, seeker_id=seeker_id, job_id=job_id, status=status, scope_prefix=ctx.scope_prefix()
     )
+    if items:  # each listed person, once: who was referred where is theirs
+        with ctx.transaction():
+            ctx.audit("referral.list_read", "seeker", list(dict.fromkeys(r.seeker_id for r in items)))
+    return items, total
