@@ -35,6 +35,17 @@ _PROVINCES = {
 _EARLIEST_BIRTH = date(1800, 1, 1)
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}  # ０-９Ａ-Ｚ… and the ideographic space
+
+
+def _compact(value: str | None) -> str:
+    """Full-width characters as ASCII, separators removed: what a phone keyboard or a form may add."""
+    return _SEPARATORS.sub("", (value or "").translate(_FULL_WIDTH))
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts ²、①、٣ and other digits ``int`` may refuse)."""
+    return text.isascii() and text.isdigit()
 
 
 class IdentifierError(ValueError):
@@ -62,7 +73,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def validate_credit_code(value: str) -> str:
     """Return the code in upper case, or raise ``IdentifierError``."""
-    code = _SEPARATORS.sub("", value or "").upper()
+    code = _compact(value).upper()
     if not code:
         raise IdentifierError("empty", "请填写统一社会信用代码")
     if len(code) != 18:
@@ -71,7 +82,7 @@ def validate_credit_code(value: str) -> str:
         raise IdentifierError("invalid_character", "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）")
     if code[0] not in _REGISTRATION_AUTHORITIES:
         raise IdentifierError("invalid_authority", "统一社会信用代码第1位（登记管理部门代码）无效")
-    if not code[2:8].isdigit():
+    if not _digits(code[2:8]):
         raise IdentifierError("invalid_region", "统一社会信用代码第3–8位应为行政区划代码")
     if credit_code_check_char(code[:17]) != code[17]:
         raise IdentifierError("invalid_check_digit", "统一社会信用代码校验位不正确，请核对")
@@ -90,7 +101,7 @@ def make_credit_code(rng: np.random.Generator, region_code: str, *, category: st
     ``category`` is 登记管理部门 + 机构类别: ``91`` 企业 (default), ``92`` 个体工商户, ``12`` 事业单位, ``52`` 社会团体…
     The organisation code follows the post-2015 ``MA`` style with its own GB 11714 check character.
     """
-    if not (len(region_code) == 6 and region_code.isdigit()):
+    if not (len(region_code) == 6 and _digits(region_code)):
         raise IdentifierError("invalid_region", "行政区划代码应为6位数字")
     body = "MA" + "".join(
         str(rng.integers(0, 10)) if rng.random() < 0.7 else _LETTERS[int(rng.integers(0, len(_LETTERS)))]
@@ -105,7 +116,7 @@ def make_credit_code(rng: np.random.Generator, region_code: str, *, category: st
 
 def id_check_char(first17: str) -> str:
     """The 18th character of an ID number, from its first 17 digits (GB 11643-1999)."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not _digits(first17):
         raise IdentifierError("invalid_character", "身份证号前17位应为数字")
     return _ID_CHECK[sum(int(ch) * w for ch, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
@@ -122,12 +133,12 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
 
     15-digit first-generation numbers are refused: they carry no check character.
     """
-    number = _SEPARATORS.sub("", value or "").upper()
+    number = _compact(value).upper()
     if not number:
         raise IdentifierError("empty", "请填写身份证号")
     if len(number) != 18:
         raise IdentifierError("invalid_length", "身份证号应为18位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _digits(number[:17]) or not (_digits(number[17]) or number[17] == "X"):
         raise IdentifierError("invalid_character", "身份证号前17位应为数字，最后一位为数字或X")
     if number[:2] not in _PROVINCES or number[2:6] == "0000":
         raise IdentifierError("invalid_region", "身份证号前6位不是有效的行政区划代码")
@@ -162,7 +173,7 @@ def make_id_number(rng: np.random.Generator, region_code: str, birth_date: date,
 
     ``gender`` is ``"male"`` or ``"female"``; the sequence number's parity follows it.
     """
-    if not (len(region_code) == 6 and region_code.isdigit()):
+    if not (len(region_code) == 6 and _digits(region_code)):
         raise IdentifierError("invalid_region", "行政区划代码应为6位数字")
     if gender not in ("male", "female"):
         raise ValueError(f"gender must be 'male' or 'female', not {gender!r}")
@@ -186,10 +197,10 @@ def _strip_country_code(digits: str) -> str:
 
 def validate_phone(value: str) -> str:
     """A mainland mobile number as 11 digits; ``+86``, spaces and dashes are removed."""
-    number = _strip_country_code(_SEPARATORS.sub("", value or ""))
+    number = _strip_country_code(_compact(value))
     if not number:
         raise IdentifierError("empty", "请填写手机号")
-    if not number.isdigit():
+    if not _digits(number):
         raise IdentifierError("invalid_character", "手机号只能包含数字")
     if len(number) != 11:
         raise IdentifierError("invalid_length", "手机号应为11位")
@@ -208,12 +219,12 @@ def validate_landline(value: str) -> str:
     m = re.search(r"(?:转|ext\.?|#)\s*(\d{1,6})$", raw, flags=re.IGNORECASE)
     if m:
         extension, raw = m.group(1), raw[: m.start()]
-    number = _SEPARATORS.sub("", raw)
+    number = _compact(raw)
     if number.startswith(("+86", "0086")):
         number = "0" + _strip_country_code(number)  # written from abroad without the trunk prefix
     if not number:
         raise IdentifierError("empty", "请填写固定电话")
-    if not number.isdigit():
+    if not _digits(number):
         raise IdentifierError("invalid_character", "固定电话只能包含数字")
     if not number.startswith("0") or number.startswith("00"):
         raise IdentifierError("invalid_prefix", "固定电话需带区号，如 028-12345678")
@@ -228,5 +239,5 @@ def validate_landline(value: str) -> str:
 
 def mask_phone(value: str) -> str:
     """``138****1234``: first 3 and last 4 digits kept."""
-    number = _strip_country_code(_SEPARATORS.sub("", value or ""))
+    number = _strip_country_code(_compact(value))
     return number[:3] + "****" + number[-4:]

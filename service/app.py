@@ -11,8 +11,12 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, FastAPI
 
-from service import db, error_handlers
+from service import db, error_handlers, openapi
+from service.edge import EdgeChecks
+from service.access_log import AccessLog
+from service.headers import SecurityHeaders
 from service.logs import install_redaction
+from service.ratelimit import Limiter
 from service.routes import audit, employers, health, jobs, matches, referrals, seekers
 from service.routes import casework as casework_routes, console
 from service.routes import fairs as fair_routes, kiosk
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         app.state.session_factory = db.make_session_factory(engine)
         app.state.cipher = PiiCipher(settings.secret())
         app.state.api_keys = KeyCache()
+        app.state.limiter = Limiter(settings)
         app.state.clock = clock or (lambda: datetime.now(UTC))
         app.state.listeners = []
         app.state.readiness = {}
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     error_handlers.install(app)
+    openapi.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches, fair_routes):
         api.include_router(module.router)
@@ -124,4 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.include_router(api)
     console.install(app)
     app.include_router(kiosk.router)
+    app.add_middleware(EdgeChecks)  # innermost of the three: its refusals get the headers and the access log
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)  # outermost: times the whole request; never logs a query string or body
     return app

@@ -48,10 +48,28 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.edge import json_protocol
 
     settings = _settings()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level, workers=1)
+                log_level=settings.log_level, log_config=_log_config(settings.log_level), access_log=False,
+                workers=1, http=json_protocol())
+
+
+def _log_config(level: str) -> dict:
+    """uvicorn's logging, with the service's loggers on its console handler and its own access log off.
+
+    uvicorn's access log writes each request's path with its query string (``?phone=…``); the service's
+    (``rengang.access``, :mod:`service.access_log`) writes the route template and record ids instead.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["rengang"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    config["loggers"]["uvicorn.access"] = {"handlers": [], "level": "WARNING", "propagate": False}
+    return config
 
 
 @db_app.command("upgrade")
@@ -62,6 +80,24 @@ def db_upgrade() -> None:
     url = _settings().resolved_database_url
     db.upgrade(url)
     typer.echo(f"数据库已是最新结构: {url.split('@')[-1]}")
+
+
+@db_app.command("mask-free-text")
+def db_mask_free_text() -> None:
+    """Mask ID numbers and mobile numbers in free text stored before they were masked on write."""
+    from sqlalchemy import text
+
+    from service.stored_text import mask_stored
+
+    with _session() as session:
+        changed = mask_stored(session)
+        if session.get_bind().dialect.name == "sqlite":
+            with session.get_bind().connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM"))  # the old pages too
+    for table, count in changed.items():
+        if count:
+            typer.echo(f"{table}: {count}")
+    typer.echo(f"已遮盖 {sum(changed.values())} 条记录中的身份证号和手机号。")
 
 
 @keys_app.command("create")

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import AppError
+from service.errors import AppError, TooManyRequests
 
 log = logging.getLogger("rengang")
 
@@ -66,8 +66,14 @@ def _message(error: dict) -> str:
         return template
 
 
+def _item(error: dict) -> dict:
+    if error.get("input", ...) is None and error["type"] != "missing":  # an explicit null where none is allowed
+        return {"field": _field(error), "code": "null_not_allowed", "message": "不能为 null（不修改请省略该字段）"}
+    return {"field": _field(error), "code": error["type"], "message": _message(error)}
+
+
 def validation_body(errors: list[dict]) -> dict:
-    items = [{"field": _field(e), "code": e["type"], "message": _message(e)} for e in errors]
+    items = [_item(e) for e in errors]
     first = items[0]
     label = f"{first['field']}：" if first["field"] else ""
     return {"error": "validation_error", "detail": f"{label}{first['message']}", "field": first["field"],
@@ -78,6 +84,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(_request: Request, exc: TooManyRequests) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

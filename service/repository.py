@@ -36,7 +36,13 @@ def get(session: Session, model: type[M], record_id: int) -> M | None:
 
 
 def region_filter(column, prefix: str | None):
-    return column.like(f"{prefix}%") if prefix else None
+    """Codes under a region prefix. Prefixes are validated digits, so LIKE needs no ESCAPE (which would keep
+    SQLite from using the index on the column)."""
+    if not prefix:
+        return None
+    if not (prefix.isascii() and prefix.isdigit()):
+        raise ValueError(f"region prefix must be digits: {prefix!r}")
+    return column.like(f"{prefix}%")
 
 
 def _where(stmt: Select, *conditions) -> Select:
@@ -61,9 +67,9 @@ def list_employers(
         select(Employer).order_by(Employer.id),
         region_filter(Employer.region_code, region_prefix),
         region_filter(Employer.region_code, scope_prefix),
-        Employer.industry_code.like(f"{industry_code}%") if industry_code else None,
+        Employer.industry_code.startswith(industry_code, autoescape=True) if industry_code else None,
         Employer.size_class == size_class if size_class else None,
-        Employer.name.contains(q) if q else None,
+        Employer.name.contains(q, autoescape=True) if q else None,
     )
     return paginate(session, stmt, page)
 
@@ -102,11 +108,11 @@ def list_jobs(
         JobPosting.employer_id == employer_id if employer_id else None,
         region_filter(JobPosting.region_code, region_prefix),
         region_filter(JobPosting.region_code, scope_prefix),
-        JobPosting.occupation_code.like(f"{occupation_code}%") if occupation_code else None,
+        JobPosting.occupation_code.startswith(occupation_code, autoescape=True) if occupation_code else None,
         JobPosting.work_type == work_type if work_type else None,
         JobPosting.status == status if status else None,
         JobPosting.salary_max >= salary_at_least if salary_at_least is not None else None,
-        (JobPosting.title.contains(q) | JobPosting.description.contains(q)) if q else None,
+        (JobPosting.title.contains(q, autoescape=True) | JobPosting.description.contains(q, autoescape=True)) if q else None,
         JobPosting.id.in_(job_ids) if job_ids is not None else None,
     )
     return paginate(session, stmt, page)
@@ -126,6 +132,34 @@ def expire_jobs(session: Session, *, today: date) -> list[int]:
 
 def job_has_referrals(session: Session, *, job_id: int) -> bool:
     return session.scalar(select(func.count()).where(Referral.job_id == job_id)) > 0
+
+
+def count_hire(session: Session, *, job_id: int) -> bool:
+    """One more hire on the posting, if it has a place left; False when its headcount is filled.
+
+    One conditional statement, so two hires racing for the last place can never both take it: PostgreSQL
+    re-checks the condition on the row the other transaction committed, SQLite runs writers one at a time.
+    The posting's loaded attributes are not refreshed: read it again with ``populate_existing``.
+    """
+    result = session.execute(
+        update(JobPosting)
+        .where(JobPosting.id == job_id, JobPosting.hired_count < JobPosting.headcount)
+        .values(hired_count=JobPosting.hired_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def set_headcount(session: Session, *, job_id: int, headcount: int) -> bool:
+    """Sets the headcount unless it would fall below the hires already counted (checked in the same statement
+    as the hires are, so a hire at the same moment cannot slip under it)."""
+    result = session.execute(
+        update(JobPosting)
+        .where(JobPosting.id == job_id, JobPosting.hired_count <= headcount)
+        .values(headcount=headcount)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 # --- seekers and flags -----------------------------------------------------------------------
@@ -164,6 +198,21 @@ def flag_for(session: Session, *, seeker_id: int, kind: str) -> PolicyFlag | Non
 
 def referral_for(session: Session, *, seeker_id: int, job_id: int) -> Referral | None:
     return session.scalar(select(Referral).where(Referral.seeker_id == seeker_id, Referral.job_id == job_id))
+
+
+def hold_referral(session: Session, *, referral_id: int, status: str) -> bool:
+    """Takes the referral for this transaction if it is still in ``status``; False if another one moved it.
+
+    A write that changes nothing but locks the row (PostgreSQL) or takes the write lock (SQLite) until the
+    transaction ends, so of two transitions from the same status only the first applies.
+    """
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral_id, Referral.status == status)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def list_referrals(

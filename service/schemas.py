@@ -6,7 +6,17 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from matching import refdata
@@ -24,6 +34,7 @@ from matching.enums import (
     WorkType,
 )
 from matching.identifiers import IdentifierError, validate_credit_code, validate_id_number, validate_phone
+from matching.sanitize import clean, single_line
 
 T = TypeVar("T")
 
@@ -93,6 +104,27 @@ def _short_items(value: list[str]) -> list[str]:
     return cleaned
 
 
+def _single_line(value: str) -> str:
+    return single_line(value)
+
+
+# Every number a client sends is a JSON number of the declared type (no "3", no true) within bounds; ids fit
+# the id columns (INTEGER: 32 bits on PostgreSQL).
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+Bool = Annotated[bool, Strict()]
+
+
+def bounded(ge: int, le: int) -> Any:
+    """A strict integer in [ge, le]."""
+    return Annotated[int, Strict(), Field(ge=ge, le=le)]
+
+
+def between(ge: float, le: float) -> Any:
+    """A strict number in [ge, le]."""
+    return Annotated[float, Strict(), Field(ge=ge, le=le)]
+
+
 CountyCode = Annotated[str, Field(pattern=r"^\d{6}$"), AfterValidator(_county)]
 RegionPrefix = Annotated[str, Field(pattern=r"^\d{2}(\d{2}){0,2}$"), AfterValidator(_region_prefix)]
 IndustryCode = Annotated[str, Field(min_length=1, max_length=5), AfterValidator(_industry)]
@@ -101,15 +133,47 @@ CreditCode = Annotated[str, AfterValidator(_identifier(validate_credit_code))]
 IdNumber = Annotated[str, AfterValidator(_identifier(validate_id_number))]
 Phone = Annotated[str, AfterValidator(_identifier(validate_phone))]
 PastDate = Annotated[date, AfterValidator(_not_future)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_single_line)]
+PersonName = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_single_line)]
+Title = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_single_line)]
+Address = Annotated[str, Field(max_length=300), AfterValidator(_single_line)]
+Note = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT)]
 Items = Annotated[list[str], Field(max_length=50), AfterValidator(_short_items)]
-Yuan = Annotated[int, Field(ge=0, le=1_000_000)]
-Age = Annotated[int, Field(ge=16, le=75)]
+Yuan = bounded(0, 1_000_000)
+Age = bounded(16, 75)
+Latitude = between(3.0, 54.0)  # mainland China, Hainan to Mohe
+Longitude = between(73.0, 136.0)
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in value.items()}
+    return value
 
 
 class Schema(BaseModel):
+    """A request body. Unknown fields are refused; every string is cleaned (:mod:`matching.sanitize`)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean(cls, value: Any) -> Any:
+        return _clean_strings(value)
+
+
+class Patch(Schema):
+    """A partial update (PATCH): a field left out is left as it is.
+
+    One policy for ``null``: a field whose stored value may be empty is declared ``X | None | MISSING``
+    and ``null`` clears it; every other field is ``X | MISSING``, so ``null`` answers 422 naming the field
+    and nothing is stored. The OpenAPI schema says exactly which fields accept ``null``.
+    """
 
 
 class Out(BaseModel):
@@ -133,16 +197,16 @@ class EmployerCreate(Schema):
     size_class: SizeClass
     ownership: Ownership = Ownership.private
     region_code: CountyCode
-    contact_note: Annotated[str, Field(max_length=500)] = ""
+    contact_note: Note = ""
 
 
-class EmployerUpdate(Schema):
-    name: Name | None = None
-    industry_code: IndustryCode | None = None
-    size_class: SizeClass | None = None
-    ownership: Ownership | None = None
-    region_code: CountyCode | None = None
-    contact_note: Annotated[str, Field(max_length=500)] | None = None
+class EmployerUpdate(Patch):
+    name: Name | MISSING = MISSING
+    industry_code: IndustryCode | MISSING = MISSING
+    size_class: SizeClass | MISSING = MISSING
+    ownership: Ownership | MISSING = MISSING
+    region_code: CountyCode | MISSING = MISSING
+    contact_note: Note | MISSING = MISSING
 
 
 class EmployerOut(Out):
@@ -172,30 +236,34 @@ def _check_ranges(obj: Any) -> Any:
     return obj
 
 
+Headcount = bounded(1, 100_000)
+ExperienceYears = bounded(0, 60)
+
+
 class JobFields(Schema):
-    title: Annotated[str, Field(min_length=1, max_length=100)]
+    title: Title
     description: LongText = ""
     requirements: LongText = ""
     skills: Items = []
     occupation_code: OccupationCode | None = None
     region_code: CountyCode
-    address: Annotated[str, Field(max_length=300)] = ""
-    lat: Annotated[float, Field(ge=3.0, le=54.0)] | None = None
-    lon: Annotated[float, Field(ge=73.0, le=136.0)] | None = None
+    address: Address = ""
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     salary_min: Yuan | None = None
     salary_max: Yuan | None = None
     education_min: Education | None = None
-    experience_years: Annotated[int, Field(ge=0, le=50)] | None = None
+    experience_years: ExperienceYears | None = None
     age_min: Age | None = None
     age_max: Age | None = None
     work_type: WorkType = WorkType.full_time
-    room_board: bool = False
-    headcount: Annotated[int, Field(ge=1, le=100_000)] = 1
+    room_board: Bool = False
+    headcount: Headcount = 1
     valid_until: date | None = None
 
 
 class JobCreate(JobFields):
-    employer_id: int
+    employer_id: Id
 
     @model_validator(mode="after")
     def _cross_field(self) -> JobCreate:
@@ -207,27 +275,27 @@ class JobCreate(JobFields):
         return self
 
 
-class JobUpdate(Schema):
-    title: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    description: LongText | None = None
-    requirements: LongText | None = None
-    skills: Items | None = None
-    occupation_code: OccupationCode | None = None
-    region_code: CountyCode | None = None
-    address: Annotated[str, Field(max_length=300)] | None = None
-    lat: Annotated[float, Field(ge=3.0, le=54.0)] | None = None
-    lon: Annotated[float, Field(ge=73.0, le=136.0)] | None = None
-    salary_min: Yuan | None = None
-    salary_max: Yuan | None = None
-    education_min: Education | None = None
-    experience_years: Annotated[int, Field(ge=0, le=50)] | None = None
-    age_min: Age | None = None
-    age_max: Age | None = None
-    work_type: WorkType | None = None
-    room_board: bool | None = None
-    headcount: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    valid_until: date | None = None
-    status: JobStatus | None = None
+class JobUpdate(Patch):
+    title: Title | MISSING = MISSING
+    description: LongText | MISSING = MISSING
+    requirements: LongText | MISSING = MISSING
+    skills: Items | MISSING = MISSING
+    occupation_code: OccupationCode | None | MISSING = MISSING
+    region_code: CountyCode | MISSING = MISSING
+    address: Address | MISSING = MISSING
+    lat: Latitude | None | MISSING = MISSING
+    lon: Longitude | None | MISSING = MISSING
+    salary_min: Yuan | None | MISSING = MISSING
+    salary_max: Yuan | None | MISSING = MISSING
+    education_min: Education | None | MISSING = MISSING
+    experience_years: ExperienceYears | None | MISSING = MISSING
+    age_min: Age | None | MISSING = MISSING
+    age_max: Age | None | MISSING = MISSING
+    work_type: WorkType | MISSING = MISSING
+    room_board: Bool | MISSING = MISSING
+    headcount: Headcount | MISSING = MISSING
+    valid_until: date | None | MISSING = MISSING
+    status: JobStatus | MISSING = MISSING
 
 
 class JobOut(Out):
@@ -285,12 +353,12 @@ class JobBulkOut(Out):
 
 class FlagDeclare(Schema):
     kind: FlagKind
-    evidence_note: Annotated[str, Field(max_length=500)] = ""
+    evidence_note: Note = ""
     expires_at: datetime | None = None
 
 
 class FlagVerify(Schema):
-    evidence_note: Annotated[str, Field(max_length=500)] | None = None
+    evidence_note: Note | None = None
     expires_at: datetime | None = None
 
     @model_validator(mode="after")
@@ -321,27 +389,34 @@ class FlagOut(Out):
     updated_at: datetime
 
 
+Major = Annotated[str, Field(max_length=100), AfterValidator(_single_line)]
+SelfIntro = Annotated[str, Field(max_length=2000)]
+DesiredOccupations = Annotated[list[str], Field(max_length=10), AfterValidator(_short_items)]
+DesiredRegions = Annotated[list[RegionPrefix], Field(max_length=10)]
+DesiredWorkTypes = Annotated[list[WorkType], Field(max_length=6)]
+
+
 class SeekerFields(Schema):
-    name: Annotated[str, Field(min_length=1, max_length=50)]
+    name: PersonName
     id_number: IdNumber | None = None
     phone: Phone | None = None
     birth_date: PastDate | None = None
     region_code: CountyCode
     education: Education | None = None
-    major: Annotated[str, Field(max_length=100)] = ""
+    major: Major = ""
     graduation_date: date | None = None
     skills: Items = []
     experience: LongText = ""
-    experience_years: Annotated[int, Field(ge=0, le=60)] | None = None
-    self_intro: Annotated[str, Field(max_length=2000)] = ""
-    desired_occupations: Annotated[list[str], Field(max_length=10), AfterValidator(_short_items)] = []
-    desired_regions: Annotated[list[RegionPrefix], Field(max_length=10)] = []
+    experience_years: ExperienceYears | None = None
+    self_intro: SelfIntro = ""
+    desired_occupations: DesiredOccupations = []
+    desired_regions: DesiredRegions = []
     desired_salary_min: Yuan | None = None
-    desired_work_types: Annotated[list[WorkType], Field(max_length=6)] = []
-    willing_to_relocate: bool = False
+    desired_work_types: DesiredWorkTypes = []
+    willing_to_relocate: Bool = False
     hukou: Hukou | None = None
     unemployment_registered_at: PastDate | None = None
-    consent_to_share: bool = False
+    consent_to_share: Bool = False
 
 
 class SeekerCreate(SeekerFields):
@@ -363,27 +438,27 @@ def _check_seeker_dates(birth: date | None, graduation: date | None) -> None:
         raise _fail("date_in_future", "毕业日期不能晚于明年", "graduation_date")
 
 
-class SeekerUpdate(Schema):
-    name: Annotated[str, Field(min_length=1, max_length=50)] | None = None
-    id_number: IdNumber | None = None
-    phone: Phone | None = None
-    birth_date: PastDate | None = None
-    region_code: CountyCode | None = None
-    education: Education | None = None
-    major: Annotated[str, Field(max_length=100)] | None = None
-    graduation_date: date | None = None
-    skills: Items | None = None
-    experience: LongText | None = None
-    experience_years: Annotated[int, Field(ge=0, le=60)] | None = None
-    self_intro: Annotated[str, Field(max_length=2000)] | None = None
-    desired_occupations: Annotated[list[str], Field(max_length=10), AfterValidator(_short_items)] | None = None
-    desired_regions: Annotated[list[RegionPrefix], Field(max_length=10)] | None = None
-    desired_salary_min: Yuan | None = None
-    desired_work_types: Annotated[list[WorkType], Field(max_length=6)] | None = None
-    willing_to_relocate: bool | None = None
-    hukou: Hukou | None = None
-    unemployment_registered_at: PastDate | None = None
-    consent_to_share: bool | None = None
+class SeekerUpdate(Patch):
+    name: PersonName | MISSING = MISSING
+    id_number: IdNumber | None | MISSING = MISSING
+    phone: Phone | None | MISSING = MISSING
+    birth_date: PastDate | None | MISSING = MISSING
+    region_code: CountyCode | MISSING = MISSING
+    education: Education | None | MISSING = MISSING
+    major: Major | MISSING = MISSING
+    graduation_date: date | None | MISSING = MISSING
+    skills: Items | MISSING = MISSING
+    experience: LongText | MISSING = MISSING
+    experience_years: ExperienceYears | None | MISSING = MISSING
+    self_intro: SelfIntro | MISSING = MISSING
+    desired_occupations: DesiredOccupations | MISSING = MISSING
+    desired_regions: DesiredRegions | MISSING = MISSING
+    desired_salary_min: Yuan | None | MISSING = MISSING
+    desired_work_types: DesiredWorkTypes | MISSING = MISSING
+    willing_to_relocate: Bool | MISSING = MISSING
+    hukou: Hukou | None | MISSING = MISSING
+    unemployment_registered_at: PastDate | None | MISSING = MISSING
+    consent_to_share: Bool | MISSING = MISSING
 
 
 class SeekerOut(Out):
@@ -432,15 +507,15 @@ class RevealOut(BaseModel):
 
 
 class ReferralCreate(Schema):
-    seeker_id: int
-    job_id: int
+    seeker_id: Id
+    job_id: Id
     channel: Channel | None = None
-    note: Annotated[str, Field(max_length=500)] = ""
+    note: Note = ""
 
 
 class ReferralTransition(Schema):
     status: ReferralStatus
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Note | None = None
 
     @model_validator(mode="after")
     def _reason_when_rejected(self) -> ReferralTransition:
@@ -495,11 +570,14 @@ class RegionScopeIn(StrEnum):
 class MatchFiltersIn(Schema):
     scope: RegionScopeIn = RegionScopeIn.desired
     region_code: CountyCode | None = None
-    radius_km: Annotated[float, Field(gt=0, le=3000)] | None = None
+    radius_km: Annotated[float, Strict(), Field(gt=0, le=3000)] | None = None
     work_types: Annotated[list[WorkType], Field(max_length=6)] = []
     salary_floor: Yuan | None = None
-    room_board: bool | None = None
-    occupation_codes: Annotated[list[str], Field(max_length=20)] = []
+    room_board: Bool | None = None
+    occupation_codes: Annotated[list[Annotated[str, Field(max_length=12)]], Field(max_length=20)] = []
+
+
+MatchK = bounded(1, 100)
 
 
 class TextMatchRequest(MatchFiltersIn):
@@ -507,7 +585,7 @@ class TextMatchRequest(MatchFiltersIn):
     skills: Items = []
     education: Education | None = None
     age: Age | None = None
-    k: Annotated[int, Field(ge=1, le=100)] = 20
+    k: MatchK = 20
 
     @model_validator(mode="after")
     def _place(self) -> TextMatchRequest:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_validator
 
 from matching.enums import FlagKind, WorkType
-from service.schemas import CountyCode, LongText, Out, PastDate, Schema, _fail
+from service.schemas import CountyCode, Id, LongText, Out, PastDate, Schema, _fail, bounded
 
 
 class ContactChannel(StrEnum):
@@ -190,7 +190,7 @@ class MatchItem(BaseModel):
 
 
 class AssistanceOpen(Schema):
-    seeker_id: int
+    seeker_id: Id
     note: Note = ""
 
 
@@ -219,8 +219,8 @@ class AssistanceOut(BaseModel):
 
 
 class DeadlineRuleIn(Schema):
-    hours: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
-    working_days: Annotated[int, Field(ge=1, le=60)] | None = None
+    hours: bounded(1, 24 * 60) | None = None
+    working_days: bounded(1, 60) | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> DeadlineRuleIn:
@@ -243,7 +243,7 @@ class DeadlineRuleOut(Out):
 class HouseholdCreate(Schema):
     region_code: CountyCode
     label: Annotated[str, Field(min_length=1, max_length=100, description="如户主姓名+门牌")]
-    member_ids: Annotated[list[int], Field(min_length=1, max_length=12)]
+    member_ids: Annotated[list[Id], Field(min_length=1, max_length=12)]
     identified_on: PastDate | None = None
 
     @model_validator(mode="after")

@@ -6,11 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import MISSING, AfterValidator, Field, model_validator
 
 from matching.enums import Education
 from matching.kiosk import TILE_BY_KEY, TRAVEL_CHOICES
-from service.schemas import CountyCode, Out, Schema, _fail
+from service.schemas import Bool, CountyCode, Id, Out, Patch, Schema, _fail, _single_line, between, bounded
 
 
 class FairStatus(StrEnum):
@@ -29,14 +29,18 @@ def _dates(starts_on: date | None, ends_on: date | None) -> None:
         raise _fail("date_order", "结束日期不能早于开始日期", "ends_on")
 
 
+FairName = Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_single_line)]
+Venue = Annotated[str, Field(min_length=2, max_length=200), AfterValidator(_single_line)]
+
+
 class FairCreate(Schema):
-    name: Annotated[str, Field(min_length=2, max_length=100)]
-    venue: Annotated[str, Field(min_length=2, max_length=200)]
+    name: FairName
+    venue: Venue
     region_code: CountyCode
     starts_on: date
     ends_on: date
-    lat: Annotated[float | None, Field(ge=-90, le=90)] = None
-    lon: Annotated[float | None, Field(ge=-180, le=180)] = None
+    lat: between(-90, 90) | None = None
+    lon: between(-180, 180) | None = None
 
     @model_validator(mode="after")
     def _cross_field(self) -> FairCreate:
@@ -46,17 +50,17 @@ class FairCreate(Schema):
         return self
 
 
-class FairUpdate(Schema):
-    name: Annotated[str | None, Field(min_length=2, max_length=100)] = None
-    venue: Annotated[str | None, Field(min_length=2, max_length=200)] = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+class FairUpdate(Patch):
+    name: FairName | MISSING = MISSING
+    venue: Venue | MISSING = MISSING
+    starts_on: date | MISSING = MISSING
+    ends_on: date | MISSING = MISSING
 
 
 class BoothCreate(Schema):
-    employer_id: int
+    employer_id: Id
     booth: Booth
-    job_ids: Annotated[list[int] | None, Field(max_length=200, description="只带这些岗位参会；不填则带全部在招岗位")] = None
+    job_ids: Annotated[list[Id] | None, Field(max_length=200, description="只带这些岗位参会；不填则带全部在招岗位")] = None
 
 
 class BoothOut(Out):
@@ -107,10 +111,10 @@ class KioskMatchIn(Schema):
     tiles: Annotated[list[str], Field(max_length=12)] = []
     education: Education | None = None
     work_type: Annotated[str | None, Field(pattern=r"^(full_time|part_time|flexible)$")] = None
-    room_board: bool = False
-    travel_km: int | None = None
+    room_board: Bool = False
+    travel_km: bounded(0, 1000) | None = None
     text: Annotated[str, Field(max_length=200)] = ""
-    k: Annotated[int, Field(ge=1, le=20)] = 8
+    k: bounded(1, 20) = 8
 
     @model_validator(mode="after")
     def _known(self) -> KioskMatchIn:
@@ -124,8 +128,8 @@ class KioskMatchIn(Schema):
 class KioskCountsIn(Schema):
     """Counts a kiosk gathered while offline: how many searches and which tiles, never what was typed."""
 
-    searches: Annotated[int, Field(ge=0, le=500)] = 0
-    tiles: dict[str, Annotated[int, Field(ge=0, le=500)]] = {}
+    searches: bounded(0, 500) = 0
+    tiles: Annotated[dict[Annotated[str, Field(max_length=40)], bounded(0, 500)], Field(max_length=64)] = {}
 
     @model_validator(mode="after")
     def _known(self) -> KioskCountsIn:

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from matching.enums import FlagKind
 from service.deps import ContextDep, PageDep
+from service.params import RecordId
 from service.presenters import region_name
 from service.schemas import Page
 from service.schemas_casework import (
@@ -39,17 +40,17 @@ Sort = Literal["contact", "months", "priority"]
 
 @router.post("/seekers/{seeker_id}/unemployment", status_code=201, response_model=SpellOut,
              summary="失业登记")
-def register_unemployment(ctx: ContextDep, seeker_id: int, body: SpellOpen):
+def register_unemployment(ctx: ContextDep, seeker_id: RecordId, body: SpellOpen):
     return casework.register_unemployment(ctx, seeker_id=seeker_id, data=body)
 
 
 @router.post("/seekers/{seeker_id}/unemployment/end", response_model=SpellOut, summary="结束失业登记")
-def end_unemployment(ctx: ContextDep, seeker_id: int, body: SpellEnd):
+def end_unemployment(ctx: ContextDep, seeker_id: RecordId, body: SpellEnd):
     return casework.end_unemployment(ctx, seeker_id=seeker_id, data=body)
 
 
 @router.get("/seekers/{seeker_id}/unemployment", response_model=list[SpellOut])
-def list_spells(ctx: ContextDep, seeker_id: int):
+def list_spells(ctx: ContextDep, seeker_id: RecordId):
     return casework.spells(ctx, seeker_id=seeker_id)
 
 
@@ -62,23 +63,23 @@ def caseload(ctx: ContextDep, page: PageDep, due: bool = False, sort: Sort = "co
 
 
 @router.post("/seekers/{seeker_id}/contacts", status_code=201, response_model=ContactOut, summary="记录跟踪服务")
-def add_contact(ctx: ContextDep, seeker_id: int, body: ContactCreate):
+def add_contact(ctx: ContextDep, seeker_id: RecordId, body: ContactCreate):
     return casework.add_contact(ctx, seeker_id=seeker_id, data=body)
 
 
 @router.get("/seekers/{seeker_id}/contacts", response_model=list[ContactOut])
-def list_contacts(ctx: ContextDep, seeker_id: int):
+def list_contacts(ctx: ContextDep, seeker_id: RecordId):
     return casework.contacts(ctx, seeker_id=seeker_id)
 
 
 @router.get("/seekers/{seeker_id}/timeline", response_model=list[TimelineEvent], summary="服务记录时间线")
-def timeline(ctx: ContextDep, seeker_id: int):
+def timeline(ctx: ContextDep, seeker_id: RecordId):
     return casework.timeline(ctx, seeker_id=seeker_id)
 
 
 @router.get("/seekers/{seeker_id}/suggested-jobs", response_model=list[MatchItem],
             summary="可推荐岗位（援助对象优先公益性岗位）")
-def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: int):
+def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: RecordId):
     engine = getattr(request.app.state, "matcher", None)
     return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id, engine=engine)]
 
@@ -111,13 +112,13 @@ def list_assistance(ctx: ContextDep, page: PageDep, status: Literal["open", "pla
 
 
 @router.get("/assistance/{case_id}", response_model=AssistanceOut)
-def get_assistance(ctx: ContextDep, case_id: int):
+def get_assistance(ctx: ContextDep, case_id: RecordId):
     case, seeker = casework.get_assistance(ctx, case_id=case_id)
     return casework.assistance_out(case, seeker, ctx.now())
 
 
 @router.post("/assistance/{case_id}/close", response_model=AssistanceOut, summary="未安置结案（须说明原因）")
-def close_assistance(ctx: ContextDep, case_id: int, body: AssistanceClose):
+def close_assistance(ctx: ContextDep, case_id: RecordId, body: AssistanceClose):
     case, seeker = casework.close_assistance(ctx, case_id=case_id, data=body)
     return casework.assistance_out(case, seeker, ctx.now())
 
@@ -150,7 +151,7 @@ def list_households(ctx: ContextDep, page: PageDep, status: Literal["open", "cle
 
 
 @router.get("/households/{household_id}", response_model=HouseholdOut)
-def get_household(ctx: ContextDep, household_id: int):
+def get_household(ctx: ContextDep, household_id: RecordId):
     return casework.get_household(ctx, household_id=household_id)
 
 
@@ -162,7 +163,8 @@ def get_stats(ctx: ContextDep, start: date, end: date, region: Region = None):
     return stats.compute(ctx, region_prefix=region, start=start, end=end)
 
 
-@router.get("/stats.csv", tags=["统计 stats"], summary="统计导出 CSV")
+@router.get("/stats.csv", tags=["统计 stats"], summary="统计导出 CSV", response_class=Response, responses={
+    200: {"description": "UTF-8（带 BOM）CSV：指标, 分组, 数值", "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def get_stats_csv(ctx: ContextDep, start: date, end: date, region: Region = None):
     body = stats.to_csv(stats.compute(ctx, region_prefix=region, start=start, end=end))
     name = f"rengang-stats-{region or 'all'}-{start}-{end}.csv"
@@ -175,12 +177,12 @@ def get_stats_csv(ctx: ContextDep, start: date, end: date, region: Region = None
 
 @router.get("/seekers/{seeker_id}/eligibility", response_model=list[MeasureOut], tags=["政策 policy"],
             summary="求职者可享受的本地就业政策（逐条件说明）")
-def seeker_eligibility(ctx: ContextDep, seeker_id: int):
+def seeker_eligibility(ctx: ContextDep, seeker_id: RecordId):
     return casework.seeker_eligibility(ctx, seeker_id=seeker_id)
 
 
 @router.get("/employers/{employer_id}/eligibility", response_model=list[MeasureOut], tags=["政策 policy"],
             summary="用人单位可享受的本地就业政策")
-def employer_eligibility(ctx: ContextDep, employer_id: int):
+def employer_eligibility(ctx: ContextDep, employer_id: RecordId):
     return casework.employer_eligibility(ctx, employer_id=employer_id)
 

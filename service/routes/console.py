@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qsl, quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
@@ -23,8 +23,11 @@ from pydantic import ValidationError
 from matching.enums import FLAG_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
 from service import repository as repo
 from service.deps import SessionDep
-from service.errors import AppError, InvalidInput
+from service.params import RecordId
+from service.errors import AppError, InvalidInput, TooManyRequests
+from service.headers import from_this_site
 from service.presenters import region_name
+from service.ratelimit import client_address
 from service.repository import PageRequest
 from service.schemas import ReferralCreate, ReferralTransition
 from service.schemas_casework import (
@@ -73,6 +76,17 @@ class LoginRequired(Exception):
     pass
 
 
+class ForeignOrigin(Exception):
+    """A post that did not come from a page of this site (跨站提交): answered with a 403 page."""
+
+
+def this_site(request: Request) -> None:
+    """Refuse a post whose ``Origin`` (or, without one, ``Referer``) is not this host; see
+    :func:`service.headers.from_this_site`. The CSRF token is the second lock, not the only one."""
+    if not from_this_site(request):
+        raise ForeignOrigin
+
+
 def console_principal(request: Request, session: SessionDep) -> Principal:
     raw = request.cookies.get(COOKIE, "")
     parts = raw.rsplit(".", 1)
@@ -102,7 +116,9 @@ def csrf_token(request: Request) -> str:
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:
-    """URL-encoded form fields (no multipart needed); refuses a post without this session's CSRF token."""
+    """URL-encoded form fields (no multipart needed); refuses a post from another site or without this
+    session's CSRF token."""
+    this_site(request)
     body = (await request.body()).decode()
     fields: dict[str, list[str]] = {}
     for k, v in parse_qsl(body, keep_blank_values=True):
@@ -155,6 +171,12 @@ def install(app) -> None:
     async def _login(request: Request, _exc: LoginRequired):
         return RedirectResponse(f"/console/login?next={quote(request.url.path)}", status_code=303)
 
+    @app.exception_handler(ForeignOrigin)
+    async def _foreign(request: Request, _exc: ForeignOrigin):
+        response = _render(request, None, "refused.html")
+        response.status_code = 403
+        return response
+
 
 # --- login -----------------------------------------------------------------------------------
 
@@ -172,14 +194,21 @@ def login_page(request: Request):
     return _render(request, None, "login.html", next=request.query_params.get("next", "/console/"))
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Depends(this_site)])
 async def login(request: Request, session: SessionDep):
     fields = dict(parse_qsl((await request.body()).decode()))
+    limiter, address = request.app.state.limiter, client_address(request)
+    try:
+        await limiter.call(limiter.ensure_unlocked, "console", address=address)  # before the key is looked at
+    except TooManyRequests as e:
+        return _login_refused(request, e, next_=fields.get("next", "/console/"))
     try:
         principal = authenticate(session, fields.get("key", "").strip())
     except AppError:
         principal = None
     if principal is None or principal.role not in (Role.officer, Role.admin):
+        if (locked := await limiter.call(limiter.failed, "console", address=address)) is not None:
+            return _login_refused(request, locked, next_=fields.get("next", "/console/"))
         return _redirect("/console/login", error="密钥无效，或不是经办人员密钥")
     target = fields.get("next") or "/console/"
     if not target.startswith("/console/"):
@@ -187,6 +216,14 @@ async def login(request: Request, session: SessionDep):
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, _session_value(request, principal.key_id), max_age=SESSION_SECONDS, httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/console")
+    return response
+
+
+def _login_refused(request: Request, e: TooManyRequests, *, next_: str) -> HTMLResponse:
+    """The login page again, answering 429 with Retry-After and how long to wait."""
+    response = _render(request, None, "login.html", next=next_, err=e.detail)
+    response.status_code = e.status_code
+    response.headers["Retry-After"] = str(e.retry_after)
     return response
 
 
@@ -206,7 +243,8 @@ def home(request: Request, ctx: Ctx):
 
 
 @router.get("/caseload", response_class=HTMLResponse)
-def caseload_page(request: Request, ctx: Ctx, due: bool = False, sort: str = "contact", page: int = 1):
+def caseload_page(request: Request, ctx: Ctx, due: bool = False, sort: str = "contact",
+                  page: Annotated[int, Query(ge=1, le=100_000)] = 1):
     sort = sort if sort in ("contact", "months", "priority") else "contact"
     items, total = casework.caseload(ctx, page=PageRequest(page=max(page, 1), page_size=50), due_only=due, sort=sort)
     return _render(request, ctx, "caseload.html", items=items, total=total, due=due, sort=sort, page=page)
@@ -216,7 +254,7 @@ def caseload_page(request: Request, ctx: Ctx, due: bool = False, sort: str = "co
 
 
 @router.get("/seekers/{seeker_id}", response_class=HTMLResponse)
-def seeker_page(request: Request, ctx: Ctx, seeker_id: int):
+def seeker_page(request: Request, ctx: Ctx, seeker_id: RecordId):
     seeker = casework.seeker_for_console(ctx, seeker_id=seeker_id)
     now = ctx.now()
     spells = casework.spells(ctx, seeker_id=seeker_id)
@@ -240,7 +278,7 @@ def _eligibility(ctx: Context, seeker) -> list | None:
     return casework.seeker_eligibility(ctx, seeker_id=seeker.id)
 
 
-def _seeker_action(seeker_id: int, action) -> RedirectResponse:
+def _seeker_action(seeker_id: RecordId, action) -> RedirectResponse:
     url = f"/console/seekers/{seeker_id}"
     try:
         message = action()
@@ -250,7 +288,7 @@ def _seeker_action(seeker_id: int, action) -> RedirectResponse:
 
 
 @router.post("/seekers/{seeker_id}/contacts")
-def add_contact(ctx: Ctx, form: Form, seeker_id: int):
+def add_contact(ctx: Ctx, form: Form, seeker_id: RecordId):
     def run():
         data = ContactCreate(channel=_one(form, "channel"), services=form.get("services", []),
                              notes=_one(form, "notes"), next_step=_one(form, "next_step"),
@@ -261,7 +299,7 @@ def add_contact(ctx: Ctx, form: Form, seeker_id: int):
 
 
 @router.post("/seekers/{seeker_id}/unemployment")
-def register(ctx: Ctx, form: Form, seeker_id: int):
+def register(ctx: Ctx, form: Form, seeker_id: RecordId):
     def run():
         casework.register_unemployment(ctx, seeker_id=seeker_id,
                                        data=SpellOpen(started_on=_one(form, "started_on") or None))
@@ -270,7 +308,7 @@ def register(ctx: Ctx, form: Form, seeker_id: int):
 
 
 @router.post("/seekers/{seeker_id}/unemployment/end")
-def end_registration(ctx: Ctx, form: Form, seeker_id: int):
+def end_registration(ctx: Ctx, form: Form, seeker_id: RecordId):
     def run():
         casework.end_unemployment(ctx, seeker_id=seeker_id,
                                   data=SpellEnd(reason=_one(form, "reason"), note=_one(form, "note")))
@@ -279,7 +317,7 @@ def end_registration(ctx: Ctx, form: Form, seeker_id: int):
 
 
 @router.post("/seekers/{seeker_id}/assistance")
-def open_assistance(ctx: Ctx, form: Form, seeker_id: int):
+def open_assistance(ctx: Ctx, form: Form, seeker_id: RecordId):
     def run():
         case = casework.open_assistance(ctx, data=AssistanceOpen(seeker_id=seeker_id))
         return f"已纳入就业援助，须在{case.deadline_rule}内安置"
@@ -287,7 +325,7 @@ def open_assistance(ctx: Ctx, form: Form, seeker_id: int):
 
 
 @router.post("/seekers/{seeker_id}/referrals")
-def refer(ctx: Ctx, form: Form, seeker_id: int):
+def refer(ctx: Ctx, form: Form, seeker_id: RecordId):
     def run():
         job_ids = form.get("job_id", [])
         if not job_ids:
@@ -300,7 +338,7 @@ def refer(ctx: Ctx, form: Form, seeker_id: int):
 
 
 @router.post("/referrals/{referral_id}/transition")
-def transition(ctx: Ctx, form: Form, referral_id: int):
+def transition(ctx: Ctx, form: Form, referral_id: RecordId):
     referral = referrals.get(ctx, referral_id=referral_id)
 
     def run():

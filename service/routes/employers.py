@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from matching.enums import SizeClass
 from service.deps import ContextDep, PageDep
+from service.params import RecordId
 from service.schemas import EmployerCreate, EmployerOut, EmployerUpdate, Page
 from service.usecases import employers
 
@@ -31,16 +32,16 @@ def list_employers(
 
 
 @router.get("/{employer_id}", response_model=EmployerOut)
-def get_employer(ctx: ContextDep, employer_id: int):
+def get_employer(ctx: ContextDep, employer_id: RecordId):
     return employers.get(ctx, employer_id=employer_id)
 
 
 @router.patch("/{employer_id}", response_model=EmployerOut)
-def update_employer(ctx: ContextDep, employer_id: int, body: EmployerUpdate):
+def update_employer(ctx: ContextDep, employer_id: RecordId, body: EmployerUpdate):
     return employers.update(ctx, employer_id=employer_id, data=body)
 
 
 @router.delete("/{employer_id}", status_code=204)
-def delete_employer(ctx: ContextDep, employer_id: int):
+def delete_employer(ctx: ContextDep, employer_id: RecordId):
     employers.delete(ctx, employer_id=employer_id)
     return Response(status_code=204)

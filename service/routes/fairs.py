@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from service.deps import ContextDep, PageDep
+from service.params import RecordId
 from service.models_fairs import Fair
 from service.presenters import region_name
 from service.schemas import Page
@@ -47,38 +48,38 @@ def list_fairs(ctx: ContextDep, page: PageDep, status: FairStatus | None = None)
 
 
 @router.get("/{fair_id}", response_model=FairOut)
-def get_fair(ctx: ContextDep, fair_id: int):
+def get_fair(ctx: ContextDep, fair_id: RecordId):
     return fair_out(ctx, fairs.get(ctx, fair_id=fair_id))
 
 
 @router.patch("/{fair_id}", response_model=FairOut)
-def update_fair(ctx: ContextDep, fair_id: int, body: FairUpdate):
+def update_fair(ctx: ContextDep, fair_id: RecordId, body: FairUpdate):
     return fair_out(ctx, fairs.update(ctx, fair_id=fair_id, data=body))
 
 
 @router.post("/{fair_id}/open", response_model=FairOut, summary="开始招聘会（自助机可查看）")
-def open_fair(ctx: ContextDep, fair_id: int):
+def open_fair(ctx: ContextDep, fair_id: RecordId):
     return fair_out(ctx, fairs.set_status(ctx, fair_id=fair_id, status=FairStatus.open))
 
 
 @router.post("/{fair_id}/close", response_model=FairOut, summary="结束招聘会")
-def close_fair(ctx: ContextDep, fair_id: int):
+def close_fair(ctx: ContextDep, fair_id: RecordId):
     return fair_out(ctx, fairs.set_status(ctx, fair_id=fair_id, status=FairStatus.closed))
 
 
 @router.post("/{fair_id}/employers", response_model=FairOut, summary="添加参会单位及展位（或修改展位）")
-def add_booth(ctx: ContextDep, fair_id: int, body: BoothCreate):
+def add_booth(ctx: ContextDep, fair_id: RecordId, body: BoothCreate):
     return fair_out(ctx, fairs.add_booth(ctx, fair_id=fair_id, data=body))
 
 
 @router.delete("/{fair_id}/employers/{employer_id}", status_code=204)
-def remove_booth(ctx: ContextDep, fair_id: int, employer_id: int):
+def remove_booth(ctx: ContextDep, fair_id: RecordId, employer_id: RecordId):
     fairs.remove_booth(ctx, fair_id=fair_id, employer_id=employer_id)
     return Response(status_code=204)
 
 
 @router.get("/{fair_id}/jobs", response_model=list[FairJobOut], summary="本场在招岗位")
-def fair_jobs(ctx: ContextDep, fair_id: int):
+def fair_jobs(ctx: ContextDep, fair_id: RecordId):
     return [FairJobOut(id=j.id, title=j.title, employer_name=j.employer.name, booth=booth,
                        occupation_code=j.occupation_code, salary_min=j.salary_min, salary_max=j.salary_max,
                        work_type=j.work_type, room_board=j.room_board)
@@ -86,6 +87,6 @@ def fair_jobs(ctx: ContextDep, fair_id: int):
 
 
 @router.get("/{fair_id}/counts", response_model=list[KioskCountOut], summary="自助机匿名统计")
-def fair_counts(ctx: ContextDep, fair_id: int):
+def fair_counts(ctx: ContextDep, fair_id: RecordId):
     return [KioskCountOut(day=c.day, key=c.key, label=fairs.count_label(c.key), count=c.count)
             for c in fairs.counts(ctx, fair_id=fair_id)]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from matching.enums import JobStatus, WorkType
 from service.deps import ContextDep, PageDep
+from service.params import RecordId, IdQuery, YuanQuery
 from service.presenters import job_out
 from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, Page
 from service.usecases import jobs
@@ -35,12 +36,12 @@ def create_jobs_bulk(ctx: ContextDep, body: JobBulkCreate):
 @router.get("", response_model=Page[JobOut])
 def list_jobs(
     ctx: ContextDep, page: PageDep,
-    employer_id: int | None = None,
+    employer_id: IdQuery = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="行政区划前缀")] = None,
     occupation: Annotated[str | None, Query(max_length=10, description="职业代码前缀")] = None,
     work_type: WorkType | None = None,
     status: JobStatus | None = None,
-    salary_at_least: Annotated[int | None, Query(ge=0)] = None,
+    salary_at_least: YuanQuery = None,
     q: Annotated[str | None, Query(max_length=50)] = None,
 ):
     items, total = jobs.list_(
@@ -54,16 +55,16 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobOut)
-def get_job(ctx: ContextDep, job_id: int):
+def get_job(ctx: ContextDep, job_id: RecordId):
     return job_out(jobs.get(ctx, job_id=job_id), today=ctx.today())
 
 
 @router.patch("/{job_id}", response_model=JobOut)
-def update_job(ctx: ContextDep, job_id: int, body: JobUpdate):
+def update_job(ctx: ContextDep, job_id: RecordId, body: JobUpdate):
     return job_out(jobs.update(ctx, job_id=job_id, data=body), today=ctx.today())
 
 
 @router.delete("/{job_id}", status_code=204)
-def delete_job(ctx: ContextDep, job_id: int):
+def delete_job(ctx: ContextDep, job_id: RecordId):
     jobs.delete(ctx, job_id=job_id)
     return Response(status_code=204)

@@ -18,11 +18,15 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from matching.enums import Role
 from service import repository as repo
 from service.deps import SessionDep
-from service.errors import AppError, Unauthorized
+from service.params import RecordId
+from service.errors import AppError, TooManyRequests, Unauthorized
+from service.headers import from_this_site
+from service.ratelimit import throttle, verify_key
 from service.schemas_fairs import KioskCountsIn, KioskMatchIn
 from service.security import Principal
 from service.usecases import fairs
@@ -54,9 +58,13 @@ def _cookie_key_id(request: Request) -> str | None:
 
 def kiosk_principal(request: Request, session: SessionDep,
                     authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """A bearer kiosk key, or the kiosk's session cookie; the key must be live, kiosk, and bound to a fair."""
+    """A bearer kiosk key, or the kiosk's session cookie; the key must be live, kiosk, and bound to a fair.
+
+    A bearer key is checked under the sign-in lock-out; a signed cookie is not, so the fair's kiosks keep
+    working when someone on the hall's shared address guesses keys.
+    """
     if authorization and authorization.lower().startswith("bearer "):
-        principal = authenticate(session, authorization[7:])
+        principal = verify_key(request, authorization[7:], lambda token: authenticate(session, token))
     else:
         key = repo.api_key_by_key_id(session, key_id=_cookie_key_id(request) or "")
         if key is None or key.revoked_at is not None:
@@ -68,6 +76,7 @@ def kiosk_principal(request: Request, session: SessionDep,
 
 def kiosk_context(request: Request, session: SessionDep,
                   principal: Annotated[Principal, Depends(kiosk_principal)]) -> Context:
+    throttle(request, "kiosk", key_id=principal.key_id)
     state = request.app.state
     return Context(session=session, principal=principal, cipher=state.cipher, listeners=state.listeners,
                    clock=state.clock)
@@ -98,9 +107,16 @@ def setup_page(request: Request, err: str = ""):
 
 @router.post("/setup")
 async def setup(request: Request, session: SessionDep):
+    if not from_this_site(request):  # a post from another site's page (see service.headers)
+        return templates.TemplateResponse(request, "setup.html", {"err": "请求来源与本站不符，已拒绝"},
+                                          status_code=403)
     form = dict(parse_qsl((await request.body()).decode()))
     try:
-        principal = authenticate(session, form.get("key", ""))
+        principal = await run_in_threadpool(verify_key, request, form.get("key", ""),
+                                            lambda token: authenticate(session, token))
+    except TooManyRequests as e:
+        return templates.TemplateResponse(request, "setup.html", {"err": e.detail}, status_code=e.status_code,
+                                          headers={"Retry-After": str(e.retry_after)})
     except AppError:
         return templates.TemplateResponse(request, "setup.html", {"err": "密钥无效"}, status_code=401)
     if principal.role is not Role.kiosk or principal.fair_id is None:
@@ -121,11 +137,13 @@ def kiosk_page(request: Request, session: SessionDep):
     try:
         ctx = kiosk_context(request, session, kiosk_principal(request, session))
         data = fairs.kiosk_payload(ctx, engine=_engine(request))
+    except TooManyRequests:
+        raise
     except AppError:
         return RedirectResponse("/kiosk/setup", status_code=303)
     return templates.TemplateResponse(request, "kiosk.html", {
         "fair": data["fair"], "data_json": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
-    }, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    })  # no-store and the referrer policy come from service.headers, like every kiosk response's
 
 
 @router.get("/api/fair")
@@ -139,7 +157,7 @@ def kiosk_match(request: Request, ctx: Ctx, body: KioskMatchIn):
 
 
 @router.get("/api/similar/{job_id}")
-def kiosk_similar(request: Request, ctx: Ctx, job_id: int):
+def kiosk_similar(request: Request, ctx: Ctx, job_id: RecordId):
     return fairs.similar(ctx, engine=_engine(request), job_id=job_id)
 
 
@@ -153,13 +171,14 @@ def kiosk_counts(ctx: Ctx, body: KioskCountsIn):
 
 
 @router.get("/take/{fair_id}", response_class=HTMLResponse)
-def take_away(request: Request, session: SessionDep, fair_id: int,
+def take_away(request: Request, session: SessionDep, fair_id: RecordId,
               j: Annotated[str, Query(max_length=400, pattern=r"^[0-9.,]*$")] = ""):
-    ids = [int(x) for x in j.replace(".", ",").split(",") if x.isdigit()][:20]
+    throttle(request, "public")
+    ids = [int(x) for x in j.replace(".", ",").split(",") if x.isdigit() and len(x) <= 15][:20]
     today = request.app.state.clock().date()
     fair, rows = fairs.take_away(session, fair_id=fair_id, job_ids=ids, today=today)
     if fair is None:
         return Response("招聘会不存在", status_code=404, media_type="text/plain; charset=utf-8")
     return templates.TemplateResponse(request, "take.html", {
         "fair": fairs.fair_info(fair), "rows": rows,
-    }, headers={"Referrer-Policy": "no-referrer"})
+    })

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from matching.enums import WorkType
 from service.deps import ContextDep
+from service.params import RecordId, YuanQuery
 from service.errors import Unavailable
+from service.ratelimit import throttle
 from service.schemas import MatchFiltersIn, MatchList, RegionScopeIn, TextMatchRequest
 from service.usecases import matches
 
@@ -24,19 +28,25 @@ def _engine(request: Request):
 
 def _filters(scope: RegionScopeIn, region_code: str | None, radius_km: float | None, work_type: list[WorkType],
              salary_floor: int | None, room_board: bool | None) -> MatchFiltersIn:
-    return MatchFiltersIn(scope=scope, region_code=region_code, radius_km=radius_km, work_types=work_type,
-                          salary_floor=salary_floor, room_board=room_board)
+    try:
+        return MatchFiltersIn(scope=scope, region_code=region_code, radius_km=radius_km, work_types=work_type,
+                              salary_floor=salary_floor, room_board=room_board)
+    except ValidationError as e:  # query parameters checked as a whole (an unknown county, scope without place)
+        names = {"work_types": "work_type"}
+        raise RequestValidationError([
+            {**err, "loc": ("query", *(names.get(str(p), p) for p in err["loc"]))} for err in e.errors()
+        ]) from None
 
 
 @router.get("/seekers/{seeker_id}/matches", response_model=MatchList, summary="为求职者推荐岗位")
 def jobs_for_seeker(
-    request: Request, ctx: ContextDep, seeker_id: int,
+    request: Request, ctx: ContextDep, seeker_id: RecordId,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
     scope: RegionScopeIn = RegionScopeIn.desired,
     region_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
     work_type: Annotated[list[WorkType], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
-    salary_floor: Annotated[int | None, Query(ge=0)] = None,
+    salary_floor: YuanQuery = None,
     room_board: bool | None = None,
 ):
     filters = _filters(scope, region_code, radius_km, work_type, salary_floor, room_board)
@@ -45,7 +55,7 @@ def jobs_for_seeker(
 
 @router.get("/jobs/{job_id}/matches", response_model=MatchList, summary="为岗位推荐候选人（仅限同意展示的求职者）")
 def candidates_for_job(
-    request: Request, ctx: ContextDep, job_id: int,
+    request: Request, ctx: ContextDep, job_id: RecordId,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
     scope: RegionScopeIn = RegionScopeIn.city,
     radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
@@ -56,4 +66,5 @@ def candidates_for_job(
 
 @router.post("/matches/jobs", response_model=MatchList, summary="按一段自由文字匹配岗位（无需建档）")
 def match_text(request: Request, ctx: ContextDep, body: TextMatchRequest):
+    throttle(request, "matching", key_id=ctx.principal.key_id)  # before the engine: a refused burst costs nothing
     return matches.jobs_for_text(ctx, engine=_engine(request), request=body)
