@@ -96,3 +96,24 @@ def json_protocol():
             self.transport.close()
 
     return JsonErrorHttpToolsProtocol
+
+
+MAX_FORM_FIELDS = 200
+
+
+def parse_form(raw: bytes) -> dict[str, list[str]]:
+    """An URL-encoded form body: UTF-8 (else 422), at most :data:`MAX_FORM_FIELDS` fields, values cleaned."""
+    from matching.sanitize import clean
+    from service.errors import InvalidInput
+
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidInput("表单不是有效的 UTF-8 文本", code="invalid_encoding") from None
+    except ValueError:
+        raise InvalidInput(f"表单字段过多（最多 {MAX_FORM_FIELDS} 个）", code="too_many_fields") from None
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(clean(key), []).append(clean(value))
+    return fields

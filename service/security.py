@@ -75,3 +75,9 @@ def parse_token(token: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a client-supplied string (any characters: ``hmac.compare_digest``
+    raises TypeError on non-ASCII str) with the expected one."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -13,7 +13,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -41,7 +41,8 @@ from service.schemas_casework import (
     SpellEnd,
     SpellOpen,
 )
-from service.security import Principal
+from service.edge import parse_form
+from service.security import Principal, same_secret
 from service.usecases import casework, referrals, stats
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
@@ -90,7 +91,7 @@ def this_site(request: Request) -> None:
 def console_principal(request: Request, session: SessionDep) -> Principal:
     raw = request.cookies.get(COOKIE, "")
     parts = raw.rsplit(".", 1)
-    if len(parts) != 2 or not hmac.compare_digest(parts[1], _sign(request, parts[0])):
+    if len(parts) != 2 or not same_secret(parts[1], _sign(request, parts[0])):
         raise LoginRequired
     key_id, _, expires = parts[0].partition(".")
     if not expires.isdigit() or int(expires) < time.time():
@@ -119,11 +120,8 @@ async def form_data(request: Request) -> dict[str, list[str]]:
     """URL-encoded form fields (no multipart needed); refuses a post from another site or without this
     session's CSRF token."""
     this_site(request)
-    body = (await request.body()).decode()
-    fields: dict[str, list[str]] = {}
-    for k, v in parse_qsl(body, keep_blank_values=True):
-        fields.setdefault(k, []).append(v)
-    if not hmac.compare_digest(fields.get("csrf", [""])[0], csrf_token(request)):
+    fields = parse_form(await request.body())
+    if not same_secret(fields.get("csrf", [""])[0], csrf_token(request)):
         raise LoginRequired
     return fields
 
@@ -196,7 +194,7 @@ def login_page(request: Request):
 
 @router.post("/login", dependencies=[Depends(this_site)])
 async def login(request: Request, session: SessionDep):
-    fields = dict(parse_qsl((await request.body()).decode()))
+    fields = {k: v[0] for k, v in parse_form(await request.body()).items()}
     limiter, address = request.app.state.limiter, client_address(request)
     try:
         await limiter.call(limiter.ensure_unlocked, "console", address=address)  # before the key is looked at
@@ -330,6 +328,8 @@ def refer(ctx: Ctx, form: Form, seeker_id: RecordId):
         job_ids = form.get("job_id", [])
         if not job_ids:
             raise InvalidInput("请至少选择一个岗位", field="job_id")
+        if not all(j.isascii() and j.isdigit() and len(j) <= 10 for j in job_ids):
+            raise InvalidInput("岗位编号无效", field="job_id", code="int_parsing")
         for job_id in job_ids:
             referrals.create(ctx, data=ReferralCreate(seeker_id=seeker_id, job_id=int(job_id),
                                                       note=_one(form, "note")))

@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import parse_qsl
+
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -28,7 +28,8 @@ from service.errors import AppError, TooManyRequests, Unauthorized
 from service.headers import from_this_site
 from service.ratelimit import throttle, verify_key
 from service.schemas_fairs import KioskCountsIn, KioskMatchIn
-from service.security import Principal
+from service.edge import parse_form
+from service.security import Principal, same_secret
 from service.usecases import fairs
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
@@ -50,7 +51,7 @@ def _sign(request: Request, payload: str) -> str:
 def _cookie_key_id(request: Request) -> str | None:
     raw = request.cookies.get(COOKIE, "")
     payload, _, sig = raw.rpartition(".")
-    if not payload or not hmac.compare_digest(sig, _sign(request, payload)):
+    if not payload or not same_secret(sig, _sign(request, payload)):
         return None
     key_id, _, expires = payload.partition(".")
     return key_id if expires.isdigit() and int(expires) >= time.time() else None
@@ -110,7 +111,7 @@ async def setup(request: Request, session: SessionDep):
     if not from_this_site(request):  # a post from another site's page (see service.headers)
         return templates.TemplateResponse(request, "setup.html", {"err": "请求来源与本站不符，已拒绝"},
                                           status_code=403)
-    form = dict(parse_qsl((await request.body()).decode()))
+    form = {k: v[0] for k, v in parse_form(await request.body()).items()}
     try:
         principal = await run_in_threadpool(verify_key, request, form.get("key", ""),
                                             lambda token: authenticate(session, token))
