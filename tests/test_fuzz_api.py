@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -32,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from matching.enums import Role
+from matching.identifiers import make_credit_code, make_id_number
 from service.app import create_app
 from service.settings import Settings
 from tests.casework_helpers import contact, register
@@ -55,12 +57,43 @@ class World:
 
     def aim(self, case) -> None:
         for container in (case.path_parameters, case.query):
-            if not container:
-                continue
-            for name, value in list(container.items()):
-                known = self.ids.get(name)
-                if known and isinstance(value, int) and 0 < value <= 1000:
-                    container[name] = known[value % len(known)]
+            if container:
+                for name, value in list(container.items()):
+                    container[name] = self._known(name, value)
+        if isinstance(case.body, dict):
+            self._aim_body(case.body)
+            for item in case.body.get("items", []) if isinstance(case.body.get("items"), list) else []:
+                if isinstance(item, dict):
+                    self._aim_body(item)
+
+    def _known(self, name: str, value):
+        known = self.ids.get(name)
+        if known and isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1000:
+            return known[value % len(known)]
+        return value
+
+    def _aim_body(self, body: dict) -> None:
+        """Identifiers a generator cannot hit by chance (check digits, stored ids, coded values) become real
+        ones where a string or small integer was drawn, so generated writes get past validation into the
+        use-cases; values of the wrong type stay, for the negative cases."""
+        rng = np.random.default_rng(len(body))
+        for name, value in list(body.items()):
+            if name in ("member_ids", "job_ids") and isinstance(value, list):
+                body[name] = [self._known(name.removesuffix("s"), v) for v in value]
+            elif name.endswith("_id") and not isinstance(value, str):
+                body[name] = self._known(name, value)
+            elif isinstance(value, str) and name in VALID:
+                body[name] = VALID[name](rng)
+
+
+VALID = {
+    "credit_code": lambda rng: make_credit_code(rng, "510115"),
+    "id_number": lambda rng: make_id_number(rng, "510115", date(1992, 3, 9), "female"),
+    "phone": lambda rng: f"139{int(rng.integers(10**7, 10**8))}",
+    "region_code": lambda rng: "510115",
+    "industry_code": lambda rng: "C3130",
+    "occupation_code": lambda rng: "6-30-05-01",
+}
 
 
 @pytest.fixture(scope="module")
