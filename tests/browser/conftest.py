@@ -44,7 +44,8 @@ class LiveServer:
             return create_key(session, role=role, region_prefix=region)[1]
 
     def api(self, token: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        return httpx.Client(base_url=self.url + "/api/v1", headers={"Authorization": f"Bearer {token}"},
+                            timeout=120)  # a first write may code occupations with the model: slow on a busy 2-core machine
 
 
 @pytest.fixture(scope="session")
