@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from matching.sanitize import has_hidden
 
 MAX_QUERY_BYTES = 8192
@@ -44,22 +46,66 @@ def check_query(raw: bytes) -> tuple[int, bytes] | None:
     return None
 
 
+# Request bodies: a bulk import of 1,000 postings with full descriptions is ~30 MB of UTF-8; nothing else
+# comes near 1 MB. Bigger bodies are refused before they are read into memory.
+MAX_BODY_BYTES = 1 << 20
+MAX_BULK_BODY_BYTES = 64 << 20
+BULK_PATHS = ("/api/v1/jobs/bulk",)
+TOO_LARGE = "请求体过大（最多 {limit} MB）"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` when a body without a declared length grows past the limit (rendered as 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=TOO_LARGE.format(limit=limit >> 20))
+
+
+def body_limit(path: str) -> int:
+    return MAX_BULK_BODY_BYTES if path in BULK_PATHS else MAX_BODY_BYTES
+
+
+def _declared_length(scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
 class EdgeChecks:
-    """Pure ASGI middleware (no per-request task or body buffering): refuses bad query strings early."""
+    """Pure ASGI middleware (no per-request task or body buffering): refuses bad query strings and bodies
+    over their size limit early (413 on the declared length, or once a chunked body passes it)."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            refusal = check_query(scope.get("query_string", b""))
-            if refusal is not None:
-                status, body = refusal
-                await send({"type": "http.response.start", "status": status, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = check_query(scope.get("query_string", b""))
+        limit = body_limit(scope.get("path", ""))
+        declared = _declared_length(scope)
+        if refusal is None and declared is not None and declared > limit:
+            refusal = _error(413, "payload_too_large", TOO_LARGE.format(limit=limit >> 20), None, "payload_too_large")
+        if refusal is not None:
+            status, body = refusal
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, counted_receive if declared is None else receive, send)
 
 
 def _protocol_refusal(url: bytes) -> tuple[int, bytes]:

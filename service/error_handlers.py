@@ -95,7 +95,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
         detail = {404: "接口不存在", 405: "不支持的请求方法"}.get(exc.status_code, str(exc.detail))
         return JSONResponse({"error": code, "detail": detail, "field": None}, status_code=exc.status_code)
 
