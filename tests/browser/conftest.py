@@ -49,10 +49,10 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+def live_server(tmp_path_factory, models_dir) -> Iterator[LiveServer]:
     var = tmp_path_factory.mktemp("browser-var")
     settings = Settings(env="test", database_url=f"sqlite:///{var / 'rengang.db'}", secret_key=TEST_SECRET, var_dir=var,
-                        expiry_sweep_seconds=3600)
+                        expiry_sweep_seconds=3600, models_dir=models_dir)  # the run's one converted model
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -63,6 +63,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
+    # Writes made while the engine is still loading wait for it: the pages are under test, not the start-up.
+    deadline = time.monotonic() + 900
+    while app.state.matcher.readiness() != "ok":
+        if time.monotonic() > deadline or app.state.readiness["matching"]() not in ("ok", "loading"):
+            raise RuntimeError(f"the matching engine did not start: {app.state.readiness['matching']()}")
+        time.sleep(0.2)
     yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
     server.should_exit = True
     thread.join(timeout=10)
