@@ -125,10 +125,10 @@ def between(ge: float, le: float) -> Any:
     return Annotated[float, Strict(), Field(ge=ge, le=le)]
 
 
-CountyCode = Annotated[str, Field(pattern=r"^\d{6}$"), AfterValidator(_county)]
-RegionPrefix = Annotated[str, Field(pattern=r"^\d{2}(\d{2}){0,2}$"), AfterValidator(_region_prefix)]
+CountyCode = Annotated[str, Field(pattern=r"^[0-9]{6}$"), AfterValidator(_county)]
+RegionPrefix = Annotated[str, Field(pattern=r"^[0-9]{2}([0-9]{2}){0,2}$"), AfterValidator(_region_prefix)]
 IndustryCode = Annotated[str, Field(min_length=1, max_length=5), AfterValidator(_industry)]
-OccupationCode = Annotated[str, Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}$"), AfterValidator(_occupation)]
+OccupationCode = Annotated[str, Field(pattern=r"^[0-9]-[0-9]{2}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_occupation)]
 CreditCode = Annotated[str, AfterValidator(_identifier(validate_credit_code))]
 IdNumber = Annotated[str, AfterValidator(_identifier(validate_id_number))]
 Phone = Annotated[str, AfterValidator(_identifier(validate_phone))]

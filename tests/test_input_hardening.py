@@ -215,6 +215,22 @@ def test_unknown_region_on_a_seekers_matches_names_region_code(client, admin):
     assert r.json()["field"] == "region_code" and r.json()["code"] == "unknown_region"
 
 
+@pytest.mark.parametrize("url", [
+    "/api/v1/jobs?region=٥١٠١", "/api/v1/employers?region=５１", "/api/v1/seekers?region=٥١",
+    "/api/v1/caseload?region=٥١", "/api/v1/households?region=٥١", "/api/v1/assistance?region=٥١",
+    "/api/v1/stats?start=2026-01-01&end=2026-02-01&region=٥١",
+])
+def test_region_codes_are_ascii_digits_only(client, admin, url):
+    """Regex \\d matches every script's digits; a code that is not ASCII would reach SQL as a prefix."""
+    r = client.get(url, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "region", r.text
+
+
+def test_a_region_prefix_in_a_path_is_ascii_digits_only(client, admin):
+    r = client.put("/api/v1/assistance-deadlines/٥١", json={"hours": 48}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "region_prefix", r.text
+
+
 def test_a_superscript_or_fullwidth_digit_in_an_id_number(client, admin):
     number = id_number()
     r = client.post("/api/v1/seekers", json={"name": "李四", "region_code": "510115",

@@ -34,7 +34,7 @@ from service.usecases import casework, stats
 
 router = APIRouter(tags=["经办台 casework"])
 
-Region = Annotated[str | None, Query(pattern=r"^\d{2,6}$")]
+Region = Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$")]
 Sort = Literal["contact", "months", "priority"]
 
 
@@ -130,7 +130,7 @@ def list_deadline_rules(ctx: ContextDep):
 
 @router.put("/assistance-deadlines/{region_prefix}", response_model=DeadlineRuleOut,
             summary="设置地区援助时限（小时或工作日）")
-def set_deadline_rule(ctx: ContextDep, region_prefix: Annotated[str, Path(pattern=r"^\d{2}(\d{2}){0,2}$")],
+def set_deadline_rule(ctx: ContextDep, region_prefix: Annotated[str, Path(pattern=r"^[0-9]{2}([0-9]{2}){0,2}$")],
                       body: DeadlineRuleIn):
     return casework.set_deadline_rule(ctx, region_prefix=region_prefix, data=body)
 

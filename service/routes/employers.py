@@ -21,7 +21,7 @@ def create_employer(ctx: ContextDep, body: EmployerCreate):
 @router.get("", response_model=Page[EmployerOut])
 def list_employers(
     ctx: ContextDep, page: PageDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="行政区划前缀")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$", description="行政区划前缀")] = None,
     industry: Annotated[str | None, Query(max_length=5)] = None,
     size_class: SizeClass | None = None,
     q: Annotated[str | None, Query(max_length=50, description="名称包含")] = None,

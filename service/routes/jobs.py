@@ -37,7 +37,7 @@ def create_jobs_bulk(ctx: ContextDep, body: JobBulkCreate):
 def list_jobs(
     ctx: ContextDep, page: PageDep,
     employer_id: IdQuery = None,
-    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="行政区划前缀")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$", description="行政区划前缀")] = None,
     occupation: Annotated[str | None, Query(max_length=10, description="职业代码前缀")] = None,
     work_type: WorkType | None = None,
     status: JobStatus | None = None,

@@ -43,7 +43,7 @@ def jobs_for_seeker(
     request: Request, ctx: ContextDep, seeker_id: RecordId,
     k: Annotated[int, Query(ge=1, le=100)] = 20,
     scope: RegionScopeIn = RegionScopeIn.desired,
-    region_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    region_code: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
     work_type: Annotated[list[WorkType], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
     salary_floor: YuanQuery = None,

@@ -45,7 +45,7 @@ def _lookup(validate, value: str | None, field: str) -> str | None:
 @router.get("/seekers", response_model=Page[SeekerOut])
 def list_seekers(
     ctx: ContextDep, page: PageDep,
-    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$")] = None,
     flag: FlagKind | None = None,
     education: Education | None = None,
     registered_unemployed: bool | None = None,

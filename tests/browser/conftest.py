@@ -47,6 +47,16 @@ class LiveServer:
         return httpx.Client(base_url=self.url + "/api/v1", headers={"Authorization": f"Bearer {token}"},
                             timeout=120)  # a first write may code occupations with the model: slow on a busy 2-core machine
 
+    def poster(self, client: httpx.Client):
+        """``post(path, body)`` through ``client``, asserting success and returning the JSON body (seeding)."""
+
+        def post(path: str, body: dict) -> dict:
+            r = client.post(path, json=body)
+            assert r.status_code in (200, 201), r.text
+            return r.json()
+
+        return post
+
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, models_dir) -> Iterator[LiveServer]:

@@ -42,11 +42,7 @@ def _submit(d, button_id: str) -> None:
 
 def _seed(live_server) -> dict:
     admin = live_server.api(live_server.key(Role.admin))
-
-    def post(path, body):
-        r = admin.post(path, json=body)
-        assert r.status_code in (200, 201), r.text
-        return r.json()
+    post = live_server.poster(admin)
 
     seeker = post("/seekers", seeker_payload(name="策略测试人", id_number=None))
     post(f"/seekers/{seeker['id']}/unemployment", {"started_on": (date.today() - timedelta(days=40)).isoformat()})

@@ -30,11 +30,7 @@ TYPED = "我会开叉车想上白班"
 
 def _seed(live_server) -> dict:
     admin = live_server.api(live_server.key(Role.admin))
-
-    def post(path, body):
-        r = admin.post(path, json=body)
-        assert r.status_code in (200, 201), r.text
-        return r.json()
+    post = live_server.poster(admin)
 
     logistics = post("/employers", employer_payload(name="温江顺达物流有限公司"))
     kitchen = post("/employers", employer_payload(name="温江好味餐饮管理有限公司"))
