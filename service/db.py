@@ -14,7 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import stored_text
+from service import changes, stored_text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -188,6 +188,7 @@ def _queued_writes_connection(database: str) -> type[sqlite3.Connection]:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     stored_text.install(factory)  # personal numbers typed into free text are masked before they are written
+    changes.install(factory)  # every write to postings, seekers and vectors appends to the change log
     return factory
 
 

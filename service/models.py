@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -249,5 +250,47 @@ class Embedding(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # what was embedded: the rerank's lexical input
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Change(Base):
+    """The change log (a transactional outbox): one row for each posting, seeker or stored vector a transaction
+    wrote, in the same transaction. Everything derived from the database (indexes, filter columns) follows it
+    by ``seq``; see :mod:`service.changes`."""
+
+    __tablename__ = "changes"
+    __table_args__ = (NO_ID_REUSE,)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # job | seeker
+    record_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EmbedQueue(Base):
+    """Records whose vector is missing or may be stale, waiting for an embedding worker (待嵌入).
+
+    ``version`` goes up with every write that queues the record again; a worker removes the row only if the
+    version is still the one it claimed, so a write made while it was embedding is embedded again."""
+
+    __tablename__ = "embed_queue"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column()
+
+
+class Lease(Base):
+    """A named lease held by one process until it expires (e.g. who saves the index snapshots of a directory)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 from service import models_casework  # noqa: E402,F401
 from service import models_fairs  # noqa: E402,F401

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
+from service import changes
 from service.models import ApiKey, AuditEvent, Employer, JobPosting, PolicyFlag, Referral, Seeker
 
 M = TypeVar("M")
@@ -127,6 +128,7 @@ def expire_jobs(session: Session, *, today: date) -> list[int]:
     )
     if ids:
         session.execute(update(JobPosting).where(JobPosting.id.in_(ids)).values(status="expired"))
+        changes.touch(session, changes.JOB, ids, embed=False)
     return ids
 
 
@@ -147,6 +149,8 @@ def count_hire(session: Session, *, job_id: int) -> bool:
         .values(hired_count=JobPosting.hired_count + 1)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        changes.touch(session, changes.JOB, [job_id], embed=False)
     return result.rowcount == 1
 
 
@@ -159,6 +163,8 @@ def set_headcount(session: Session, *, job_id: int, headcount: int) -> bool:
         .values(headcount=headcount)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        changes.touch(session, changes.JOB, [job_id], embed=False)
     return result.rowcount == 1
 
 
@@ -258,6 +264,9 @@ def list_audit(
 
 
 def delete_all_demo(session: Session) -> None:
+    changes.touch(session, changes.SEEKER, session.scalars(select(Seeker.id).where(Seeker.is_demo.is_(True))), embed=True)
+    changes.touch(session, changes.JOB, session.scalars(select(JobPosting.id).where(JobPosting.is_demo.is_(True))),
+                  embed=True)
     session.execute(delete(Seeker).where(Seeker.is_demo.is_(True)))
     session.execute(delete(JobPosting).where(JobPosting.is_demo.is_(True)))
     session.execute(delete(Employer).where(Employer.is_demo.is_(True)))
