@@ -69,6 +69,9 @@ IVF_MIN_ALLOWED_VISITS = 128
 IVF_TRAIN_PER_LIST = 64  # k-means sample: 64 vectors a list (FAISS wants ≥ 39)
 IVF_TARGETED_REMOVE_MAX = 64  # remove up to this many ids list by list; more: one scan of all lists
 CALIBRATION_QUERIES = 200
+# How each kind is read memory-mapped (FAISS 1.11+): flat codes in place (IndexFlatCodes), IVF inverted lists.
+# HNSW graphs are read into memory.
+MMAP_FLAGS = {"flat": faiss.IO_FLAG_MMAP_IFC, "ivf_sq8": faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY}
 HNSW_COMPACT_SHARE = 0.25  # rebuild an HNSW graph once this share of its nodes are tombstones
 _BITMAP_SLACK = 1 << 20  # use a bitmap selector unless the id range is this much larger than 64·allowed
 
@@ -483,6 +486,7 @@ class VectorIndex:
         self._rw = _ReadWriteLock()
         self._store = _new_store(self.spec, dim)
         self._table = _IdTable()
+        self.read_only = False  # loaded memory-mapped: FAISS aborts the process on a write, so refuse it here
 
     @property
     def hashes(self) -> Fingerprints:
@@ -536,6 +540,7 @@ class VectorIndex:
 
     def add(self, ids, vectors, hashes: Sequence[str] | None = None) -> None:
         """Upsert: an id already present is replaced (its vector and its hash)."""
+        self._writable()
         ids, vectors, fps = _dedupe_last(_as_ids(ids), _as_vectors(vectors, self.dim), hashes)
         if not len(ids):
             return
@@ -551,12 +556,17 @@ class VectorIndex:
 
     def remove(self, ids) -> int:
         """Remove these ids (absent ones are ignored); returns how many were removed."""
+        self._writable()
         with self._rw.write():
             gone, lists = self._table.remove(_as_ids(ids))
             if len(gone):
                 self._store.remove(gone, lists)
                 self._compact_if_needed()
         return len(gone)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise PermissionError("this index is a read-only memory-mapped snapshot")
 
     def _compact_if_needed(self) -> None:
         if not self._store.needs_compaction():
@@ -717,10 +727,12 @@ class VectorIndex:
 
     @classmethod
     def load(cls, directory: str | Path, *, expect: dict[str, Any] | None = None, model_id: str | None = None,
-             dim: int | None = None) -> tuple[VectorIndex, Manifest]:
+             dim: int | None = None, mmap: bool = False) -> tuple[VectorIndex, Manifest]:
         """Load a saved index; :class:`IndexLoadError` when it is unusable or built for other settings.
 
-        ``expect`` maps manifest fields to required values (``model_id``/``dim`` are shortcuts).
+        ``expect`` maps manifest fields to required values (``model_id``/``dim`` are shortcuts). ``mmap``
+        maps the vectors' codes from the file instead of reading them (flat and IVF): every process that
+        loads the same snapshot shares its pages, and the index is read-only (``add``/``remove`` raise).
         """
         directory = Path(directory)
         recover_dir(directory)
@@ -729,7 +741,8 @@ class VectorIndex:
                   **({"dim": dim} if dim is not None else {})}
         manifest.check(expect)
         try:
-            raw = faiss.read_index(str(directory / INDEX_FILE))
+            mapped = mmap and manifest.spec.kind in MMAP_FLAGS
+            raw = faiss.read_index(str(directory / INDEX_FILE), MMAP_FLAGS[manifest.spec.kind] if mapped else 0)
             with np.load(directory / IDS_FILE, allow_pickle=False) as saved:
                 arrays = {name: saved[name] for name in saved.files}
         except (OSError, ValueError, KeyError, RuntimeError) as e:
@@ -753,6 +766,7 @@ class VectorIndex:
                 raise IndexLoadError(f"index in {directory} holds {raw.ntotal} vectors, manifest says {len(ids)}")
             index._store = _new_store(manifest.spec, manifest.dim, raw)
         index._table = _IdTable(ids, fps, lists)
+        index.read_only = mapped
         index.built_at = manifest.built_at
         index.calibration = manifest.extra.get("calibration", {})
         return index, manifest

@@ -1,0 +1,95 @@
+"""Index snapshots: saved with the change-log sequence they reflect, found through a pointer file.
+
+A kind's directory holds ``snap-<seq>-<stamp>/`` folders (each a :meth:`VectorIndex.save` directory) and a
+``CURRENT`` file naming the newest. Saving writes a new folder, then replaces ``CURRENT`` (one atomic rename),
+so a process reading the directory at any moment finds a complete snapshot, and a snapshot another process has
+memory-mapped is never written over; older ones are removed after the newest ``keep`` (an open mapping of a
+removed file stays valid).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from indexes.storage import IndexLoadError, Manifest, read_manifest
+from indexes.vector_index import VectorIndex
+
+CURRENT = "CURRENT"
+_NAME = re.compile(r"snap-([0-9]{1,20})-[0-9]+")
+
+
+def save(root: str | Path, index: VectorIndex, manifest: dict[str, Any], *, seq: int, keep: int = 3) -> Path:
+    """Save ``index`` as the newest snapshot of ``root``, reflecting the change log up to ``seq``."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"snap-{seq:012d}-{time.time_ns()}"
+    index.save(folder, {**manifest, "seq": int(seq)})
+    pointer = root / f".{CURRENT}.{os.getpid()}-{time.time_ns()}"
+    pointer.write_text(folder.name)
+    with open(pointer, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(pointer, root / CURRENT)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _prune(root, keep=keep, current=folder.name)
+    return folder
+
+
+def current(root: str | Path) -> Path | None:
+    """The folder of the newest snapshot, or None."""
+    root = Path(root)
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not _NAME.fullmatch(name) or not (root / name).is_dir():
+        return None
+    return root / name
+
+
+def current_seq(root: str | Path) -> int | None:
+    """The change sequence the newest snapshot reflects (None: no snapshot) — a cheap check for replicas."""
+    folder = current(root)
+    if folder is None:
+        return None
+    return int(_NAME.fullmatch(folder.name).group(1))
+
+
+def load(root: str | Path, *, expect: dict[str, Any] | None = None, mmap: bool = True
+         ) -> tuple[VectorIndex, Manifest, int]:
+    """The newest snapshot, memory-mapped where FAISS allows: ``(index, manifest, seq)``; IndexLoadError if none."""
+    for _attempt in range(3):  # the folder named may be pruned between reading CURRENT and opening it
+        folder = current(root)
+        if folder is None:
+            raise IndexLoadError(f"no snapshot in {root}")
+        try:
+            index, manifest = VectorIndex.load(folder, expect=expect, mmap=mmap)
+        except IndexLoadError:
+            if current(root) != folder:
+                continue
+            raise
+        return index, manifest, int(manifest.extra.get("seq", _NAME.fullmatch(folder.name).group(1)))
+    raise IndexLoadError(f"snapshots in {root} kept changing while loading")
+
+
+def manifest_of(root: str | Path) -> Manifest | None:
+    folder = current(root)
+    return read_manifest(folder) if folder is not None else None
+
+
+def _prune(root: Path, *, keep: int, current: str) -> None:
+    snaps = sorted((p for p in root.iterdir() if p.is_dir() and _NAME.fullmatch(p.name)), key=lambda p: p.name)
+    for old in snaps[:-keep]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for stray in root.glob(f".{CURRENT}.*"):
+        if time.time() - stray.stat().st_mtime > 60:
+            stray.unlink(missing_ok=True)
