@@ -264,6 +264,13 @@ class OccupationCoder:
         docs.ngrams.fit(ngram_texts)
         return docs
 
+    def prepare(self) -> None:
+        """Build the catalogue and its embeddings now (read from the cache, or embedded once) rather than at the
+        first call."""
+        self._documents()
+        if self.dense:
+            self._embeddings()
+
     def _embeddings(self) -> tuple[np.ndarray, np.ndarray]:
         """Embeddings of each 细类 entry and of each of its names and aliases, cached on disk.
 

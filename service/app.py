@@ -39,10 +39,8 @@ def _sweep_expired(app: FastAPI, stop: threading.Event) -> None:
         try:
             with app.state.session_factory() as session:
                 expired = job_cases.expire_due(session, today=app.state.clock().date())
-            if expired:
+            if expired:  # replicas drop them when they read the change log
                 log.info("marked %d postings expired", len(expired))
-                for listener in app.state.listeners:
-                    listener.jobs_changed(expired)
         except Exception:  # the sweep must outlive a passing database error; it is logged, not swallowed
             log.exception("expiry sweep failed")
         if stop.wait(app.state.settings.expiry_sweep_seconds):
@@ -72,13 +70,12 @@ def _start_engine(app: FastAPI) -> None:
     engine = MatchingEngine(settings=app.state.settings, session_factory=app.state.session_factory,
                             clock=lambda: app.state.clock())
     app.state.matcher = engine
-    app.state.listeners.append(engine)
     app.state.readiness["matching"] = engine.readiness
 
     def run() -> None:
         try:
             engine.start()
-            log.info("matching engine ready: %s", [vars(r) for r in engine.last_sync])
+            log.info("matching engine ready: %s", engine.status())
         except Exception:
             log.exception("matching engine failed to start")
             app.state.readiness["matching"] = lambda: "error: engine failed to start (see log)"
@@ -102,7 +99,6 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         app.state.api_keys = KeyCache()
         app.state.limiter = Limiter(settings)
         app.state.clock = clock or (lambda: datetime.now(UTC))
-        app.state.listeners = []
         app.state.readiness = {}
         app.state.matcher = None
         if settings.matching:
@@ -116,8 +112,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         finally:
             stop.set()
             sweeper.join(timeout=5)
-            if app.state.matcher is not None and app.state.matcher.readiness() == "ok":
-                app.state.matcher.close()  # saves what changed since the last background save
+            if app.state.matcher is not None:
+                app.state.matcher.close()  # stops following the log and the in-process embedding worker
             engine.dispose()
 
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

@@ -81,7 +81,7 @@ async def get_context(request: Request, authorization: AuthorizationHeader = Non
     session = state.session_factory()
     try:
         principal = await _principal(request, session, authorization, x_api_key)
-        yield Context(session=session, principal=principal, cipher=state.cipher, listeners=state.listeners,
+        yield Context(session=session, principal=principal, cipher=state.cipher,
                       clock=state.clock)
     finally:
         await _close(session)

@@ -1,13 +1,10 @@
-"""The matching engine inside the service: embeddings kept in step with the database, FAISS
-indexes and filter columns in memory, and the three matching queries.
+"""The matching engine inside an API process: the model for queries, this process's replica of the indexes
+and filter columns (:mod:`service.replica`, following the database's change log), and the matching queries.
 
-The database is the source of truth. Vectors are stored with the model id, the hash of the text
-they came from and the text itself, so a restart rebuilds the indexes without re-embedding,
-re-embeds only records whose text changed (or everything, after a model change), and the rerank
-reads candidates' texts without rebuilding them. Writes through the API call ``jobs_changed`` /
-``seekers_changed`` after their commit, at a cost in proportion to the records written; indexes are
-saved in the background every ``index_save_seconds`` and at shutdown, and a crash between a commit
-and a save is repaired by ``sync`` at the next start.
+The database is the source of truth. Writes never wait for the model: embedding workers
+(:mod:`service.worker`) store each record's vector with the model id, the hash and the text it came from, and
+replicas pick the vectors up from the change log, so a start loads a snapshot and the log instead of
+embedding, and the rerank reads candidates' texts as stored.
 
 The query path (:func:`retrieve` and :func:`rank_jobs` / :func:`rank_seekers`) works on memory alone:
 the region index narrows the columns, the hard filters make an allow-list, the index searches inside
@@ -24,13 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
-from tqdm import tqdm
 
-from indexes import IndexHolder, IndexLoadError, VectorIndex, choose_spec, fingerprint, reconcile, set_search_threads
+from indexes import IndexHolder, VectorIndex, set_search_threads
+from indexes.layered import LayeredIndex
 from matching import refdata
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
 from matching.embedder import USE_MODEL_NAME, Embedder, load_embedder, text_hash
@@ -38,7 +34,6 @@ from matching.enums import Education
 from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
 from matching.geo import RegionScope, ScopeKind
 from matching.lexical import Lexicon, default_lexicon, ngram_pool_scores
-from matching.occupations import OccupationCoder
 from matching.text import normalize
 from matching.priority import PriorityPolicy, default_policy, load_policy
 from matching.ranking import (
@@ -49,7 +44,9 @@ from matching.ranking import (
     rank_jobs_for_seeker,
     rank_seekers_for_job,
 )
-from service import repository as repo
+from service import changes, repository as repo, repository_changes as log_repo
+from service.replica import Replica
+from service.worker import EmbeddingWorker
 from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting, Seeker
 from service.presenters import job_out, seeker_out
@@ -60,17 +57,8 @@ log = logging.getLogger("rengang.engine")
 
 JOB, SEEKER = "job", "seeker"
 T, R = TypeVar("T"), TypeVar("R")
+STATE_EVERY_S = 5.0
 POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
-
-
-@dataclass
-class SyncReport:
-    kind: str
-    records: int
-    embedded: int
-    indexed: int
-    removed: int
-    seconds: float
 
 
 # --- the query path, on memory alone -----------------------------------------------------------------
@@ -85,7 +73,7 @@ class Pool:
     eligible: int  # records that passed the hard filters
 
 
-def retrieve(index: VectorIndex | IndexHolder, columns: JobColumns | SeekerColumns, rows: np.ndarray,
+def retrieve(index: VectorIndex | IndexHolder | LayeredIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray,
              vector: np.ndarray, k: int) -> Pool:
     """The ``max(50, 5·k)`` nearest of the records at ``rows`` of ``columns``, searched inside that allow-list."""
     allowed = columns.ids[rows]
@@ -144,7 +132,7 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
     return (ids, dense, lexical), pool.eligible
 
 
-def rank_jobs(*, index: VectorIndex | IndexHolder, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
+def rank_jobs(*, index: VectorIndex | IndexHolder | LayeredIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
               query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
               facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
               scope_prefix: str | None = None, room_board: bool | None = None) -> tuple[list[MatchResult], int]:
@@ -162,7 +150,7 @@ def rank_jobs(*, index: VectorIndex | IndexHolder, columns: JobColumns, vector: 
                                 weights=weights, params=params, policy=policy, options=options, limit=k), eligible
 
 
-def rank_seekers(*, index: VectorIndex | IndexHolder, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
+def rank_seekers(*, index: VectorIndex | IndexHolder | LayeredIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
                  query_text: str, options: MatchFilters, k: int, now: datetime, candidates_of: CandidatesOf,
                  facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
                  scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
@@ -230,17 +218,6 @@ class Combiner(Generic[T, R]):
         return value
 
 
-class ChangeBatcher(Combiner[Sequence[int], None]):
-    """Writes from concurrent requests: the union of their ids is embedded and indexed in one batch."""
-
-    def __init__(self, process: Callable[[list[int]], None]):
-        def run(batches: list[Sequence[int]]) -> list[None]:
-            process(sorted({int(i) for ids in batches for i in ids}))
-            return [None] * len(batches)
-
-        super().__init__(run)
-
-
 # --- the engine ------------------------------------------------------------------------------------------
 
 
@@ -254,62 +231,122 @@ class MatchingEngine:
         self.clock = clock
         self.embedder = embedder
         self.lexicon: Lexicon = default_lexicon()
-        self.coder: OccupationCoder | None = None
-        self._write_lock = threading.Lock()
+        self.replica: Replica | None = None
+        self.worker: EmbeddingWorker | None = None
+        self._worker_thread: threading.Thread | None = None
+        self._worker_stop = threading.Event()
+        self._undo_worker_wake: Callable[[], None] | None = None
         self._ready = False
         self.policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         self.weights = Weights()
         self.params = ScoringParams(semantic_floor=0.70)  # e5 cosines of unrelated Chinese texts sit near 0.7
-        self.indexes: dict[str, IndexHolder] = {}
-        self.job_columns = JobColumns()
-        self.seeker_columns = SeekerColumns()
-        self._pending: tuple[set[int], set[int]] = (set(), set())
-        self._dirty: set[str] = set()
-        self._stop = threading.Event()
-        self._saver: threading.Thread | None = None
-        self._respec: dict[str, threading.Thread] = {}
-        self._batchers = {JOB: ChangeBatcher(self._jobs_changed), SEEKER: ChangeBatcher(self._seekers_changed)}
         # Admission: queries are mostly Python holding the GIL between short C calls, so threads running them
         # side by side hand the GIL back and forth and each costs twice the CPU (measured: 16 threads in one
         # process served 75 queries/s where one at a time served 150). Queries take turns instead.
         self._query_slots = threading.BoundedSemaphore(settings.match_concurrency)
         # Free-text queries arriving together (a fair's kiosks, app users) are encoded together.
         self._query_encoder: Combiner[str, np.ndarray] = Combiner(lambda texts: self.embedder.encode_queries(texts))
-        self.last_sync: list[SyncReport] = []
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start(self, *, show_progress: bool = False, rebuild: bool = False) -> None:
+    def start(self, *, follow: bool = True) -> None:
+        """Load the model, then the indexes (snapshot + change log; never embedding), then follow the log.
+
+        With ``embed_in_process`` an embedding worker runs in a thread of this process (a single-process
+        service); ``rengang serve`` runs workers as processes of their own instead.
+        """
         set_search_threads(self.settings.search_threads)
         if self.embedder is None:
             self.embedder = load_service_embedder(self.settings)
-        self.coder = OccupationCoder.with_embedder(self.embedder, lexicon=self.lexicon,
-                                                   cache_dir=self.settings.resolved_models_dir / "cache")
-        self.sync(show_progress=show_progress, rebuild=rebuild)
-        with self._write_lock:
-            self._ready = True
-            jobs, seekers = self._pending
-            self._pending = (set(), set())
-        if jobs:  # writes that arrived while the first sync ran
-            self.jobs_changed(sorted(jobs))
-        if seekers:
-            self.seekers_changed(sorted(seekers))
-        if self.settings.index_save_seconds > 0 and self._saver is None:
-            self._saver = threading.Thread(target=self._save_periodically, name="index-saver", daemon=True)
-            self._saver.start()
+        self.replica = Replica(settings=self.settings, session_factory=self.session_factory,
+                               model_id=self.model_id, dim=self.embedder.dim, clock=self.clock)
+        reports = self.replica.load()
+        for r in reports:
+            log.info("%s index: %d records from the %s, %d re-read from the change log, %.1f s",
+                     r.kind, r.indexed, "snapshot" if r.source == "snapshot" else "stored vectors", r.replayed,
+                     r.seconds)
+        self._ready = True
+        if follow:
+            self.replica.start_following()
+            threading.Thread(target=self._report_state, name="engine-metrics", daemon=True).start()
+        if self.settings.embed_in_process:
+            self.start_worker()
+
+    def start_worker(self) -> None:
+        """An embedding worker in a thread of this process (sharing its model)."""
+        from service import metrics
+
+        self.worker = EmbeddingWorker(settings=self.settings, session_factory=self.session_factory,
+                                      embedder=self.embedder, clock=self.clock, on_embedded=metrics.embedded)
+        self._undo_worker_wake = changes.on_commit(self.worker.wake)
+        self._worker_thread = threading.Thread(target=self.worker.run, args=(self._worker_stop,),
+                                               name="embedding-worker", daemon=True)
+        self._worker_thread.start()
 
     def close(self) -> None:
-        """Stop the background saver and save what changed since the last save."""
-        self._stop.set()
-        if self._saver is not None:
-            self._saver.join(timeout=60)
-        for thread in list(self._respec.values()):
-            thread.join(timeout=600)
-        if self._ready:
-            self.save()
+        """Stop following the log and the worker thread (a new start needs no save: the log has it all)."""
+        self._worker_stop.set()
+        if self.worker is not None:
+            self.worker.wake()
+        if self._undo_worker_wake is not None:
+            self._undo_worker_wake()
+        if self._worker_thread is not None:
+            self._worker_thread.join(timeout=120)
+        if self.replica is not None:
+            self.replica.stop()
+
+    def _report_state(self) -> None:
+        """Every few seconds, this replica's position and the backlog for /metrics (per process)."""
+        from service import metrics
+
+        while not self.replica._stop.wait(STATE_EVERY_S):
+            try:
+                metrics.set_engine_state(self.status())
+            except Exception:
+                log.exception("could not report the engine's state")
+
+    def pause(self) -> None:
+        """Stop embedding and following until :meth:`resume` (a test suite sharing the database with other apps)."""
+        if self.worker is not None:
+            self.worker.running.clear()
+        if self.replica is not None:
+            self.replica.following.clear()
+
+    def resume(self) -> None:
+        if self.worker is not None:
+            self.worker.running.set()
+        if self.replica is not None:
+            self.replica.following.set()
 
     def readiness(self) -> str:
         return "ok" if self._ready else "loading"
+
+    def status(self) -> dict:
+        """What /readyz and /metrics show: the replica's position in the log and the embedding backlog."""
+        state = self.replica.status() if self.replica is not None else {}
+        with self.session_factory() as session:
+            state["pending"] = log_repo.pending_counts(session)
+        return state
+
+    def settle(self, *, timeout: float = 60.0) -> None:
+        """Wait until every queued record is embedded and this replica has applied the whole log (tests, tools)."""
+        if self.worker is not None and not self.worker.prepared.wait(900):
+            raise TimeoutError("the embedding worker did not get ready in 900 s")
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.session_factory() as session:
+                pending = sum(log_repo.pending_counts(session).values())
+                head = changes.head(session)
+            if not pending and self.replica.applied_seq >= head:
+                self.replica.catch_up()  # what a concurrent follow round read may still be applying
+                return
+            if self.worker is not None and pending:
+                self.worker.wake()
+            self.replica.wake()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not settled after {timeout} s: {pending} pending, log at {head}, "
+                                   f"replica at {self.replica.applied_seq}")
+            time.sleep(0.02)
 
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
@@ -319,273 +356,24 @@ class MatchingEngine:
         return self.embedder.model_id
 
     @property
-    def index_dir(self) -> Path:
-        return self.settings.resolved_index_dir
+    def indexes(self) -> dict[str, LayeredIndex]:
+        return self.replica.indexes
 
     @property
-    def jobs_index(self) -> VectorIndex:
-        return self.indexes[JOB].current
+    def job_columns(self) -> JobColumns:
+        return self.replica.job_columns
 
     @property
-    def seekers_index(self) -> VectorIndex:
-        return self.indexes[SEEKER].current
+    def seeker_columns(self) -> SeekerColumns:
+        return self.replica.seeker_columns
 
-    # --- saving --------------------------------------------------------------------------------
+    @property
+    def jobs_index(self) -> LayeredIndex:
+        return self.indexes[JOB]
 
-    def _manifest(self) -> dict:
-        return {"model_id": self.model_id, "dim": self.embedder.dim}
-
-    def save(self) -> None:
-        """Save the indexes changed since their last save (a snapshot is taken under the index's read lock)."""
-        with self._write_lock:
-            dirty, self._dirty = self._dirty, set()
-        for kind in sorted(dirty):
-            try:
-                self.indexes[kind].save(self.index_dir / kind, {**self._manifest(), "kind": kind,
-                                                                "last_change": self.clock().isoformat()})
-            except OSError:
-                log.exception("saving the %s index failed; it will be rebuilt from the database at start", kind)
-                with self._write_lock:
-                    self._dirty.add(kind)
-
-    def _save_periodically(self) -> None:
-        while not self._stop.wait(self.settings.index_save_seconds):
-            self.save()
-
-    # --- keeping vectors in step with the database --------------------------------------------
-
-    def _assign_occupations(self, session: Session, jobs: Sequence[JobPosting], seekers: Sequence[Seeker]) -> None:
-        """Code postings without an occupation, and seekers' desired occupations, to 大典 细类."""
-        todo = [j for j in jobs if not j.occupation_code]
-        if todo:
-            hits = self.coder.code_many([j.title for j in todo], [j.description or "" for j in todo], k=1)
-            for job, best in zip(todo, hits, strict=True):
-                if best:
-                    job.occupation_code, job.occupation_auto = best[0].code, True
-        todo_seekers = [s for s in seekers if s.desired_occupations and not s.desired_occupation_codes]
-        # Each distinct name once, in one call: many seekers want the same few occupations, and the coder
-        # embeds every title it is given (a 2,000-seeker start spent ~25 s on 2 cores coding repeats).
-        names = list(dict.fromkeys(name for s in todo_seekers for name in s.desired_occupations))
-        if names:
-            coded = dict(zip(names, self.coder.code_many(names, k=1), strict=True))
-            for seeker in todo_seekers:
-                hits = [coded[name] for name in seeker.desired_occupations]
-                seeker.desired_occupation_codes = list(dict.fromkeys(h[0].code for h in hits if h))
-
-    def _embed_stale(self, session: Session, kind: str, ids: Sequence[int], texts: Sequence[str],
-                     *, show_progress: bool, all_records: bool = False) -> int:
-        """Embed the records whose stored vector is missing or came from other text; return how many."""
-        stored = repo.embedding_hashes(session, kind=kind, model_id=self.model_id,
-                                       ids=None if all_records else ids)
-        hashes = [text_hash(t) for t in texts]
-        todo = [i for i, (rid, h) in enumerate(zip(ids, hashes, strict=True)) if stored.get(rid) != h]
-        encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
-        label = "嵌入岗位" if kind == JOB else "嵌入求职者"
-        with tqdm(total=len(todo), desc=label, unit="条", disable=not show_progress or not todo) as bar:
-            for start in range(0, len(todo), 256):  # commit as we go: an interrupted run keeps its work
-                chunk = todo[start:start + 256]
-                vectors = encode([texts[i] for i in chunk])
-                repo.upsert_embeddings(session, kind=kind, model_id=self.model_id, ids=[ids[i] for i in chunk],
-                                       hashes=[hashes[i] for i in chunk], vectors=vectors,
-                                       texts=[texts[i] for i in chunk])
-                session.commit()
-                bar.update(len(chunk))
-        return len(todo)
-
-    # --- sync ---------------------------------------------------------------------------------
-
-    def sync(self, *, show_progress: bool = False, rebuild: bool = False) -> list[SyncReport]:
-        """Bring stored vectors, indexes and filter columns in line with the database."""
-        with self._write_lock, self.session_factory() as session:
-            reports = [self._sync_jobs(session, show_progress, rebuild), self._sync_seekers(session, show_progress, rebuild)]
-        self.last_sync = reports
-        return reports
-
-    def _sync_jobs(self, session: Session, show_progress: bool, rebuild: bool) -> SyncReport:
-        started = time.perf_counter()
-        jobs = repo.all_jobs(session)
-        self._assign_occupations(session, jobs, ())
-        session.commit()
-        ids = [j.id for j in jobs]
-        embedded = self._embed_stale(session, JOB, ids, [job_text(j) for j in jobs], show_progress=show_progress,
-                                     all_records=True)
-        today = self.today()
-        live = [j for j in jobs if _is_live(j, today)]
-        hashes = repo.embedding_hashes(session, kind=JOB, model_id=self.model_id)
-        self._load_index(session, JOB, {j.id: hashes[j.id] for j in live if j.id in hashes}, rebuild=rebuild)
-        columns = JobColumns.from_facts(job_facts(j) for j in live)
-        columns.compact()  # in region order: a region scope's rows are one block (see JobColumns.compact)
-        columns.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
-        self.job_columns = columns
-        return SyncReport(JOB, len(jobs), embedded, len(live), len(jobs) - len(live), time.perf_counter() - started)
-
-    def _sync_seekers(self, session: Session, show_progress: bool, rebuild: bool) -> SyncReport:
-        started = time.perf_counter()
-        seekers = repo.all_seekers(session)
-        self._assign_occupations(session, (), seekers)
-        session.commit()
-        ids = [s.id for s in seekers]
-        embedded = self._embed_stale(session, SEEKER, ids, [seeker_profile_text(s) for s in seekers],
-                                     show_progress=show_progress, all_records=True)
-        shown = [s for s in seekers if s.consent_to_share]
-        hashes = repo.embedding_hashes(session, kind=SEEKER, model_id=self.model_id)
-        self._load_index(session, SEEKER, {s.id: hashes[s.id] for s in shown if s.id in hashes}, rebuild=rebuild)
-        columns = SeekerColumns.from_facts(seeker_facts(s) for s in shown)
-        columns.compact()
-        columns.compact_on_remove = False
-        self.seeker_columns = columns
-        return SyncReport(SEEKER, len(seekers), embedded, len(shown), len(seekers) - len(shown),
-                          time.perf_counter() - started)
-
-    # --- indexes ------------------------------------------------------------------------------
-
-    def _load_index(self, session: Session, kind: str, wanted: dict[int, str], *, rebuild: bool) -> None:
-        """Make the ``kind`` index hold exactly ``wanted`` (id → text hash), then save it if anything changed."""
-        holder = self.indexes.get(kind)
-        index = holder.current if holder is not None and not rebuild else self._load_or_new(kind, len(wanted), rebuild)
-        changed = self._apply(session, index, kind, wanted)
-        if holder is None:
-            self.indexes[kind] = IndexHolder(index)
-        elif holder.current is not index:
-            holder.swap(index)
-        if changed or not (self.index_dir / kind).exists():
-            self.indexes[kind].save(self.index_dir / kind, {**self._manifest(), "kind": kind,
-                                                            "last_change": self.clock().isoformat()})
-
-    def _load_or_new(self, kind: str, n: int, rebuild: bool) -> VectorIndex:
-        if not rebuild:
-            try:
-                return VectorIndex.load(self.index_dir / kind, expect=self._manifest())[0]
-            except IndexLoadError as e:
-                log.info("building the %s index afresh: %s", kind, e)
-        return VectorIndex(self.embedder.dim, choose_spec(n, flat_threshold=self.settings.flat_threshold))
-
-    def _apply(self, session: Session, index: VectorIndex, kind: str, wanted: dict[int, str]) -> bool:
-        """Make ``index`` hold exactly ``wanted`` from stored vectors; True when anything changed."""
-        to_add, to_remove = reconcile(wanted, index)
-        index.remove(to_remove)
-        if len(index) == 0 and to_add:  # one build: IVF trains on all vectors, not on the first chunk
-            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=to_add)
-            index.build(ids, vectors, hashes, queries=self._calibration_queries(session, kind))
-            return True
-        for start in range(0, len(to_add), 5000):
-            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
-                                                          ids=to_add[start:start + 5000])
-            index.add(ids, vectors, hashes)
-        return bool(to_add or to_remove)
-
-    def _calibration_queries(self, session: Session, kind: str) -> np.ndarray | None:
-        """What the ``kind`` index is asked with: seekers' vectors for postings, postings' for seekers."""
-        sample = repo.sample_embeddings(session, kind=SEEKER if kind == JOB else JOB, model_id=self.model_id)
-        return sample if len(sample) else None
-
-    def _upsert(self, session: Session, kind: str, wanted: dict[int, str], gone: Sequence[int]) -> None:
-        """Add or replace the ``wanted`` records whose vector the index lacks, drop ``gone``: cost ∝ records."""
-        holder = self.indexes[kind]
-        have = holder.current.hashes
-        stale = [i for i, h in wanted.items() if have.get(i) != fingerprint(h)]
-        for start in range(0, len(stale), 5000):
-            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
-                                                          ids=stale[start:start + 5000])
-            holder.add(ids, vectors, hashes)
-        if gone:
-            holder.remove(list(gone))
-        if stale or gone:
-            self._dirty.add(kind)
-            self._respec_if_outgrown(kind)
-
-    def _respec_if_outgrown(self, kind: str) -> None:
-        """An index that grew (or shrank) past the flat threshold is rebuilt aside in the new spec and swapped in."""
-        holder = self.indexes[kind]
-        current = holder.current
-        wanted = choose_spec(len(current), flat_threshold=self.settings.flat_threshold)
-        if wanted.kind == current.spec.kind or len(current) < 2 * wanted.nlist or kind in self._respec:
-            return
-        if wanted.kind == "flat" and len(current) > self.settings.flat_threshold // 2:
-            return  # hysteresis: shrink back to flat only well below the threshold
-
-        def build() -> VectorIndex:
-            with self.session_factory() as session:
-                ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
-                                                              ids=current.ids().tolist())
-                queries = self._calibration_queries(session, kind)
-            index = VectorIndex(self.embedder.dim, wanted)
-            index.build(ids, vectors, hashes, queries=queries)
-            return index
-
-        def run() -> None:
-            try:
-                holder.rebuild(build)
-                log.info("the %s index now uses %s", kind, holder.current.spec.describe())
-                with self._write_lock:
-                    self._dirty.add(kind)
-            except Exception:
-                log.exception("rebuilding the %s index in a new spec failed; the current one stays", kind)
-            finally:
-                self._respec.pop(kind, None)
-
-        thread = threading.Thread(target=run, name=f"respec-{kind}", daemon=True)
-        self._respec[kind] = thread
-        thread.start()
-
-    # --- change listener: called after a write's commit ----------------------------------------
-
-    def jobs_changed(self, job_ids: Sequence[int]) -> None:
-        """Called after a write's commit: the postings are matchable (or gone) when this returns."""
-        with self._write_lock:
-            if not self._ready:
-                self._pending[0].update(job_ids)
-                return
-        self._batchers[JOB].submit(job_ids)
-
-    def _jobs_changed(self, job_ids: list[int]) -> None:
-        with self._write_lock, self.session_factory() as session:
-            jobs = repo.all_jobs(session, ids=job_ids)
-            self._assign_occupations(session, jobs, ())
-            session.commit()
-            texts = {j.id: job_text(j) for j in jobs}
-            self._embed_stale(session, JOB, list(texts), list(texts.values()), show_progress=False)
-            today = self.today()
-            live = [j for j in jobs if _is_live(j, today)]
-            live_ids = {j.id for j in live}
-            gone = [int(i) for i in job_ids if int(i) not in live_ids]
-            self._upsert(session, JOB, {j.id: text_hash(texts[j.id]) for j in live}, gone)
-            self.job_columns.remove(gone)
-            self.job_columns.upsert(job_facts(j) for j in live)
-            if self.job_columns.wants_compaction():
-                self.job_columns = self.job_columns.compacted()
-            deleted = set(job_ids) - set(texts)
-            if deleted:
-                repo.delete_embeddings(session, kind=JOB, ids=sorted(deleted))
-                session.commit()
-
-    def seekers_changed(self, seeker_ids: Sequence[int]) -> None:
-        """Called after a write's commit: the seekers are matchable (or gone) when this returns."""
-        with self._write_lock:
-            if not self._ready:
-                self._pending[1].update(seeker_ids)
-                return
-        self._batchers[SEEKER].submit(seeker_ids)
-
-    def _seekers_changed(self, seeker_ids: list[int]) -> None:
-        with self._write_lock, self.session_factory() as session:
-            seekers = repo.all_seekers(session, ids=seeker_ids)
-            self._assign_occupations(session, (), seekers)
-            session.commit()
-            texts = {s.id: seeker_profile_text(s) for s in seekers}
-            self._embed_stale(session, SEEKER, list(texts), list(texts.values()), show_progress=False)
-            shown = [s for s in seekers if s.consent_to_share]
-            shown_ids = {s.id for s in shown}
-            gone = [int(i) for i in seeker_ids if int(i) not in shown_ids]
-            self._upsert(session, SEEKER, {s.id: text_hash(texts[s.id]) for s in shown}, gone)
-            self.seeker_columns.remove(gone)
-            self.seeker_columns.upsert(seeker_facts(s) for s in shown)
-            if self.seeker_columns.wants_compaction():
-                self.seeker_columns = self.seeker_columns.compacted()
-            deleted = set(seeker_ids) - set(texts)
-            if deleted:
-                repo.delete_embeddings(session, kind=SEEKER, ids=sorted(deleted))
-                session.commit()
+    @property
+    def seekers_index(self) -> LayeredIndex:
+        return self.indexes[SEEKER]
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -718,12 +506,6 @@ class MatchingEngine:
                            model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2))
         result._records = {r.id: loaded[r.id] for r in kept}
         return result
-
-
-def _is_live(job: JobPosting, today: date) -> bool:
-    """Open, not past valid_until, and not yet filled: the postings matching may offer."""
-    return (job.status == "open" and (job.valid_until is None or job.valid_until >= today)
-            and job.hired_count < job.headcount)
 
 
 def _item(result: MatchResult, **record) -> MatchItem:

@@ -43,7 +43,7 @@ def flag_active(flag: PolicyFlag, now: datetime) -> bool:
     return flag.status == FlagStatus.verified and (flag.expires_at is None or flag.expires_at > now)
 
 
-def job_out(job: JobPosting, *, today: date) -> JobOut:
+def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
     status = job.status
     if status == JobStatus.open and job.valid_until is not None and job.valid_until < today:
         status = JobStatus.expired.value
@@ -53,6 +53,7 @@ def job_out(job: JobPosting, *, today: date) -> JobOut:
         employer_name=job.employer.name,
         occupation_name=occupation_name(job.occupation_code),
         region_name=region_name(job.region_code),
+        matching="pending" if pending else "ready",
     )
     return JobOut.model_validate(data)
 
@@ -71,7 +72,7 @@ def age_on(birth: date | None, today: date) -> int | None:
 _SEEKER_DERIVED = frozenset({"id_number", "phone", "flags", "age", "region_name"})  # filled in below
 
 
-def seeker_out(seeker: Seeker, *, now: datetime | None = None) -> SeekerOut:
+def seeker_out(seeker: Seeker, *, now: datetime | None = None, pending: bool = False) -> SeekerOut:
     now = now or datetime.now(UTC)
     data = _values(seeker, _mapped_fields(SeekerOut, Seeker, _SEEKER_DERIVED))
     data.update(
@@ -80,6 +81,7 @@ def seeker_out(seeker: Seeker, *, now: datetime | None = None) -> SeekerOut:
         age=age_on(seeker.birth_date, now.date()),
         region_name=region_name(seeker.region_code),
         flags=[flag_out(f, now=now) for f in seeker.flags],
+        matching="pending" if pending else "ready",
     )
     return SeekerOut.model_validate(data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, Literal
 
 from pydantic import (
     MISSING,
@@ -300,6 +300,8 @@ class JobUpdate(Patch):
 
 class JobOut(Out):
     id: int
+    matching: Literal["ready", "pending"] = Field(
+        default="ready", description="pending: saved, waiting for its vector (matchable within seconds); ready: matchable")
     employer_id: int
     employer_name: str
     title: str
@@ -463,6 +465,8 @@ class SeekerUpdate(Patch):
 
 class SeekerOut(Out):
     id: int
+    matching: Literal["ready", "pending"] = Field(
+        default="ready", description="pending: saved, waiting for its vector (matchable within seconds); ready: matchable")
     name: str
     id_number: str | None = Field(description="Masked, e.g. 510***********1234")
     phone: str | None = Field(description="Masked, e.g. 138****1234")

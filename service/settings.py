@@ -63,6 +63,23 @@ class Settings(BaseSettings):
                                    "rest wait their turn (taking turns beats sharing the GIL: 150 vs 75 queries/s)")
     index_save_seconds: int = Field(default=30, ge=0, description="Save changed indexes this often (0: only at "
                                     "shutdown and after a sync); a crash loses nothing: the next start reconciles")
+    index_mmap: bool = Field(default=True, description="Memory-map index snapshots (flat and IVF): the API "
+                             "processes of a machine share one copy of their pages")
+    follow_poll_seconds: float = Field(default=0.25, gt=0, le=10, description="How often a replica reads the change "
+                                       "log when nothing woke it (PostgreSQL's NOTIFY wakes it at once)")
+    snapshot_group: str = Field(default="", max_length=200, description="Processes sharing one index directory "
+                                "(one of them saves its snapshots); empty: this host and directory")
+    snapshot_min_changes: int = Field(default=2000, ge=1, description="Save a new snapshot once this many records "
+                                      "(or 2% of the snapshot) changed since the last")
+    snapshot_max_age_seconds: int = Field(default=600, ge=1, description="...or once the last is this old and "
+                                          "anything changed")
+    change_retention_days: int = Field(default=7, ge=0, description="Keep change-log rows this long (0: forever); a "
+                                       "replica further behind builds its index from the stored vectors")
+    embed_in_process: bool = Field(default=True, description="Run an embedding worker thread inside the API process "
+                                   "(one process, tests); `rengang serve` runs them as separate processes instead")
+    embed_batch: int = Field(default=64, ge=1, le=4096, description="Records an embedding worker claims at a time")
+    embed_claim_seconds: int = Field(default=300, ge=10, description="A claim runs out after this long (a worker "
+                                     "killed mid-batch): another worker then takes its records")
     policy_file: Path | None = None
 
     max_page_size: int = 200

@@ -98,6 +98,7 @@ def matching_instance(backend, tmp_path_factory, models_dir):
             assert time.time() < deadline, "matching engine did not start"
             assert app.state.readiness["matching"]() in ("ok", "loading"), app.state.readiness["matching"]()
             time.sleep(0.2)
+        engine.pause()  # the rest of the suite writes to the same database: embed and follow only in matching tests
         yield app, client
 
 
@@ -107,13 +108,52 @@ def matching_app(matching_instance):
     _truncate(app)
     app.state.limiter.reset()  # each test starts with no requests counted and nobody locked out
     app.state.clock = lambda: datetime.now(UTC)
-    app.state.matcher.sync(rebuild=True)
-    return app
+    app.state.matcher.replica.reload()
+    app.state.matcher.resume()
+    yield app
+    app.state.matcher.pause()
+
+
+class SettledClient:
+    """The matching app's client, waiting before each request until what was written is embedded and followed.
+
+    Writes answer before their records are embedded (``matching: pending``) and replicas follow the change log
+    within moments; these tests state what matching returns once it has, so each request first waits for the
+    queue to drain and this replica to reach the log's head (bounded: a stuck worker fails the test).
+    """
+
+    def __init__(self, client: TestClient, app):
+        self._client, self._app = client, app
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def request(self, method, url, **kwargs):
+        self._app.state.matcher.settle()
+        response = self._client.request(method, url, **kwargs)
+        if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            self._app.state.matcher.settle()
+        return response
+
+    def get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url, **kwargs):
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url, **kwargs):
+        return self.request("DELETE", url, **kwargs)
 
 
 @pytest.fixture()
-def mclient(matching_app, matching_instance) -> TestClient:
-    return matching_instance[1]
+def mclient(matching_app, matching_instance) -> SettledClient:
+    return SettledClient(matching_instance[1], matching_app)
 
 
 @pytest.fixture()

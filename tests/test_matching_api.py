@@ -123,31 +123,95 @@ def test_only_consenting_seekers_and_only_verified_flags_boost(mclient, mkeys, m
         assert not item["explanation"]["boosts"] or item["id"] == verified["id"]
 
 
-def test_restart_after_a_lost_update_reconciles_and_matches_a_rebuild(mclient, mkeys, matching_app):
-    """A write committed while the engine missed it (as if the process died after the commit)."""
+def _replica_beside(engine: MatchingEngine, index_dir, **changes):
+    """Another process's replica on the same database and model, with its own settings (not following by itself)."""
+    from service.replica import Replica
+
+    settings = engine.settings.model_copy(update={"index_dir": index_dir, **changes})
+    return Replica(settings=settings, session_factory=engine.session_factory, model_id=engine.model_id,
+                   dim=engine.embedder.dim)
+
+
+def test_a_replica_that_missed_writes_catches_up_from_the_log_and_equals_a_fresh_build(mclient, mkeys, matching_app,
+                                                                                      tmp_path):
+    """A replica down while writes landed (as if killed) reads them from the change log, never re-embedding."""
     admin = mkeys.headers("admin")
     employer = create_employer(mclient, admin)
     for i in range(6):
         create_job(mclient, admin, employer_id=employer["id"], title=f"焊工{i}", skills=["电焊"])
     engine = matching_app.state.matcher
-    matching_app.state.listeners.remove(engine)
-    try:
-        lost = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
-        closed = mclient.get("/api/v1/jobs", params={"q": "焊工0"}, headers=admin).json()["items"][0]
-        mclient.patch(f"/api/v1/jobs/{closed['id']}", json={"status": "closed"}, headers=admin)
-    finally:
-        matching_app.state.listeners.append(engine)
-    assert not engine.jobs_index.contains(lost["id"]) and engine.jobs_index.contains(closed["id"])
+    behind = _replica_beside(engine, tmp_path / "a")
+    behind.load()
+    assert behind.save_snapshots(force=True) == ["job", "seeker"]  # it holds the lease of its directory
+    lost = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
+    closed = mclient.get("/api/v1/jobs", params={"q": "焊工0"}, headers=admin).json()["items"][0]
+    mclient.patch(f"/api/v1/jobs/{closed['id']}", json={"status": "closed"}, headers=admin)
+    assert not behind.indexes["job"].contains(lost["id"]) and behind.indexes["job"].contains(closed["id"])
+    embedded = engine.worker.stats.embedded
 
-    restarted = MatchingEngine(settings=engine.settings, session_factory=engine.session_factory, embedder=engine.embedder)
-    restarted.start()
-    assert restarted.jobs_index.contains(lost["id"]) and not restarted.jobs_index.contains(closed["id"])
-    rebuilt = MatchingEngine(settings=engine.settings, session_factory=engine.session_factory, embedder=engine.embedder)
-    rebuilt.start(rebuild=True)
-    assert sorted(restarted.jobs_index.ids().tolist()) == sorted(rebuilt.jobs_index.ids().tolist())
-    queries = engine.embedder.encode_queries(["焊工", "仓库"])
-    np.testing.assert_array_equal(restarted.jobs_index.search(queries, 5)[1], rebuilt.jobs_index.search(queries, 5)[1])
-    engine.sync()  # the live engine catches up the same way
+    behind.catch_up()
+    assert behind.indexes["job"].contains(lost["id"]) and not behind.indexes["job"].contains(closed["id"])
+    assert closed["id"] not in behind.job_columns and lost["id"] in behind.job_columns
+    restarted = _replica_beside(engine, tmp_path / "a")  # from the snapshot saved before the writes, plus the log
+    reports = restarted.load()
+    assert {r.kind: r.source for r in reports} == {"job": "snapshot", "seeker": "snapshot"}
+    assert reports[0].replayed >= 2
+    fresh = _replica_beside(engine, tmp_path / "b")  # no snapshot: built from the stored vectors
+    assert {r.source for r in fresh.load()} == {"built"}
+    for replica in (behind, restarted):
+        assert sorted(replica.indexes["job"].ids().tolist()) == sorted(fresh.indexes["job"].ids().tolist())
+        queries = engine.embedder.encode_queries(["焊工", "仓库"])
+        np.testing.assert_array_equal(replica.indexes["job"].search(queries, 5)[1],
+                                      fresh.indexes["job"].search(queries, 5)[1])
+    assert engine.worker.stats.embedded == embedded  # replicas never embed
+
+
+def test_one_replica_per_directory_saves_snapshots_and_the_others_adopt_them(mclient, mkeys, matching_app, tmp_path):
+    from indexes import snapshots
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    create_job(mclient, admin, employer_id=employer["id"], title="焊工", skills=["电焊"])
+    engine = matching_app.state.matcher
+    first, second = (_replica_beside(engine, tmp_path / "shared", snapshot_min_changes=1) for _ in range(2))
+    first.load()
+    second.load()
+    assert first.save_snapshots(force=True) == ["job", "seeker"]
+    assert second.save_snapshots(force=True) == []  # the lease is the first one's
+    added = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
+    for replica in (first, second):
+        replica.catch_up()
+        assert replica.indexes["job"].contains(added["id"]) and len(replica.indexes["job"].delta) == 1
+    assert first.save_snapshots() == ["job"]  # its delta grew past snapshot_min_changes
+    seq = snapshots.current_seq(tmp_path / "shared" / "job")
+    second.catch_up()
+    second._adopt_newer_snapshot()
+    for replica in (first, second):
+        index = replica.indexes["job"]
+        assert index.seq == seq and len(index.delta) == 0 and index.contains(added["id"])
+        assert index.base.read_only  # memory-mapped: the processes of a machine share its pages
+
+
+def test_a_snapshot_of_an_index_past_the_flat_threshold_is_ivf(mclient, mkeys, matching_app, tmp_path):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    grown = _replica_beside(matching_app.state.matcher, tmp_path / "grown", flat_threshold=150,
+                            snapshot_min_changes=100)
+    grown.load()
+    assert grown.indexes["job"].spec.kind == "flat"
+    trades = ["焊工", "叉车司机", "保洁员", "厨师", "电工", "仓库管理员"]
+    items = [job_payload(employer_id=employer["id"], title=f"{trades[i % 6]}{i}号岗", skills=[trades[i % 6]],
+                         description=f"第{i}号岗位，{trades[i % 6]}工作") for i in range(300)]
+    r = mclient.post("/api/v1/jobs/bulk", json={"items": items}, headers=admin)
+    assert r.status_code == 201, r.text
+    ids = r.json()["ids"]
+    grown.catch_up()  # vectors stored by the worker: the replica only reads them
+    assert len(grown.indexes["job"].delta) == 300
+    assert grown.save_snapshots() == ["job"]
+    index = grown.indexes["job"]
+    assert index.spec.kind == "ivf_sq8" and len(index) == 300 and all(index.contains(i) for i in ids)
+    query = matching_app.state.matcher.embedder.encode_queries(["会电焊"])
+    assert (index.search(query, 10)[1] >= 0).all()
 
 
 def test_officer_matching_stays_in_region_and_kiosk_gets_no_people(mclient, mkeys):
@@ -187,62 +251,6 @@ def test_candidate_lists_show_what_a_hire_would_unlock(mclient, mkeys, matching_
     matching_app.state.clock = lambda: datetime.now(UTC)  # today every shipped rule has expired
     items = {i["id"]: i for i in mclient.get(f"/api/v1/jobs/{job['id']}/matches", headers=admin).json()["items"]}
     assert items[graduate["id"]]["explanation"]["policy_unlocks"] == []
-
-
-def _engine_beside(engine: MatchingEngine, tmp_path, **changes) -> MatchingEngine:
-    """A second engine on the same database and model, with its own index directory and settings."""
-    settings = engine.settings.model_copy(update={"index_dir": tmp_path / "indexes", **changes})
-    return MatchingEngine(settings=settings, session_factory=engine.session_factory, embedder=engine.embedder)
-
-
-def test_writes_are_saved_in_the_background_and_at_close(mclient, mkeys, matching_app, tmp_path):
-    from indexes import VectorIndex
-
-    admin = mkeys.headers("admin")
-    employer = create_employer(mclient, admin)
-    first = create_job(mclient, admin, employer_id=employer["id"], title="焊工", skills=["电焊"])
-    beside = _engine_beside(matching_app.state.matcher, tmp_path, index_save_seconds=1)
-    beside.start()
-    try:
-        assert VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(first["id"])  # saved by the start-up sync
-        second = create_job(mclient, admin, employer_id=employer["id"], title="仓库管理员", skills=["仓储"])
-        beside.jobs_changed([second["id"]])
-        assert beside.jobs_index.contains(second["id"])  # searchable at once, saved within a second or two
-        deadline = time.time() + 10
-        while not VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(second["id"]):
-            assert time.time() < deadline, "the background saver did not save the write"
-            time.sleep(0.2)
-    finally:
-        beside.close()
-    at_close = _engine_beside(matching_app.state.matcher, tmp_path, index_save_seconds=0)
-    at_close.start()
-    third = create_job(mclient, admin, employer_id=employer["id"], title="叉车司机", skills=["叉车"])
-    at_close.jobs_changed([third["id"]])
-    assert not VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(third["id"])  # no saver: not yet
-    at_close.close()
-    assert VectorIndex.load(tmp_path / "indexes" / "job")[0].contains(third["id"])
-
-
-def test_an_index_that_outgrows_the_flat_threshold_is_rebuilt_aside_in_ivf(mclient, mkeys, matching_app, tmp_path):
-    admin = mkeys.headers("admin")
-    employer = create_employer(mclient, admin)
-    grown = _engine_beside(matching_app.state.matcher, tmp_path, flat_threshold=150)
-    grown.start()
-    assert grown.jobs_index.spec.kind == "flat"
-    trades = ["焊工", "叉车司机", "保洁员", "厨师", "电工", "仓库管理员"]
-    items = [job_payload(employer_id=employer["id"], title=f"{trades[i % 6]}{i}号岗", skills=[trades[i % 6]],
-                         description=f"第{i}号岗位，{trades[i % 6]}工作") for i in range(300)]
-    r = mclient.post("/api/v1/jobs/bulk", json={"items": items}, headers=admin)
-    assert r.status_code == 201, r.text
-    ids = r.json()["ids"]
-    grown.jobs_changed(ids)  # vectors already stored by the service's own engine: nothing is embedded again
-    for thread in list(grown._respec.values()):
-        thread.join(timeout=120)
-    index = grown.jobs_index
-    assert index.spec.kind == "ivf_sq8" and len(index) == 300 and all(index.contains(i) for i in ids)
-    query = grown.embedder.encode_queries(["会电焊"])
-    assert (index.search(query, 10)[1] >= 0).all()
-    grown.close()
 
 
 def test_a_text_match_with_no_scope_searches_the_city_or_everywhere(mclient, mkeys):

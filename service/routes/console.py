@@ -105,7 +105,7 @@ def console_principal(request: Request, session: SessionDep) -> Principal:
 def console_context(request: Request, session: SessionDep,
                     principal: Annotated[Principal, Depends(console_principal)]) -> Context:
     state = request.app.state
-    return Context(session=session, principal=principal, cipher=state.cipher, listeners=state.listeners,
+    return Context(session=session, principal=principal, cipher=state.cipher,
                    clock=state.clock)
 
 

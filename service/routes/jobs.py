@@ -10,13 +10,15 @@ from service.params import RecordId, IdQuery, YuanQuery
 from service.presenters import job_out
 from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, Page
 from service.usecases import jobs
+from service.usecases.common import waiting_for_vectors
 
 router = APIRouter(prefix="/jobs", tags=["岗位 jobs"])
 
 
 @router.post("", status_code=201, response_model=JobOut)
 def create_job(ctx: ContextDep, body: JobCreate):
-    return job_out(jobs.create(ctx, data=body), today=ctx.today())
+    job = jobs.create(ctx, data=body)
+    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
 
 
 @router.post("/bulk", status_code=201, response_model=JobBulkOut,
@@ -50,18 +52,21 @@ def list_jobs(
         salary_at_least=salary_at_least, q=q,
     )
     today = ctx.today()
-    return Page[JobOut](items=[job_out(j, today=today) for j in items], total=total, page=page.page,
+    pending = waiting_for_vectors(ctx, "job", [j.id for j in items])
+    return Page[JobOut](items=[job_out(j, today=today, pending=j.id in pending) for j in items], total=total, page=page.page,
                         page_size=page.page_size)
 
 
 @router.get("/{job_id}", response_model=JobOut)
 def get_job(ctx: ContextDep, job_id: RecordId):
-    return job_out(jobs.get(ctx, job_id=job_id), today=ctx.today())
+    job = jobs.get(ctx, job_id=job_id)
+    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
 
 
 @router.patch("/{job_id}", response_model=JobOut)
 def update_job(ctx: ContextDep, job_id: RecordId, body: JobUpdate):
-    return job_out(jobs.update(ctx, job_id=job_id, data=body), today=ctx.today())
+    job = jobs.update(ctx, job_id=job_id, data=body)
+    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
 
 
 @router.delete("/{job_id}", status_code=204)

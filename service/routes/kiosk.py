@@ -79,7 +79,7 @@ def kiosk_context(request: Request, session: SessionDep,
                   principal: Annotated[Principal, Depends(kiosk_principal)]) -> Context:
     throttle(request, "kiosk", key_id=principal.key_id)
     state = request.app.state
-    return Context(session=session, principal=principal, cipher=state.cipher, listeners=state.listeners,
+    return Context(session=session, principal=principal, cipher=state.cipher,
                    clock=state.clock)
 
 

@@ -23,13 +23,15 @@ from service.schemas import (
     SeekerUpdate,
 )
 from service.usecases import seekers
+from service.usecases.common import waiting_for_vectors
 
 router = APIRouter(tags=["求职者 seekers"])
 
 
 @router.post("/seekers", status_code=201, response_model=SeekerOut)
 def create_seeker(ctx: ContextDep, body: SeekerCreate):
-    return seeker_out(seekers.create(ctx, data=body), now=ctx.now())
+    seeker = seekers.create(ctx, data=body)
+    return seeker_out(seeker, now=ctx.now(), pending=bool(waiting_for_vectors(ctx, "seeker", [seeker.id])))
 
 
 def _lookup(validate, value: str | None, field: str) -> str | None:
@@ -60,18 +62,22 @@ def list_seekers(
         id_number=_lookup(validate_id_number, id_number, "id_number"),
     )
     now = ctx.now()
-    return Page[SeekerOut](items=[seeker_out(s, now=now) for s in items], total=total, page=page.page,
+    pending = waiting_for_vectors(ctx, "seeker", [s.id for s in items])
+    return Page[SeekerOut](items=[seeker_out(s, now=now, pending=s.id in pending) for s in items], total=total,
+                           page=page.page,
                            page_size=page.page_size)
 
 
 @router.get("/seekers/{seeker_id}", response_model=SeekerOut)
 def get_seeker(ctx: ContextDep, seeker_id: RecordId):
-    return seeker_out(seekers.get(ctx, seeker_id=seeker_id), now=ctx.now())
+    seeker = seekers.get(ctx, seeker_id=seeker_id)
+    return seeker_out(seeker, now=ctx.now(), pending=bool(waiting_for_vectors(ctx, "seeker", [seeker.id])))
 
 
 @router.patch("/seekers/{seeker_id}", response_model=SeekerOut)
 def update_seeker(ctx: ContextDep, seeker_id: RecordId, body: SeekerUpdate):
-    return seeker_out(seekers.update(ctx, seeker_id=seeker_id, data=body), now=ctx.now())
+    seeker = seekers.update(ctx, seeker_id=seeker_id, data=body)
+    return seeker_out(seeker, now=ctx.now(), pending=bool(waiting_for_vectors(ctx, "seeker", [seeker.id])))
 
 
 @router.delete("/seekers/{seeker_id}", status_code=204)

@@ -1,4 +1,7 @@
-"""What every use-case gets: the session, the caller, the PII cipher and the change listeners."""
+"""What every use-case gets: the session, the caller and the PII cipher.
+
+What a write changed reaches matching through the change log written in its transaction (service.changes).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,20 +22,11 @@ from service.errors import Conflict, Forbidden, NotFound
 from service.security import PiiCipher, Principal
 
 
-class ChangeListener(Protocol):
-    """Told after a commit which records changed, e.g. to update the matching indexes."""
-
-    def jobs_changed(self, job_ids: Sequence[int]) -> None: ...
-
-    def seekers_changed(self, seeker_ids: Sequence[int]) -> None: ...
-
-
 @dataclass
 class Context:
     session: Session
     principal: Principal
     cipher: PiiCipher
-    listeners: Sequence[ChangeListener] = ()
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
@@ -72,14 +66,6 @@ class Context:
             self.session.rollback()
             raise
 
-    def notify_jobs(self, ids: Sequence[int]) -> None:
-        for listener in self.listeners:
-            listener.jobs_changed(ids)
-
-    def notify_seekers(self, ids: Sequence[int]) -> None:
-        for listener in self.listeners:
-            listener.seekers_changed(ids)
-
 
 def not_found(kind_zh: str) -> NotFound:
     return NotFound(f"{kind_zh}不存在或无权访问")
@@ -93,3 +79,10 @@ def content_hash(*parts: str) -> str:
         h.update(" ".join(mask_personal_numbers(p).split()).encode())
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def waiting_for_vectors(ctx: Context, kind: str, ids: Sequence[int]) -> set[int]:
+    """Which of these records wait for an embedding worker (shown as ``matching: pending``)."""
+    from service import repository_changes
+
+    return repository_changes.pending_ids(ctx.session, kind=kind, ids=ids)

@@ -44,9 +44,6 @@ def update(ctx: Context, *, employer_id: int, data: EmployerUpdate) -> Employer:
     with ctx.transaction():
         for key, value in changes.items():
             setattr(employer, key, value)
-    job_ids = [j.id for j in employer.jobs]
-    if job_ids:
-        ctx.notify_jobs(job_ids)
     return employer
 
 

@@ -125,7 +125,6 @@ def _insert(ctx: Context, prepared: Prepared) -> list[JobPosting]:
         for job, employer in prepared:
             job.employer = employer
     created = [job for job, _ in prepared]
-    ctx.notify_jobs([job.id for job in created])
     return created
 
 
@@ -161,7 +160,6 @@ def update(ctx: Context, *, job_id: int, data: JobUpdate) -> JobPosting:
             job.occupation_auto = False
         if job.status == JobStatus.expired and job.valid_until is not None and job.valid_until >= ctx.today():
             job.status = JobStatus.open.value  # extended validity reopens an expired posting
-    ctx.notify_jobs([job.id])
     return job
 
 
@@ -172,7 +170,6 @@ def delete(ctx: Context, *, job_id: int) -> None:
         raise Conflict("该岗位已有推荐记录，请将状态改为 closed 而非删除", code="job_has_referrals")
     with ctx.transaction():
         ctx.session.delete(job)
-    ctx.notify_jobs([job_id])
 
 
 def list_(

@@ -103,8 +103,6 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
         if target is S.hired:
             casework.on_hired(ctx, referral)  # ends 失业登记, places 就业援助, clears 零就业家庭
         ctx.audit("referral.transition", "referral", [referral.id], to=target.value, **{"from": current.value})
-    if target is S.hired:
-        ctx.notify_jobs([referral.job_id])
     return referral
 
 

@@ -86,7 +86,6 @@ def create(ctx: Context, *, data: SeekerCreate, is_demo: bool = False, flag_stat
         if data.flags:
             ctx.audit("flag.declare", "seeker", [seeker.id], kinds=[f.kind.value for f in data.flags])
     ctx.session.refresh(seeker)
-    ctx.notify_seekers([seeker.id])
     return seeker
 
 
@@ -103,7 +102,6 @@ def update(ctx: Context, *, seeker_id: int, data: SeekerUpdate) -> Seeker:
                       birth_date=changes.get("birth_date"), id_given="id_number" in changes,
                       phone_given="phone" in changes, birth_given="birth_date" in changes)
         ctx.audit("seeker.update", "seeker", [seeker.id], fields=sorted(changes))
-    ctx.notify_seekers([seeker.id])
     return seeker
 
 
@@ -113,7 +111,6 @@ def delete(ctx: Context, *, seeker_id: int) -> None:
     with ctx.transaction():
         ctx.session.delete(seeker)
         ctx.audit("seeker.delete", "seeker", [seeker_id])
-    ctx.notify_seekers([seeker_id])
 
 
 def list_(
@@ -165,7 +162,6 @@ def declare_flag(ctx: Context, *, seeker_id: int, data: FlagDeclare) -> PolicyFl
         ctx.session.add(flag)
         ctx.session.flush()
         ctx.audit("flag.declare", "policy_flag", [flag.id], seeker_id=seeker.id, kind=data.kind.value)
-    ctx.notify_seekers([seeker.id])
     return flag
 
 
@@ -189,7 +185,6 @@ def verify_flag(ctx: Context, *, flag_id: int, data: FlagVerify) -> PolicyFlag:
         if data.evidence_note is not None:
             flag.evidence_note = data.evidence_note
         ctx.audit("flag.verify", "policy_flag", [flag.id], seeker_id=flag.seeker_id, kind=flag.kind)
-    ctx.notify_seekers([flag.seeker_id])
     return flag
 
 
@@ -202,7 +197,6 @@ def reject_flag(ctx: Context, *, flag_id: int, data: FlagReject) -> PolicyFlag:
         flag.verified_at = ctx.now()
         flag.rejection_reason = data.reason
         ctx.audit("flag.reject", "policy_flag", [flag.id], seeker_id=flag.seeker_id, kind=flag.kind)
-    ctx.notify_seekers([flag.seeker_id])
     return flag
 
 
@@ -215,4 +209,3 @@ def delete_flag(ctx: Context, *, flag_id: int) -> None:
     with ctx.transaction():
         ctx.session.delete(flag)
         ctx.audit("flag.delete", "policy_flag", [flag_id], seeker_id=seeker_id, kind=flag.kind)
-    ctx.notify_seekers([seeker_id])

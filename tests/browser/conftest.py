@@ -48,11 +48,13 @@ class LiveServer:
                             timeout=120)  # a first write may code occupations with the model: slow on a busy 2-core machine
 
     def poster(self, client: httpx.Client):
-        """``post(path, body)`` through ``client``, asserting success and returning the JSON body (seeding)."""
+        """``post(path, body)`` through ``client``, asserting success and returning the JSON body (seeding); each
+        write is embedded and followed before the next step (the pages are under test, not the worker)."""
 
         def post(path: str, body: dict) -> dict:
             r = client.post(path, json=body)
             assert r.status_code in (200, 201), r.text
+            self.app.state.matcher.settle()
             return r.json()
 
         return post

@@ -1,0 +1,448 @@
+"""This process's copy of what matching reads, following the database's change log 副本.
+
+Per kind (postings, consenting seekers) a :class:`~indexes.layered.LayeredIndex` — the newest snapshot,
+memory-mapped and shared with the other processes on the machine, plus this process's delta — and the filter
+columns. At start it loads the snapshot and replays the change log from the sequence the snapshot reflects
+(or, with no usable snapshot, builds one from the vectors stored in the database: it never embeds). Then it
+follows the log: each change names a record, which is read again and put in (or taken out of) the index and
+the columns as it now stands. A record whose vector is not stored yet waits outside both (``matching: pending``).
+
+One process per snapshot directory at a time holds the ``snapshot:`` lease: when the deltas have grown, it
+builds a new snapshot from the stored vectors and saves it; every replica on the machine swaps to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from indexes import IndexLoadError, VectorIndex, choose_spec
+from indexes import snapshots
+from indexes.layered import LayeredIndex
+from matching.facts import JobColumns, SeekerColumns
+from service import changes, repository as repo, repository_changes as log_repo
+from service.facts import job_facts, seeker_facts
+from service.models import JobPosting
+from service.settings import Settings
+
+log = logging.getLogger("rengang.replica")
+
+JOB, SEEKER = changes.JOB, changes.SEEKER
+FOLLOW_BATCH = 5000  # change rows read at a time
+READ_CHUNK = 2000  # records read again at a time
+
+
+def is_live(job: JobPosting, today: date) -> bool:
+    """Open, not past valid_until, and not yet filled: the postings matching may offer."""
+    return (job.status == "open" and (job.valid_until is None or job.valid_until >= today)
+            and job.hired_count < job.headcount)
+
+
+@dataclass
+class LoadReport:
+    kind: str
+    source: str  # "snapshot" | "built"
+    indexed: int
+    replayed: int
+    seconds: float
+
+
+class Replica:
+    """Indexes and columns of both kinds, applied up to ``applied_seq`` of the change log."""
+
+    def __init__(self, *, settings: Settings, session_factory: sessionmaker[Session], model_id: str, dim: int,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.settings = settings
+        self.session_factory = session_factory
+        self.model_id = model_id
+        self.dim = dim
+        self.clock = clock
+        self.indexes: dict[str, LayeredIndex] = {}
+        self.job_columns = JobColumns()
+        self.seeker_columns = SeekerColumns()
+        self.applied_seq = 0
+        self.head_seq = 0
+        self.last_load: list[LoadReport] = []
+        self.name = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._lock = threading.RLock()  # one writer of the indexes/columns at a time; readers never wait
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.following = threading.Event()  # cleared: the follow loop waits (catch_up still works when called)
+        self.following.set()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def root(self) -> Path:
+        return self.settings.resolved_index_dir
+
+    def _manifest(self) -> dict:
+        return {"model_id": self.model_id, "dim": self.dim}
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    # --- loading -------------------------------------------------------------------------------------------
+
+    def load(self) -> list[LoadReport]:
+        """Snapshot (or a build from stored vectors) + the log since it, for both kinds; columns from the database."""
+        with self._lock:
+            with self.session_factory() as session:
+                head = changes.head(session)  # read first: what follows reflects at least this
+            reports, seqs = [], {}
+            for kind in (JOB, SEEKER):
+                started = time.perf_counter()
+                index, seq, source = self._base(kind, head)
+                self.indexes[kind] = index
+                seqs[kind] = seq
+                reports.append(LoadReport(kind, source, len(index), 0, time.perf_counter() - started))
+            self._load_columns()
+            self.applied_seq = min(seqs.values())
+            replayed = self._replay_since(seqs)
+            for report in reports:
+                report.replayed = replayed.get(report.kind, 0)
+            self.last_load = reports
+            return reports
+
+    def _base(self, kind: str, head: int) -> tuple[LayeredIndex, int, str]:
+        """The newest snapshot of ``kind`` if it fits this model and the log still reaches back to it."""
+        try:
+            base, _manifest, seq = snapshots.load(self.root / kind, expect=self._manifest(),
+                                                  mmap=self.settings.index_mmap)
+        except IndexLoadError as e:
+            log.info("no usable %s snapshot (%s): building one from the stored vectors", kind, e)
+        else:
+            with self.session_factory() as session:
+                low, high = log_repo.log_bounds(session)
+            if seq <= high and (low == 0 or low <= seq + 1):
+                return LayeredIndex(base, seq=seq), seq, "snapshot"
+            log.info("the %s snapshot reflects change %d, the log holds %d-%d: building afresh", kind, seq, low, high)
+        base, seq = self.build_base(kind)
+        if self.holds_snapshot_lease():
+            snapshots.save(self.root / kind, base, self._manifest(), seq=seq)
+        return LayeredIndex(base, seq=seq), seq, "built"
+
+    def build_base(self, kind: str) -> tuple[VectorIndex, int]:
+        """An index of every record of ``kind`` that matching may offer and that has a stored vector."""
+        with self.session_factory() as session:
+            seq = changes.head(session)
+            wanted = self._wanted_ids(session, kind)
+            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=None)
+            keep = np.isin(ids, np.fromiter(wanted, np.int64, len(wanted)))
+            ids, vectors = ids[keep], vectors[keep] if len(vectors) else vectors
+            hashes = [h for h, k in zip(hashes, keep, strict=True) if k]
+            queries = repo.sample_embeddings(session, kind=SEEKER if kind == JOB else JOB, model_id=self.model_id)
+        index = VectorIndex(self.dim, choose_spec(len(ids), flat_threshold=self.settings.flat_threshold))
+        if len(ids):
+            index.build(ids, vectors, hashes, queries=queries if len(queries) else None)
+        return index, seq
+
+    def _wanted_ids(self, session: Session, kind: str) -> set[int]:
+        if kind == JOB:
+            today = self.today()
+            return {j.id for j in repo.all_jobs(session) if is_live(j, today)}
+        return {s.id for s in repo.all_seekers(session) if s.consent_to_share}
+
+    def _load_columns(self) -> None:
+        """Filter columns of the records in the indexes, read from the database as they stand now."""
+        with self.session_factory() as session:
+            today = self.today()
+            jobs = [j for j in repo.all_jobs(session) if is_live(j, today) and self.indexes[JOB].contains(j.id)]
+            seekers = [s for s in repo.all_seekers(session) if s.consent_to_share and self.indexes[SEEKER].contains(s.id)]
+            job_columns = JobColumns.from_facts(job_facts(j) for j in jobs)
+            seeker_columns = SeekerColumns.from_facts(seeker_facts(s) for s in seekers)
+        for columns in (job_columns, seeker_columns):
+            columns.compact()  # in region order: a region scope's rows are one block
+            columns.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
+        self.job_columns, self.seeker_columns = job_columns, seeker_columns
+
+    def _replay_since(self, seqs: dict[str, int]) -> dict[str, int]:
+        """Apply every change after each kind's base sequence; returns records re-read per kind."""
+        counts = {JOB: 0, SEEKER: 0}
+        start = min(seqs.values())
+        while True:
+            with self.session_factory() as session:
+                rows = log_repo.changes_after(session, seq=start, limit=FOLLOW_BATCH)
+                if not rows:
+                    break
+                for kind in (JOB, SEEKER):
+                    ids = sorted({r for s, k, r in rows if k == kind and s > seqs[kind]})
+                    if ids:
+                        self._apply(session, kind, ids)
+                        counts[kind] += len(ids)
+            start = rows[-1][0]
+            self.applied_seq = start
+        return counts
+
+    # --- following ----------------------------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Apply the changes committed since the last call; the number of change rows read."""
+        total = 0
+        with self._lock:
+            with self.session_factory() as session:
+                low, high = log_repo.log_bounds(session)
+            self.head_seq = high
+            if high < self.applied_seq or (low > self.applied_seq + 1 and self.applied_seq):
+                # The log was reset (a restored or emptied database) or trimmed past us: start again from it.
+                log.warning("change log is at %d-%d, this replica at %d: reloading", low, high, self.applied_seq)
+                self.reload()
+                return 0
+            while True:
+                with self.session_factory() as session:
+                    rows = log_repo.changes_after(session, seq=self.applied_seq, limit=FOLLOW_BATCH)
+                    if not rows:
+                        break
+                    for kind in (JOB, SEEKER):
+                        ids = sorted({r for _s, k, r in rows if k == kind})
+                        if ids:
+                            self._apply(session, kind, ids)
+                self.applied_seq = rows[-1][0]
+                self.head_seq = max(self.head_seq, self.applied_seq)
+                total += len(rows)
+        return total
+
+    def reload(self) -> None:
+        """Forget everything and load again from the newest snapshot and the log."""
+        with self._lock:
+            self.applied_seq = 0
+            self.load()
+
+    def _apply(self, session: Session, kind: str, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), READ_CHUNK):
+            chunk = list(ids[start:start + READ_CHUNK])
+            if kind == JOB:
+                today = self.today()
+                records = [j for j in repo.all_jobs(session, ids=chunk) if is_live(j, today)]
+            else:
+                records = [s for s in repo.all_seekers(session, ids=chunk) if s.consent_to_share]
+            vec_ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
+                                                              ids=[r.id for r in records])
+            index = self.indexes[kind]
+            fresh = [i for i, (rid, h) in enumerate(zip(vec_ids.tolist(), hashes, strict=True))
+                     if not index.is_current(rid, h)]
+            if fresh:
+                index.add(vec_ids[fresh], vectors[fresh], [hashes[i] for i in fresh])
+            indexed = set(vec_ids.tolist())
+            gone = [i for i in chunk if i not in indexed]
+            if gone:
+                index.remove(gone)
+            columns = self.job_columns if kind == JOB else self.seeker_columns
+            columns.remove(gone)
+            facts = job_facts if kind == JOB else seeker_facts
+            columns.upsert(facts(r) for r in records if r.id in indexed)
+            if columns.wants_compaction():
+                if kind == JOB:
+                    self.job_columns = columns.compacted()
+                else:
+                    self.seeker_columns = columns.compacted()
+
+    def follow(self) -> None:
+        """Catch up whenever woken (PostgreSQL NOTIFY, a commit in this process) or every poll interval."""
+        listener = _Listener(self.settings.resolved_database_url)
+        poll = self.settings.follow_poll_seconds
+        try:
+            while not self._stop.is_set():
+                if not self.following.wait(poll):
+                    continue
+                try:
+                    self.catch_up()
+                    self._adopt_newer_snapshot()
+                except Exception:
+                    log.exception("following the change log failed; retrying")
+                    self._stop.wait(1.0)
+                if listener.wait(poll, self._wake):
+                    continue
+        finally:
+            listener.close()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start_following(self) -> None:
+        undo = changes.on_commit(self.wake)
+        self._undo_on_commit = undo
+        for target, name in ((self.follow, "replica-follow"), (self._maintain_snapshots, "replica-snapshots")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        undo = getattr(self, "_undo_on_commit", None)
+        if undo:
+            undo()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._threads = []
+        try:
+            with self.session_factory() as session:
+                log_repo.drop_lease(session, name=self._lease_name, holder=self.name)
+                session.commit()
+        except Exception:
+            log.exception("could not hand back the snapshot lease; it runs out by itself")
+
+    # --- snapshots ------------------------------------------------------------------------------------------
+
+    @property
+    def _lease_name(self) -> str:
+        group = self.settings.snapshot_group or f"{socket.gethostname()}:{self.root.resolve()}"
+        return f"snapshot:{group}"[:300]
+
+    def holds_snapshot_lease(self) -> bool:
+        ttl = timedelta(seconds=max(3 * self.settings.index_save_seconds, 30))
+        with self.session_factory() as session:
+            held = log_repo.take_lease(session, name=self._lease_name, holder=self.name, now=self.clock(), ttl=ttl)
+            session.commit()
+        return held
+
+    def wants_snapshot(self, kind: str) -> bool:
+        index = self.indexes.get(kind)
+        if index is None:
+            return False
+        changed = len(index.delta) + index.shadowed
+        return changed > 0 and (changed >= max(self.settings.snapshot_min_changes, len(index.base) // 50)
+                                or time.time() - index.base.built_at > self.settings.snapshot_max_age_seconds)
+
+    def save_snapshots(self, *, force: bool = False) -> list[str]:
+        """If this process holds the lease: a new snapshot of each kind whose delta has grown; returns the kinds."""
+        saved = []
+        if not self.holds_snapshot_lease():
+            return saved
+        for kind in (JOB, SEEKER):
+            if not (force or self.wants_snapshot(kind)):
+                continue
+            base, seq = self.build_base(kind)
+            snapshots.save(self.root / kind, base, self._manifest(), seq=seq)
+            saved.append(kind)
+            log.info("saved a %s snapshot at change %d: %d vectors (%s)", kind, seq, len(base), base.spec.describe())
+        if saved:
+            self._adopt_newer_snapshot()
+        return saved
+
+    def _adopt_newer_snapshot(self) -> None:
+        """Swap to a snapshot newer than ours (saved by the lease holder), replaying the log since it."""
+        for kind in (JOB, SEEKER):
+            current = self.indexes.get(kind)
+            newest = snapshots.current_seq(self.root / kind)
+            if current is None or newest is None or newest <= current.seq:
+                continue
+            try:
+                base, _m, seq = snapshots.load(self.root / kind, expect=self._manifest(), mmap=self.settings.index_mmap)
+            except IndexLoadError:
+                log.exception("could not load the newer %s snapshot", kind)
+                continue
+            with self._lock:
+                fresh = LayeredIndex(base, seq=seq)
+                ids: set[int] = set()
+                with self.session_factory() as session:
+                    start = seq
+                    while start < self.applied_seq:
+                        rows = log_repo.changes_after(session, seq=start, limit=FOLLOW_BATCH)
+                        rows = [r for r in rows if r[0] <= self.applied_seq]
+                        if not rows:
+                            break
+                        ids.update(r for _s, k, r in rows if k == kind)
+                        start = rows[-1][0]
+                    previous, self.indexes[kind] = self.indexes[kind], fresh
+                    try:
+                        if ids:
+                            self._apply(session, kind, sorted(ids))
+                    except BaseException:
+                        self.indexes[kind] = previous
+                        raise
+            log.info("now serving the %s snapshot of change %d (+%d records since)", kind, seq, len(ids))
+
+    def _maintain_snapshots(self) -> None:
+        while not self._stop.wait(self.settings.index_save_seconds or 30):
+            try:
+                self.save_snapshots()
+                self._trim_log()
+            except Exception:
+                log.exception("saving snapshots failed; the log keeps everything they would hold")
+
+    def _trim_log(self) -> None:
+        days = self.settings.change_retention_days
+        if days <= 0:
+            return
+        with self.session_factory() as session:
+            trimmed = log_repo.trim_changes(session, before=self.clock() - timedelta(days=days))
+            session.commit()
+        if trimmed:
+            log.info("trimmed %d change rows older than %d days", trimmed, days)
+
+    # --- what it holds --------------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        return {
+            "applied_seq": self.applied_seq,
+            "head_seq": self.head_seq,
+            "lag": max(0, self.head_seq - self.applied_seq),
+            "index_size": {kind: len(index) for kind, index in self.indexes.items()},
+            "delta": {kind: len(index.delta) + index.shadowed for kind, index in self.indexes.items()},
+            "snapshot_seq": {kind: index.seq for kind, index in self.indexes.items()},
+        }
+
+
+class _Listener:
+    """PostgreSQL ``LISTEN`` on its own connection; on SQLite only the in-process wake and the poll interval."""
+
+    def __init__(self, url: str):
+        self._conn = None
+        if url.startswith("postgresql"):
+            import psycopg
+            from sqlalchemy import make_url
+
+            try:
+                dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+                self._conn = psycopg.connect(dsn, autocommit=True)
+                self._conn.execute(f"LISTEN {changes.NOTIFY_CHANNEL}")
+            except psycopg.Error:
+                log.exception("LISTEN failed: following the change log by polling")
+                self._conn = None
+
+    def wait(self, timeout: float, wake: threading.Event) -> bool:
+        """Until a notification, a wake or the timeout; True if woken early."""
+        if wake.is_set():
+            wake.clear()
+            return True
+        if self._conn is None:
+            woken = wake.wait(timeout)
+            wake.clear()
+            return woken
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ready, _, _ = select.select([self._conn.fileno()], [], [], min(0.05, timeout))
+                if ready:
+                    got = list(self._conn.notifies(timeout=0, stop_after=100))
+                    if got:
+                        return True
+            except Exception:
+                log.exception("LISTEN connection lost: polling")
+                self.close()
+                return False
+            if wake.is_set():
+                wake.clear()
+                return True
+        return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
