@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import metrics
+
 log = logging.getLogger("rengang.access")
 
 UNMATCHED = "<unmatched>"
@@ -27,13 +29,17 @@ _STATIC_PREFIX = re.compile(r"(?:/[a-z][a-z0-9_-]*)*")  # /api/v1: no parameter,
 
 
 class AccessLog:
-    """Pure ASGI middleware (no request object, no body read): wraps ``send`` to see the status."""
+    """Pure ASGI middleware (no request object, no body read): wraps ``send`` to see the status.
+
+    It also counts and times every request in :mod:`service.metrics`, by the same route template, whatever
+    the log level.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -48,13 +54,16 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            _log(scope, status, (time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - started
+            method = scope.get("method", "")
+            method = method if method in _METHODS else "<other>"
+            route = route_template(scope)
+            metrics.http_request(method, route, status, seconds)
+            if log.isEnabledFor(logging.INFO):
+                _log(scope, method, route, status, seconds * 1000)
 
 
-def _log(scope: Scope, status: int, duration_ms: float) -> None:
-    method = scope.get("method", "")
-    method = method if method in _METHODS else "<other>"
-    route = route_template(scope)
+def _log(scope: Scope, method: str, route: str, status: int, duration_ms: float) -> None:
     ids = record_ids(scope) if route != UNMATCHED else {}
     shown = "".join(f" {name}={value}" for name, value in ids.items())
     log.info("%s %s%s %d %.1fms", method, route, shown, status, duration_ms,

@@ -43,17 +43,116 @@ def _session():
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=256, help="API 进程数（默认：本机核数）")] = None,
+    embed_workers: Annotated[int, typer.Option(min=0, max=64, help="嵌入进程数（0：不在本机嵌入）")] = 1,
 ) -> None:
-    """Start the API (one process holds the writable index; scale reads with replicas)."""
+    """Start N API processes (index replicas following the change log) and the embedding workers.
+
+    Each API process loads the newest index snapshot (memory-mapped, shared) and follows the database's change
+    log; embedding workers run as processes of their own at a lower CPU priority. A worker that dies is
+    started again; uvicorn does the same for API processes.
+    """
     import uvicorn
 
-    from service.app import create_app
+    from service import db, metrics
     from service.edge import json_protocol
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level, log_config=_log_config(settings.log_level), access_log=False,
-                workers=1, http=json_protocol())
+    db.upgrade(settings.resolved_database_url)  # once, before the processes start
+    n = workers or os.cpu_count() or 1
+    metrics.prepare_multiprocess_dir(settings.var_dir / "metrics")
+    os.environ["RENGANG_EMBED_IN_PROCESS"] = "false"
+    supervisor = _WorkerSupervisor(embed_workers)
+    supervisor.start()
+    try:
+        uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                    log_level=settings.log_level, log_config=_log_config(settings.log_level), access_log=False,
+                    workers=n, http=json_protocol())
+    finally:
+        supervisor.stop()
+
+
+class _WorkerSupervisor:
+    """``rengang worker`` processes beside the API: each restarted if it dies, all stopped at the end."""
+
+    def __init__(self, count: int):
+        import threading
+
+        self.count = count
+        self.processes: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+
+    def _spawn(self):
+        import subprocess
+        import sys
+
+        return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"])
+
+    def start(self) -> None:
+        self.processes = [self._spawn() for _ in range(self.count)]
+        if self.count:
+            self._thread.start()
+
+    def _watch(self) -> None:
+        from service import metrics
+
+        while not self._stop.wait(1.0):
+            for i, proc in enumerate(self.processes):
+                if proc.poll() is not None and not self._stop.is_set():
+                    typer.echo(f"嵌入进程 {proc.pid} 已退出（{proc.returncode}），重新启动", err=True)
+                    metrics.process_exited(proc.pid)
+                    self.processes[i] = self._spawn()
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        self._stop.set()
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@app.command()
+def worker(
+    batch: Annotated[int | None, typer.Option(min=1, max=4096, help="每批认领的记录数")] = None,
+    once: Annotated[bool, typer.Option(help="嵌入完队列中已有的记录后退出")] = False,
+) -> None:
+    """An embedding worker: claims records waiting for their vector, embeds them, stores the vectors.
+
+    Runs anywhere that reaches the database (another machine, a GPU one); any number on PostgreSQL.
+    """
+    import logging
+    import signal
+    import threading
+
+    from service import db, metrics
+    from service.engine import load_service_embedder
+    from service.worker import EmbeddingWorker, lower_priority
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    lower_priority()  # before the model starts its threads: serving comes first
+    db.upgrade(settings.resolved_database_url)
+    factory = db.make_session_factory(db.make_engine(settings.resolved_database_url))
+    embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=load_service_embedder(settings),
+                            batch=batch, on_embedded=metrics.embedded)
+    if once:
+        embed.queue_missing()
+        done = embed.drain()
+        typer.echo(f"嵌入 {embed.stats.embedded} 条，完成队列 {done} 条")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.getLogger("rengang.worker").info("embedding worker %s started (%s)", embed.name, embed.model_id)
+    embed.run(stop)
 
 
 def _log_config(level: str) -> dict:
@@ -175,19 +274,36 @@ def seed(
 
 @index_app.command("rebuild")
 def index_rebuild() -> None:
-    """Embed what is missing or stale and rebuild both indexes from the database (progress bars)."""
-    from service import db
-    from service.engine import MatchingEngine
+    """Embed every record waiting for its vector, then save fresh index snapshots from the stored vectors.
+
+    A running service picks the snapshots up by itself (its replicas swap to a newer snapshot).
+    """
+    from tqdm import tqdm
+
+    from indexes import snapshots
+    from service import db, repository_changes
+    from service.engine import load_service_embedder
+    from service.replica import Replica
+    from service.worker import EmbeddingWorker
 
     settings = _settings()
     db.upgrade(settings.resolved_database_url)
-    engine = MatchingEngine(settings=settings,
-                            session_factory=db.make_session_factory(db.make_engine(settings.resolved_database_url)))
-    engine.start(show_progress=True, rebuild=True)
-    engine.close()
-    for report in engine.last_sync:
-        typer.echo(f"{report.kind}: {report.records} 条记录，新嵌入 {report.embedded}，索引 {report.indexed}，"
-                   f"{report.seconds:.1f} 秒")
+    factory = db.make_session_factory(db.make_engine(settings.resolved_database_url))
+    embedder = load_service_embedder(settings)
+    embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=embedder, batch=256)
+    embed.queue_missing()
+    with factory() as session:
+        total = sum(repository_changes.pending_counts(session).values())
+    with tqdm(total=total, desc="嵌入", unit="条", disable=not total) as bar:
+        while n := embed.run_once():
+            bar.update(n)
+    replica = Replica(settings=settings, session_factory=factory, model_id=embedder.model_id, dim=embedder.dim)
+    for kind in ("job", "seeker"):
+        base, seq = replica.build_base(kind)
+        snapshots.save(settings.resolved_index_dir / kind, base, {"model_id": embedder.model_id, "dim": embedder.dim},
+                       seq=seq)
+        typer.echo(f"{kind}: 索引 {len(base)} 条（{base.spec.describe()}），变更序号 {seq}")
+    typer.echo(f"新嵌入 {embed.stats.embedded} 条")
 
 
 IMPORT_BATCH = 500

@@ -119,29 +119,15 @@ def _protocol_refusal(url: bytes) -> tuple[int, bytes]:
     return status, body
 
 
-def json_protocol():
+def json_protocol() -> str:
     """uvicorn's httptools protocol, answering unparseable requests with the service's JSON error body.
 
     The HTTP parser refuses a request line or headers past its size limit (about 80 KB) before the app
     sees anything, with a bare ``400 Invalid HTTP request received.``; this answers 414 naming the longest
-    query parameter received so far (or 400), as JSON, like the app's own refusals.
+    query parameter received so far (or 400), as JSON, like the app's own refusals. Given as an import
+    string (:class:`service.http_protocol.JsonErrorHttpToolsProtocol`), so worker processes import it too.
     """
-    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
-
-    class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
-        def send_400_response(self, msg: str) -> None:
-            status, body = _protocol_refusal(getattr(self, "url", b"") or b"")
-            line = STATUS_LINE.get(status) or f"HTTP/1.1 {status} URI Too Long\r\n".encode()
-            content = [line]
-            for name, value in self.server_state.default_headers:
-                content.extend([name, b": ", value, b"\r\n"])
-            content.extend([b"content-type: application/json\r\n",
-                            b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
-                            b"x-content-type-options: nosniff\r\n", b"connection: close\r\n", b"\r\n", body])
-            self.transport.write(b"".join(content))
-            self.transport.close()
-
-    return JsonErrorHttpToolsProtocol
+    return "service.http_protocol:JsonErrorHttpToolsProtocol"
 
 
 MAX_FORM_FIELDS = 200

@@ -18,6 +18,7 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from matching.enums import Role
+from service import metrics
 from service.models import AuditEvent, Seeker
 from service.presenters import seeker_out
 from service.schemas import MatchItem, MatchList
@@ -55,7 +56,7 @@ SEEKER_READS = {
 NO_SEEKER_DATA = {
     "/openapi.json": "the API's description", "/docs": "the API's description", "/redoc": "the API's description",
     "/docs/oauth2-redirect": "Swagger UI's login helper",
-    "/healthz": "liveness", "/readyz": "readiness",
+    "/healthz": "liveness", "/readyz": "readiness", "/metrics": "counters labelled by route template",
     "/api/v1/employers": "employers", "/api/v1/employers/{employer_id}": "employers",
     "/api/v1/employers/{employer_id}/eligibility": "an employer's policy measures",
     "/api/v1/jobs": "postings", "/api/v1/jobs/{job_id}": "postings",
@@ -74,6 +75,7 @@ NO_SEEKER_DATA = {
 }
 
 NOTE = "审计走查：电话联系，本人希望白班"
+METRICS_TOKEN = "metrics-token-for-the-audit-walk-0123456789"
 
 
 def _get_routes(app) -> set[str]:
@@ -166,13 +168,16 @@ def _sign_in(client, keys, kiosk_token_: str) -> None:
                        follow_redirects=False).status_code == 303
 
 
-def test_every_read_of_seeker_data_is_audited_and_nothing_else_shows_it(app, client, admin, keys, world):
+def test_every_read_of_seeker_data_is_audited_and_nothing_else_shows_it(app, client, admin, keys, world, monkeypatch):
     seeker_id, params, marks = world["seeker"]["id"], world["params"], world["marks"]
+    monkeypatch.setenv(metrics.TOKEN_ENV, METRICS_TOKEN)  # the test client's address is no private network's
     _sign_in(client, keys, world["kiosk"])
     unaudited, leaking, failed = [], [], []
     try:
         for path in sorted(_get_routes(app)):
             headers = admin if path.startswith("/api/v1/") else {}
+            if path == "/metrics":
+                headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
             since = _last_event_id(app)
             if path.endswith("/matches"):
                 app.state.matcher = _FakeEngine(job_id=params["job_id"], seeker_id=seeker_id)

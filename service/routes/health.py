@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from service import metrics
 from service.db import ping
+from service.errors import Forbidden
 
 router = APIRouter(tags=["health"])
 
@@ -16,9 +18,20 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
 
 
+class BacklogOut(BaseModel):
+    """What this replica has still to catch up on; informational: a backlog never makes it unready."""
+
+    pending: dict[str, int]  # records waiting for their vector, per kind (the whole service's queue)
+    applied_seq: int  # the change-log position this process has applied
+    head_seq: int  # the newest change it has seen in the log
+    lag: int  # head_seq - applied_seq
+    index_size: dict[str, int]
+
+
 class ReadyOut(BaseModel):
     status: Literal["ready", "not_ready"]
     checks: dict[str, str]
+    backlog: BacklogOut | None = None
 
 
 @router.get("/healthz", response_model=HealthOut, summary="进程存活")
@@ -38,5 +51,18 @@ def readyz(request: Request):
     for name, check in request.app.state.readiness.items():
         checks[name] = check()
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    body: dict = {"status": "ready" if ready else "not_ready", "checks": checks}
+    matcher = getattr(request.app.state, "matcher", None)
+    if matcher is not None and matcher.readiness() == "ok" and checks.get("database") == "ok":
+        state = matcher.status()
+        body["backlog"] = {key: state[key] for key in BacklogOut.model_fields}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)  # Prometheus text, not JSON
+def metrics_text(request: Request):
+    """For Prometheus: from loopback or a private network, or with the monitoring token (Bearer)."""
+    if not metrics.scrape_allowed(request.client.host if request.client else None,
+                                  request.headers.get("authorization")):
+        raise Forbidden("监控指标仅对内网地址或携带监控令牌的请求开放")
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from matching.enums import WorkType
+from service import metrics
 from service.deps import ContextDep
 from service.params import RecordId, YuanQuery
 from service.errors import Unavailable
@@ -50,7 +51,9 @@ def jobs_for_seeker(
     room_board: bool | None = None,
 ):
     filters = _filters(scope, region_code, radius_km, work_type, salary_floor, room_board)
-    return matches.jobs_for_seeker(ctx, engine=_engine(request), seeker_id=seeker_id, filters=filters, k=k)
+    engine = _engine(request)
+    with metrics.timed_match(scope.value):
+        return matches.jobs_for_seeker(ctx, engine=engine, seeker_id=seeker_id, filters=filters, k=k)
 
 
 @router.get("/jobs/{job_id}/matches", response_model=MatchList, summary="为岗位推荐候选人（仅限同意展示的求职者）")
@@ -61,10 +64,14 @@ def candidates_for_job(
     radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None,
 ):
     filters = _filters(scope, None, radius_km, [], None, None)
-    return matches.candidates_for_job(ctx, engine=_engine(request), job_id=job_id, filters=filters, k=k)
+    engine = _engine(request)
+    with metrics.timed_match("candidates"):
+        return matches.candidates_for_job(ctx, engine=engine, job_id=job_id, filters=filters, k=k)
 
 
 @router.post("/matches/jobs", response_model=MatchList, summary="按一段自由文字匹配岗位（无需建档）")
 def match_text(request: Request, ctx: ContextDep, body: TextMatchRequest):
     throttle(request, "matching", key_id=ctx.principal.key_id)  # before the engine: a refused burst costs nothing
-    return matches.jobs_for_text(ctx, engine=_engine(request), request=body)
+    engine = _engine(request)
+    with metrics.timed_match(body.scope.value):
+        return matches.jobs_for_text(ctx, engine=engine, request=body)
