@@ -138,7 +138,7 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
         r = httpx.post(f"{b}/api/v1/matches/jobs", json={"text": "我会开叉车", "k": 5}, headers=admin, timeout=30)
         return r.status_code == 200 and job["id"] in [i["id"] for i in r.json()["items"]]
 
-    _until(matched_through_b, 60, "a posting written through A matched through B")
+    _until(matched_through_b, 300, "a posting written through A matched through B")
 
     # A worker killed mid-batch: nothing lost, nothing stored twice.
     items = [job_payload(employer_id=employer["id"], title=f"仓库管理员{i}", description=f"第{i}号仓库的库存管理")
