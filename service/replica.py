@@ -444,5 +444,5 @@ class _Listener:
             try:
                 self._conn.close()
             except Exception:
-                pass
+                log.warning("closing the LISTEN connection failed", exc_info=True)
             self._conn = None
