@@ -98,12 +98,10 @@ class Replica:
     def load(self) -> list[LoadReport]:
         """Snapshot (or a build from stored vectors) + the log since it, for both kinds; columns from the database."""
         with self._lock:
-            with self.session_factory() as session:
-                head = changes.head(session)  # read first: what follows reflects at least this
             reports, seqs = [], {}
             for kind in (JOB, SEEKER):
                 started = time.perf_counter()
-                index, seq, source = self._base(kind, head)
+                index, seq, source = self._base(kind)
                 self.indexes[kind] = index
                 seqs[kind] = seq
                 reports.append(LoadReport(kind, source, len(index), 0, time.perf_counter() - started))
@@ -115,7 +113,7 @@ class Replica:
             self.last_load = reports
             return reports
 
-    def _base(self, kind: str, head: int) -> tuple[LayeredIndex, int, str]:
+    def _base(self, kind: str) -> tuple[LayeredIndex, int, str]:
         """The newest snapshot of ``kind`` if it fits this model and the log still reaches back to it."""
         try:
             base, _manifest, seq = snapshots.load(self.root / kind, expect=self._manifest(),
@@ -158,8 +156,9 @@ class Replica:
         """Filter columns of the records in the indexes, read from the database as they stand now."""
         with self.session_factory() as session:
             today = self.today()
-            jobs = [j for j in repo.all_jobs(session) if is_live(j, today) and self.indexes[JOB].contains(j.id)]
-            seekers = [s for s in repo.all_seekers(session) if s.consent_to_share and self.indexes[SEEKER].contains(s.id)]
+            in_jobs, in_seekers = (set(self.indexes[kind].ids().tolist()) for kind in (JOB, SEEKER))
+            jobs = [j for j in repo.all_jobs(session) if j.id in in_jobs and is_live(j, today)]
+            seekers = [s for s in repo.all_seekers(session) if s.id in in_seekers and s.consent_to_share]
             job_columns = JobColumns.from_facts(job_facts(j) for j in jobs)
             seeker_columns = SeekerColumns.from_facts(seeker_facts(s) for s in seekers)
         for columns in (job_columns, seeker_columns):

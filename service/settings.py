@@ -61,8 +61,9 @@ class Settings(BaseSettings):
                                 "share the cores, so 1 is fastest under load (builds always use every core)")
     match_concurrency: int = Field(default=1, ge=1, description="Matching queries run at once in one process; the "
                                    "rest wait their turn (taking turns beats sharing the GIL: 150 vs 75 queries/s)")
-    index_save_seconds: int = Field(default=30, ge=0, description="Save changed indexes this often (0: only at "
-                                    "shutdown and after a sync); a crash loses nothing: the next start reconciles")
+    index_save_seconds: int = Field(default=30, ge=0, description="How often the process holding a directory's "
+                                    "snapshot lease checks whether to save new snapshots (0: every 30 s); a crash "
+                                    "loses nothing: a start replays the change log since the last snapshot")
     index_mmap: bool = Field(default=True, description="Memory-map index snapshots (flat and IVF): the API "
                              "processes of a machine share one copy of their pages")
     follow_poll_seconds: float = Field(default=0.25, gt=0, le=10, description="How often a replica reads the change "

@@ -63,10 +63,12 @@ def test_the_migrated_database_never_reuses_ids(app):
             ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
             assert [t for t in tables if "AUTOINCREMENT" not in ddl[t]] == []
         else:  # a sequence behind every id (serial or identity)
-            rows = conn.execute(text("SELECT table_name, column_default, is_identity FROM information_schema.columns "
-                                     "WHERE table_schema = current_schema() AND column_name = 'id'")).all()
-            backed = {name for name, default, identity in rows
-                      if identity == "YES" or (default or "").startswith("nextval(")}
+            key = {t.name: list(t.primary_key.columns)[0].name for t in Base.metadata.sorted_tables
+                   if _single_integer_id(t)}
+            rows = conn.execute(text("SELECT table_name, column_name, column_default, is_identity "
+                                     "FROM information_schema.columns WHERE table_schema = current_schema()")).all()
+            backed = {name for name, column, default, identity in rows
+                      if column == key.get(name) and (identity == "YES" or (default or "").startswith("nextval("))}
             assert sorted(set(tables) - backed) == []
 
 
@@ -193,7 +195,9 @@ def test_upgrading_a_database_from_0004_keeps_its_data_and_never_reuses_an_id(da
     db.upgrade(url)
 
     assert _snapshot(engine, tables) == before
-    assert _schema(engine) == schema_before
+    schema_after = _schema(engine)
+    assert {t: schema_after[t] for t in schema_before} == schema_before  # later revisions only add tables
+    assert set(schema_after) - set(schema_before) == {"changes", "embed_queue", "leases"}
     # seekers 3 and 4 were erased before the upgrade; the audit log still names them
     assert _next_ids(engine, "seekers", name="新", region_code="510115", id_number_hash="new{n}") == (5, 6)
     assert _next_ids(engine, "employers", name="新", credit_code="NEWCODE{n}", region_code="510115") == (4, 5)

@@ -269,20 +269,21 @@ def test_a_text_match_with_no_scope_searches_the_city_or_everywhere(mclient, mke
 def test_desired_occupations_are_coded_once_per_distinct_name(matching_app, monkeypatch):
     from service.models import Seeker
 
-    engine = matching_app.state.matcher
+    worker = matching_app.state.matcher.worker
     asked: list[list[str]] = []
-    real = engine.coder.code_many
+    real = worker.coder.code_many
 
     def code_many(titles, texts=None, k=5):
         asked.append(list(titles))
         return real(titles, texts, k=k)
 
-    monkeypatch.setattr(engine.coder, "code_many", code_many)
-    people = [Seeker(desired_occupations=names, desired_occupation_codes=[]) for names in
-              (["叉车司机", "保洁员"], ["保洁员"], ["叉车司机", "保洁员"], ["养老护理员"], [])]
-    engine._assign_occupations(None, (), people)
+    monkeypatch.setattr(worker.coder, "code_many", code_many)
+    people = [Seeker(id=i, desired_occupations=names, desired_occupation_codes=[]) for i, names in
+              enumerate((["叉车司机", "保洁员"], ["保洁员"], ["叉车司机", "保洁员"], ["养老护理员"], []), start=1)]
+    coded = worker._code_seekers(people)
 
     assert asked == [["叉车司机", "保洁员", "养老护理员"]]
     alone = {name: real([name], k=1)[0][0].code for name in asked[0]}
     for person in people:
         assert person.desired_occupation_codes == list(dict.fromkeys(alone[n] for n in person.desired_occupations))
+        assert coded.get(person.id, {}).get("desired_occupation_codes", []) == person.desired_occupation_codes

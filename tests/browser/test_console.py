@@ -22,6 +22,7 @@ def _seed(live_server):
     employer = admin.post("/employers", json=employer_payload(name="温江顺达物流有限公司")).json()
     job = admin.post("/jobs", json=job_payload(employer_id=employer["id"], title="叉车司机（白班）")).json()
     assert "id" in job, job
+    live_server.app.state.matcher.settle()  # embedded and followed: the pages are under test, not the worker
     return seeker, job
 
 
