@@ -29,6 +29,7 @@ class LayeredIndex:
         self.dim = base.dim
         self.delta = VectorIndex(base.dim, DELTA_SPEC)
         self._shadowed = np.zeros(0, np.int64)  # sorted ids of the base not to return
+        self._hidden = 0  # how many of them the base holds
         self._lock = threading.Lock()
 
     @property
@@ -37,12 +38,11 @@ class LayeredIndex:
 
     @property
     def shadowed(self) -> int:
-        return len(self._shadowed)
+        """Records of the snapshot replaced or removed since it was saved."""
+        return self._hidden
 
     def __len__(self) -> int:
-        base_ids = self.base.ids()
-        live_base = len(base_ids) - int(np.isin(self._shadowed, base_ids).sum())
-        return live_base + len(self.delta)
+        return len(self.base) - self._hidden + len(self.delta)
 
     def ids(self) -> np.ndarray:
         base_ids = self.base.ids()
@@ -71,19 +71,23 @@ class LayeredIndex:
         ids = np.asarray(ids, np.int64).reshape(-1)
         with self._lock:
             self.delta.add(ids, vectors, hashes)
-            self._shadow(ids)
+            self._shadow(ids[self.base.has(ids)])
 
     def remove(self, ids) -> int:
         ids = np.asarray(ids, np.int64).reshape(-1)
         with self._lock:
             removed = self.delta.remove(ids)
-            in_base = ids[np.isin(ids, self.base.ids())] if len(ids) else ids
-            fresh = in_base[~self._is_shadowed(in_base)] if len(in_base) else in_base
-            self._shadow(ids)
-        return removed + len(fresh)
+            in_base = ids[self.base.has(ids)]
+            fresh = in_base[~self._is_shadowed(in_base)]
+            self._shadow(in_base)
+        return removed + len(np.unique(fresh))
 
-    def _shadow(self, ids: np.ndarray) -> None:
-        self._shadowed = np.union1d(self._shadowed, ids)
+    def _shadow(self, base_ids: np.ndarray) -> None:
+        """Hide these ids of the base (each one the base holds)."""
+        new = np.setdiff1d(base_ids, self._shadowed)
+        if len(new):
+            self._shadowed = np.union1d(self._shadowed, new)
+            self._hidden += len(new)
 
     def _is_shadowed(self, ids: np.ndarray) -> np.ndarray:
         shadowed = self._shadowed

@@ -591,6 +591,10 @@ class VectorIndex:
     def contains(self, record_id: int) -> bool:
         return bool(self._table.find(np.array([record_id], np.int64))[1][0])
 
+    def has(self, ids) -> np.ndarray:
+        """Whether each of ``ids`` is indexed (one binary search each)."""
+        return self._table.find(_as_ids(ids))[1]
+
     def vector(self, record_id: int) -> np.ndarray:
         """The stored vector of one id (decoded, so approximate under fp16/sq8 storage); KeyError if absent."""
         return self.vectors([record_id])[0]

@@ -108,6 +108,7 @@ class Replica:
             self._load_columns()
             self.applied_seq = min(seqs.values())
             replayed = self._replay_since(seqs)
+            self.head_seq = max(self.head_seq, self.applied_seq)
             for report in reports:
                 report.replayed = replayed.get(report.kind, 0)
             self.last_load = reports
@@ -261,8 +262,7 @@ class Replica:
                 except Exception:
                     log.exception("following the change log failed; retrying")
                     self._stop.wait(1.0)
-                if listener.wait(poll, self._wake):
-                    continue
+                listener.wait(poll, self._wake)
         finally:
             listener.close()
 
@@ -367,8 +367,9 @@ class Replica:
     def _maintain_snapshots(self) -> None:
         while not self._stop.wait(self.settings.index_save_seconds or 30):
             try:
-                self.save_snapshots()
-                self._trim_log()
+                if self.holds_snapshot_lease():  # the holder of a directory's lease does both, not every process
+                    self.save_snapshots()
+                    self._trim_log()
             except Exception:
                 log.exception("saving snapshots failed; the log keeps everything they would hold")
 
@@ -390,7 +391,8 @@ class Replica:
             "head_seq": self.head_seq,
             "lag": max(0, self.head_seq - self.applied_seq),
             "index_size": {kind: len(index) for kind, index in self.indexes.items()},
-            "delta": {kind: len(index.delta) + index.shadowed for kind, index in self.indexes.items()},
+            "delta": {kind: len(index.delta) for kind, index in self.indexes.items()},
+            "shadowed": {kind: index.shadowed for kind, index in self.indexes.items()},
             "snapshot_seq": {kind: index.seq for kind, index in self.indexes.items()},
         }
 

@@ -19,7 +19,8 @@ class HealthOut(BaseModel):
 
 
 class BacklogOut(BaseModel):
-    """What this replica has still to catch up on; informational: a backlog never makes it unready."""
+    """What this replica has still to catch up on; informational: a backlog never makes it unready. Shown, as
+    /metrics is, to loopback and private addresses or with the monitoring token (the sizes are nobody else's)."""
 
     pending: dict[str, int]  # records waiting for their vector, per kind (the whole service's queue)
     applied_seq: int  # the change-log position this process has applied
@@ -53,7 +54,9 @@ def readyz(request: Request):
     ready = all(v == "ok" for v in checks.values())
     body: dict = {"status": "ready" if ready else "not_ready", "checks": checks}
     matcher = getattr(request.app.state, "matcher", None)
-    if matcher is not None and matcher.readiness() == "ok" and checks.get("database") == "ok":
+    operator = metrics.scrape_allowed(request.client.host if request.client else None,
+                                      request.headers.get("authorization"))
+    if operator and matcher is not None and matcher.readiness() == "ok" and checks.get("database") == "ok":
         state = matcher.status()
         body["backlog"] = {key: state[key] for key in BacklogOut.model_fields}
     return JSONResponse(body, status_code=200 if ready else 503)
