@@ -2,10 +2,13 @@
 
 Steps: generate employers, postings and seekers (:func:`matching.demo.generate_demo`) and insert them through
 the use-cases (postings through the bulk path, timed: that is the bulk import without embedding); store each
-posting's and seeker's vector with its text and hash, as the engine does; start the service and time it until
-``/readyz`` is all ``ok`` (the start-up reconciliation of the whole database); then drive it with
+posting's and seeker's vector with its text and hash, as an embedding worker does, and empty ``embed_queue``
+(the write hook queued every record; what was stored is exactly what a worker would store); save index
+snapshots as ``rengang index rebuild`` does; start ``rengang serve --workers 1 --embed-workers 1`` and time it
+until ``/readyz`` is all ``ok`` (mapping the snapshots, loading the filter columns); then drive it with
 :func:`bench.load.run_load` — jobs for a stored seeker, candidates for a posting, an ad-hoc text match
-(encoding the query), and ingest: single ``POST /jobs`` and ``POST /jobs/bulk``, embedding included.
+(encoding the query), and ingest: single ``POST /jobs`` and ``POST /jobs/bulk``, which answer once the
+postings are committed (``"matching": "pending"``); the embedding worker embeds them afterwards.
 
 Vectors: a posting's (a seeker's) vector is an anchor posting's (seeker's) real vector of the same occupation,
 embedded once per model by :func:`bench.data.load_anchors`, moved by covariance-shaped noise (:mod:`bench.data`),
@@ -25,18 +28,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from bench.data import Anchors, _covariance_noise, _noise_scale, _unit
 from bench.load import run_load, start_service, stop_service
+from indexes import snapshots
 from matching.demo import generate_demo
 from matching.embedder import text_hash
 from matching.enums import Role
 from service import db
 from service import repository as repo
+from service import repository_changes as repo_changes
 from service.errors import Conflict
 from service.facts import job_text, seeker_profile_text
-from service.models import JobPosting, Seeker
+from service.models import EmbedQueue, JobPosting, Seeker
+from service.replica import Replica
 from service.schemas import EmployerCreate, JobCreate, SeekerCreate
 from service.security import PiiCipher, Principal
 from service.settings import Settings
@@ -56,14 +62,16 @@ def _rss_of(pid: int) -> int:
 
 
 def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, anchors: Anchors, today: date, seed: int,
-                     log) -> dict[str, Any]:
-    """A fresh SQLite database under ``var_dir`` with stored vectors; returns timings and the app key."""
+                     log, database_url: str = "") -> dict[str, Any]:
+    """A fresh database (SQLite under ``var_dir``, or the empty one at ``database_url``) with stored vectors, an
+    empty embedding queue and index snapshots under ``var_dir/indexes``; returns timings and the app key."""
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
-    settings = Settings(env="test", var_dir=var_dir, secret_key=SECRET)
+    settings = Settings(env="test", var_dir=var_dir, secret_key=SECRET, database_url=database_url)
     url = settings.resolved_database_url
     db.upgrade(url)
-    session = db.make_session_factory(db.make_engine(url))()
+    factory = db.make_session_factory(db.make_engine(url))
+    session = factory()
     ctx = Context(session=session, principal=Principal(key_id="bench", role=Role.admin),
                   cipher=PiiCipher(settings.secret()))
     out: dict[str, Any] = {}
@@ -120,7 +128,30 @@ def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, anchors: Anc
                            hashes=[text_hash(t) for t in seeker_texts], texts=seeker_texts,
                            vectors=_vectors_like(anchors.seeker_vectors, anchors.seeker_occupation_codes,
                                                  demo.seeker_occupation_codes, rng))
+    # Every record was queued for embedding by the write hook; each now has the vector of its current text,
+    # which is what a worker would store, so the queue is done. Checked, not assumed: nothing is left behind
+    # that has no vector.
+    queued = session.scalar(select(func.count()).select_from(EmbedQueue))
+    session.execute(delete(EmbedQueue))
+    vectorless = sum(len(repo_changes.records_without_vectors(session, kind=kind, model_id=anchors.model_id))
+                     for kind in ("job", "seeker"))
+    if vectorless:
+        session.rollback()
+        raise RuntimeError(f"{vectorless} records have no stored vector; the queue must stay")
+    session.commit()
+    out["queue_rows_cleared"] = queued
     out["vectors_s"] = round(time.perf_counter() - started, 1)
+
+    log("  saving index snapshots (as `rengang index rebuild` does)")
+    started = time.perf_counter()
+    dim = int(anchors.job_vectors.shape[1])
+    replica = Replica(settings=settings, session_factory=factory, model_id=anchors.model_id, dim=dim)
+    out["snapshots"] = {}
+    for kind in ("job", "seeker"):
+        base, seq = replica.build_base(kind)
+        snapshots.save(settings.resolved_index_dir / kind, base, {"model_id": anchors.model_id, "dim": dim}, seq=seq)
+        out["snapshots"][kind] = {"vectors": len(base), "spec": base.spec.describe(), "seq": seq}
+    out["snapshot_s"] = round(time.perf_counter() - started, 1)
     _key, token = create_key(session, role=Role.app, name="bench")
     session.commit()
     out["token"] = token
@@ -178,8 +209,9 @@ def run_api_scenario(*, n: int, workdir: Path, anchors: Anchors, models_dir: Pat
         env["RENGANG_MODEL_PRECISION"] = precision
     log(f"[API {n:,}] starting the service")
     started = time.perf_counter()
-    service = start_service(env=env, port=port, log_path=var_dir / "service.log")
-    out: dict[str, Any] = {"n": n, "database": prep, "startup_s": round(time.perf_counter() - started, 1)}
+    service = start_service(env=env, port=port, log_path=var_dir / "service.log", workers=1, embed_workers=1)
+    out: dict[str, Any] = {"n": n, "database": prep, "startup_s": round(time.perf_counter() - started, 1),
+                           "topology": {"workers": 1, "embed_workers": 1, "embedding": "worker"}}
     try:
         out["service_rss_mb"] = round(_rss_of(service.pid) / 2**20, 1)
         base = f"http://127.0.0.1:{port}"

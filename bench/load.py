@@ -28,16 +28,20 @@ the generator had a core to itself and was the bottleneck) and ``client_cpu_us_p
 each run says whether its own figures can be trusted; :func:`generator_ceiling` measures the
 ceiling again on whatever machine the benchmark runs on.
 
-:func:`start_service` runs ``rengang serve`` (``python -m service.cli serve``, which is uvicorn with
-one worker, as the console script does) as a subprocess with the given ``RENGANG_*`` environment
-and returns once ``GET /readyz`` answers 200 with every check ``ok`` (the matching engine loads in a
-background thread, so the process is up well before it is ready); :func:`stop_service` ends it
-with SIGTERM (uvicorn's graceful shutdown), then SIGKILL if it does not exit in time.
+:func:`start_service` runs ``rengang serve --workers N --embed-workers M`` (``python -m service.cli
+serve``, as the console script does) as a subprocess in a process group of its own, with the given
+``RENGANG_*`` environment, and returns once ``GET /readyz`` answers 200 with every check ``ok`` (the
+matching engine loads in a background thread, so the process is up well before it is ready). With
+several API processes, one answering 200 says nothing of the others: :func:`wait_replicas` waits until
+``/metrics`` shows every one's change-log position. :func:`stop_service` ends the service with SIGTERM
+(uvicorn's graceful shutdown; ``rengang serve`` then stops its embedding workers), then SIGKILL to the
+whole group if it does not exit in time; :func:`kill_service` is the SIGKILL alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -133,52 +137,98 @@ def serve_fixed(port: int, host: str = "127.0.0.1") -> None:
 
 def start_service(*, env: Mapping[str, str], port: int, log_path: str | os.PathLike[str],
                   host: str = "127.0.0.1", ready_timeout_s: float = 600.0,
-                  cwd: str | os.PathLike[str] | None = None) -> subprocess.Popen:
+                  cwd: str | os.PathLike[str] | None = None, workers: int | None = None,
+                  embed_workers: int | None = None, wait: bool = True) -> subprocess.Popen:
     """Start ``rengang serve`` with ``env`` (``RENGANG_*``) on ``host:port``; return once it is ready.
 
-    The caller's own ``RENGANG_*`` variables are dropped so only ``env`` configures the service.
-    Output goes to ``log_path``. Ready means ``GET /readyz`` answered 200 with every check ``ok``;
-    if the process exits first, or ``ready_timeout_s`` passes, it is stopped and RuntimeError
-    carries the end of its log.
+    ``workers``: API processes (``None``: the command's default, the cores); ``embed_workers``: embedding
+    worker processes (``None``: its default, 1). The caller's own ``RENGANG_*`` variables are dropped so
+    only ``env`` configures the service. Output goes to ``log_path``. Ready means ``GET /readyz`` answered
+    200 with every check ``ok`` (``wait=False``: return at once); if the process exits first, or
+    ``ready_timeout_s`` passes, it is stopped and RuntimeError carries the end of its log.
     """
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("RENGANG_")}
     child_env.update({k: str(v) for k, v in env.items()})
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "service.cli", "serve", "--host", host, "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if embed_workers is not None:
+        command += ["--embed-workers", str(embed_workers)]
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", host, "--port", str(port)],
-            env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=cwd or Path(__file__).resolve().parents[1])
-    readyz = f"http://{host}:{port}/readyz"
-
-    def ready() -> bool:
-        status, body = _get(readyz)
-        if status != 200:
-            return False
-        checks = json.loads(body).get("checks", {})
-        return all(value == "ok" for value in checks.values())
-
-    try:
-        _wait_for(ready, timeout_s=ready_timeout_s, process=process)
-    except RuntimeError as e:
-        stop_service(process)
-        raise RuntimeError(f"{e}; end of {log_path}:\n{_tail(log_path)}") from None
+        process = subprocess.Popen(command, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, cwd=cwd or Path(__file__).resolve().parents[1],
+                                   start_new_session=True)  # its own group: kill_service reaches every child
+    if wait:
+        wait_ready(process, f"http://{host}:{port}", log_path=log_path, timeout_s=ready_timeout_s)
     return process
 
 
-def stop_service(handle: subprocess.Popen, *, timeout_s: float = 30.0) -> int:
-    """SIGTERM (uvicorn shuts down gracefully), SIGKILL after ``timeout_s``; returns the exit code.
+def service_ready(base_url: str) -> tuple[bool, dict[str, Any] | None]:
+    """Whether ``GET /readyz`` answers 200 with every check ``ok``, and its body (None when it did not answer)."""
+    status, body = _get(f"{base_url}/readyz")
+    if not status:
+        return False, None
+    parsed = json.loads(body)
+    return status == 200 and all(v == "ok" for v in parsed.get("checks", {}).values()), parsed
 
-    uvicorn re-raises the signal once it has shut down cleanly, so a clean stop returns -15.
+
+def wait_ready(process: subprocess.Popen, base_url: str, *, log_path: Path, timeout_s: float = 600.0) -> None:
+    """Until ``/readyz`` is ready (see :func:`start_service`); the process stopped and RuntimeError otherwise."""
+    try:
+        _wait_for(lambda: service_ready(base_url)[0], timeout_s=timeout_s, process=process)
+    except RuntimeError as e:
+        stop_service(process)
+        raise RuntimeError(f"{e}; end of {log_path}:\n{_tail(Path(log_path))}") from None
+
+
+def wait_replicas(base_url: str, count: int, *, process: subprocess.Popen, timeout_s: float = 600.0) -> float:
+    """Until ``/metrics`` reports the change-log position of ``count`` API processes; returns the seconds waited.
+
+    Each API process reports it (a gauge with its pid) every few seconds once its engine is loaded, so this
+    lags readiness by up to that interval: it says every replica is up, not the moment it came up.
+    """
+    started = time.monotonic()
+    _wait_for(lambda: len(metric_samples(base_url, "rengang_changelog_applied_seq")) >= count,
+              timeout_s=timeout_s, process=process, interval_s=0.5)
+    return time.monotonic() - started
+
+
+def metric_samples(base_url: str, name: str) -> dict[str, float]:
+    """``labels → value`` of one metric in ``GET /metrics`` (Prometheus text); empty when unreachable."""
+    status, body = _get(f"{base_url}/metrics", timeout_s=10.0)
+    if status != 200:
+        return {}
+    out = {}
+    for line in body.decode("utf-8", "replace").splitlines():
+        if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
+            key, _, value = line.rpartition(" ")
+            out[key[len(name):]] = float(value)
+    return out
+
+
+def kill_service(handle: subprocess.Popen) -> None:
+    """SIGKILL to the service's whole process group (API processes, embedding workers), as a crash would."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(handle.pid, signal.SIGKILL)
+    handle.wait()
+
+
+def stop_service(handle: subprocess.Popen, *, timeout_s: float = 30.0) -> int:
+    """SIGTERM (uvicorn shuts down gracefully), SIGKILL to the group after ``timeout_s``; returns the exit code.
+
+    uvicorn re-raises the signal once it has shut down cleanly, so a clean stop returns -15. Whatever of
+    the group outlives its leader (a worker still finishing a batch) gets SIGKILL too.
     """
     if handle.poll() is None:
         handle.send_signal(signal.SIGTERM)
         try:
             handle.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            handle.kill()
-            handle.wait()
+            kill_service(handle)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(handle.pid, signal.SIGKILL)
     return handle.returncode
 
 

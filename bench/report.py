@@ -21,6 +21,15 @@ TARGETS = [
     ("load_s", "index load at start", 3.0, "s", False),
     ("api_rps", "API requests/s, stored-profile matches, zero errors", 500.0, "req/s", True),
     ("bulk_ingest", "bulk ingest including embedding", 300.0, "postings/s", True),
+    # the multi-process service (bench/multiprocess.py), when the run has it
+    ("mp_scaling", "stored-profile matches, 2 API processes ÷ 1 (req/s; 0.85 × N)", 1.7, "×", True),
+    ("mp_rps", "stored-profile matches with 2 API processes, zero errors", 500.0, "req/s", True),
+    ("mp_memory", "memory of 2 API processes ÷ 1 (sum of PSS after the load)", 1.3, "×", False),
+    ("mp_write", "write to matchable through every process, p99", 2.0, "s", False),
+    ("mp_accept", "bulk ingest accepted (POST /jobs/bulk of 1,000)", 2000.0, "postings/s", True),
+    ("mp_ready", "ready after kill -9 during a bulk import", 15.0, "s", False),
+    ("mp_slowdown", "stored-profile matches while the worker embeds a bulk import, slower by (worse of p50, p99)",
+     20.0, "%", False),
 ]
 FILTERED = ("desired (default)", "county", "city", "province", "radius 50 km", "city + full-time + salary ≥ 5000")
 
@@ -73,15 +82,36 @@ def target_figures(results: dict[str, Any]) -> dict[str, tuple[float | None, str
         errors = _errors(a)
         out["api_p99"] = (a["latency_ms"]["p99"], f"{_size(n)}, {errors} errors")
         out["api_rps"] = (a["requests_per_s"], f"{_size(n)}, {errors} errors")
-        out["bulk_ingest"] = (api[n]["ingest_bulk"]["postings_per_s"], f"{_size(n)}, POST /jobs/bulk of 500")
+        if "topology" not in api[n]:  # before embedding moved to workers, a bulk request embedded its postings
+            out["bulk_ingest"] = (api[n]["ingest_bulk"]["postings_per_s"], f"{_size(n)}, POST /jobs/bulk of 500")
+    mp = results.get("multiprocess")
+    if mp:
+        n, two = _size(mp["n"]), mp["replicas"]["2"]["matches"]
+        out["mp_scaling"] = (mp["throughput_ratio"], f"{n}, {mp['replicas']['1']['matches']['requests_per_s']:.1f} → "
+                             f"{two['requests_per_s']:.1f} req/s")
+        out["mp_rps"] = (two["requests_per_s"], f"{n}, 32 clients, {_errors(two)} errors")
+        mem = [mp["replicas"][k]["memory_after_load"]["sum_mib"]["pss"] for k in ("1", "2")]
+        out["mp_memory"] = (mp["pss_ratio"], f"{n}, {mem[0]:,.0f} → {mem[1]:,.0f} MiB")
+        w = mp["write_to_matchable"]
+        out["mp_write"] = (w["latency_s"]["p99"], f"{n}, {w['rate_per_s']:g}/s for {w['duration_s']:.0f} s, "
+                           f"{w['matchable']}/{w['written']} seen")
+        out["mp_accept"] = (mp["bulk_accept"]["accepted_per_s"], f"{n}, {mp['bulk_accept']['accepted']:,} postings, "
+                            f"{mp['bulk_accept']['clients']} clients")
+        out["mp_ready"] = (mp["crash"]["ready_s"], f"{n}, snapshot on disk")
+        slow = mp["matches_during_embedding"]["slowdown"]
+        out["mp_slowdown"] = (100 * max(slow.values()), f"{n}, p50 {slow['p50']:+.0%}, p99 {slow['p99']:+.0%}")
+        out["bulk_ingest"] = (mp["embedding"]["embedded_per_s"], f"{n}, one embedding worker, nothing else running")
     return out
 
 
 def write_report(results: dict[str, Any], path: Path) -> None:
     m = results["machine"]
+    merged = results.get("multiprocess", {}).get("measured")
     lines = ["# Benchmarks", "",
              f"Measured {results['date']} with `{results['command']}` (raw figures: the JSON file of the run in "
-             "`bench/results/`). Every figure below comes from that run; nothing is copied from elsewhere.", "",
+             "`bench/results/`). Every figure below comes from that run; nothing is copied from elsewhere"
+             + (f", except the section on several processes, measured {merged['date']} with `{merged['command']}` "
+                f"(raw figures: `{merged['json']}`)." if merged else "."), "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}; "
              f"GPU: {m['gpu'] or 'none'}.", "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", "",
@@ -165,10 +195,13 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += _peers(engine)
     api = results.get("api", {})
     if api:
+        workers_era = any("topology" in a for a in api.values())
         lines += ["## Through the API", "",
                   "The real `rengang serve` (one uvicorn process, SQLite) on loopback, driven by `bench/load.py` "
-                  "(asyncio, keep-alive connections, in a separate process). Ingest embeds each posting in the "
-                  "request path.", ""]
+                  "(asyncio, keep-alive connections, in a separate process). "
+                  + ("`--workers 1 --embed-workers 1`, started on a saved snapshot; ingest answers once the postings "
+                     "are committed (`\"matching\": \"pending\"`), the worker embeds them afterwards." if workers_era
+                     else "Ingest embeds each posting in the request path."), ""]
         rows = []
         for n, a in api.items():
             for name, label in (("jobs_for_seeker", "GET /seekers/{id}/matches?k=10"),
@@ -186,9 +219,103 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                          "embedding, postings/s"],
                         [[_size(n), a["startup_s"], f"{a['service_rss_mb']} → {a['service_rss_mb_after']}",
                           a["database"]["bulk_insert_postings_per_s"]] for n, a in api.items()])
+    if "multiprocess" in results:
+        lines += _multiprocess(results["multiprocess"], results["machine"])
     if "embedding" in results:
         lines += _embedding(results["embedding"])
     return path.write_text(_keep_notes(path, "\n".join(lines)), encoding="utf-8")
+
+
+def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
+    measured = mp.get("measured", {})
+    m = measured.get("machine", machine)
+    n = _size(mp["n"])
+    lines = ["## Several processes: `rengang serve --workers N --embed-workers M`", "",
+             f"{n} postings and {mp['database']['seekers']:,} seekers in {mp['backend']}, stored vectors, an empty "
+             f"embedding queue and snapshots on disk (postings {mp['snapshot_disk_mib']['job']} MiB). Machine: "
+             f"{m['cpu']}, {m['cores']} cores. `bench/multiprocess.py` drives the real `rengang serve` on loopback: "
+             f"match loads with `bench/load.py` ({mp['concurrency']} clients, {mp['duration_s']:.0f} s after 5 s of "
+             "warm-up), everything else with one request per new connection, so any API process may answer.", ""]
+    lines += ["### Stored-profile matches and memory, no embedding worker", "",
+              "`GET /seekers/{id}/matches?k=10`. Memory sums the API processes (not uvicorn's supervisor): RSS, "
+              "PSS from `/proc/<pid>/smaps_rollup` (a page shared by two processes counts half in each), and the "
+              "part of each that is the memory-mapped snapshot files (`/proc/<pid>/smaps`), after the load.", ""]
+    rows = []
+    for workers, r in mp["replicas"].items():
+        load, mem = r["matches"], r["memory_after_load"]["sum_mib"]
+        rows.append([f"--workers {workers}", r["ready_s"], round(load["requests_per_s"], 1), load["latency_ms"]["p50"],
+                     load["latency_ms"]["p99"], _errors(load), round(load["client_cpu_share"], 2), mem["rss"], mem["pss"],
+                     mem["pss_anon"], f"{mem['snapshot_rss']} / {mem['snapshot_pss']}"])
+    lines += _table(["API processes", "ready s", "req/s", "p50 ms", "p99 ms", "errors", "load generator CPU",
+                     "RSS MiB", "PSS MiB", "of it anonymous", "snapshot RSS / PSS MiB"], rows)
+    w = mp["write_to_matchable"]
+    lines += ["### Write to matchable (`--workers 2 --embed-workers 1`)", "",
+              f"`POST /jobs` at {w['rate_per_s']:g} a second for {w['duration_s']:.0f} s, each posting with a title of "
+              f"its own, in {len(w['counties'])} counties no other posting uses; `POST /matches/jobs` (`scope=county`, "
+              f"`k=100`) polled every {w['poll_interval_s']} s per county with postings not yet seen. Seconds from a "
+              "write's answer (committed) to the first poll answer that lists it.", ""]
+    lat = w["latency_s"]
+    lines += _table(["written", "answered pending", "write errors", "matchable", "p50 s", "p90 s", "p99 s", "max s",
+                     "write p50 s", "poll p50 s"],
+                    [[w["written"], w["answered_pending"], w["write_errors"], w["matchable"], lat["p50"], lat["p90"],
+                      lat["p99"], lat["p100"], w["write_request_s"]["p50"], w["poll_request_s"]["p50"]]])
+    acc, emb, floor = mp["bulk_accept"], mp["embedding"], mp["floor"]
+    imp = mp["matches_during_import"]["import"]
+    lines += ["### Bulk ingest and embedding", "",
+              f"Accepted: `POST /jobs/bulk` of {acc['items_per_request']:,} postings, committed and answered; the "
+              f"embedding worker (nice 10) embeds them afterwards. Embedded: the queue's drain and the worker's own "
+              f"counters over {emb['window_s']:.0f} s with nothing else running. Floor: "
+              f"{floor['model']['flops'] / 1e9:.2f} GFLOP a text at {floor['model']['tokens']} tokens "
+              f"({floor['model']['layers']} layers, hidden {floor['model']['hidden']}, feed-forward "
+              f"{floor['model']['intermediate']}: 2 × {floor['model']['matmul_weights']:,} matmul weights × tokens + "
+              f"4·T²·d per layer for attention) over {floor['matmul']['gflops']} GFLOP/s, float32 `torch.matmul` of "
+              f"{floor['matmul']['size']}² matrices on {floor['matmul']['threads']} threads (the worker's count) = "
+              f"{floor['texts_per_s']} texts/s.", ""]
+    lines += _table(["what", "postings", "s", "postings/s", "request p50 s", "errors"],
+                    [["accepted, nothing else running", acc["accepted"], acc["seconds"], acc["accepted_per_s"],
+                      acc["request_s"]["p50"], acc["errors"]],
+                     ["accepted during the match load (1 client)", imp["accepted"], imp["seconds"],
+                      imp["accepted_per_s"], imp["request_s"]["p50"], imp["errors"]],
+                     ["embedded by one worker", emb["embedded"], emb["window_s"], emb["embedded_per_s"], "–", "–"]])
+    lines += _table(["embedded/s", "per encoding second", "queue drained/s", "floor texts/s", "of the floor",
+                     "snapshots saved meanwhile"],
+                    [[emb["embedded_per_s"], emb["embedded_per_encode_s"], emb["queue_drained_per_s"],
+                      floor["texts_per_s"], f"{emb['of_floor']:.1%}", emb["snapshots_saved"]]])
+    lines += ["### kill -9 of the serve process group during a bulk import", "",
+              "SIGKILL to `rengang serve`'s process group (API processes, supervisor, embedding worker) while "
+              "`POST /jobs/bulk` requests of 1,000 run one after another; then `rengang serve` again. `ready`: "
+              "the first 200 from `/readyz`; `every process`: until `/metrics` shows each API process's "
+              "change-log position (reported every 5 s, so an upper bound).", ""]
+    rows = []
+    for name, label in (("crash", "database at its size, snapshot on disk"),
+                        ("crash_with_backlog", "after the imports below, their backlog queued")):
+        c = mp.get(name)
+        if not c:
+            continue
+        b = c.get("backlog_when_ready") or {}
+        rows.append([label, c["acknowledged_before_kill"], c["postings_written_before_kill"],
+                     c["committed_not_acknowledged"], c["ready_s"], c["all_api_processes_reporting_s"],
+                     sum(b.get("pending", {}).values()) if b else "–",
+                     f"{b.get('applied_seq', '–')} / {b.get('head_seq', '–')} (lag {b.get('lag', '–')})",
+                     ", ".join(f"{k} {v:,}" for k, v in b.get("index_size", {}).items())])
+    lines += _table(["when", "acknowledged", "written", "committed, not acknowledged", "ready s", "every process s",
+                     "pending when ready", "applied / head seq", "index size"], rows)
+    base = mp["matches_baseline"]
+    lines += ["### Stored-profile matches beside a bulk import (`--workers 2 --embed-workers 1`)", "",
+              f"The same load with the worker idle; while a bulk import of {n} postings is accepted (one client, "
+              "requests of 1,000); then while the worker embeds their backlog.", ""]
+    rows = [["worker idle", round(base["requests_per_s"], 1), base["latency_ms"]["p50"], base["latency_ms"]["p99"],
+             "–", "–", _errors(base), "–"]]
+    for name, label in (("matches_during_import", "during the import"),
+                        ("matches_during_embedding", "while the worker embeds")):
+        r = mp[name]
+        extra = r.get("import") or r.get("backlog") or {}
+        rows.append([label, round(r["requests_per_s"], 1), r["latency_ms"]["p50"], r["latency_ms"]["p99"],
+                     f"{r['slowdown']['p50']:+.0%}", f"{r['slowdown']['p99']:+.0%}", _errors(r),
+                     extra.get("snapshots_saved", "–")])
+    lines += _table(["matches", "req/s", "p50 ms", "p99 ms", "p50 slower by", "p99 slower by", "errors",
+                     "snapshots saved meanwhile"], rows)
+    return lines
 
 
 def _peers(engine: dict[str, Any]) -> list[str]:

@@ -3,7 +3,12 @@
 Sizes are posting counts: ``10k`` and ``100k`` by default (about 15 minutes on 2 cores), ``1m`` on request
 (under an hour). Per size: the engine in memory (:mod:`bench.engine_bench`) with peers side by side, and, up to
 ``--api-max``, the service over HTTP (:mod:`bench.api_bench`). Once per run: embedding throughput by precision
-and batch size (:mod:`bench.embedding`), on CUDA too when a GPU is present.
+and batch size (:mod:`bench.embedding`), on CUDA too when a GPU is present. On request, ``--multiprocess 100k``:
+the service as several processes, side by side (:mod:`bench.multiprocess`, about 25 minutes at 100k on 2 cores).
+
+The multi-process scenario alone, its section added to an earlier run's report::
+
+    rengang bench --sizes none --skip-embedding --multiprocess 100k --merge bench/results/<earlier run>.json
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -58,7 +64,8 @@ def machine() -> dict[str, Any]:
 
 
 def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir: Path, queries: int,
-        duration_s: float, peers: list[str], skip_api: bool, skip_embedding: bool) -> dict[str, Any]:
+        duration_s: float, peers: list[str], skip_api: bool, skip_embedding: bool, multiprocess: int | None = None,
+        write_s: float = 60.0, command: str | None = None, merge: Path | None = None) -> dict[str, Any]:
     from bench.api_bench import run_api_scenario
     from bench.data import load_anchors
     from bench.engine_bench import run_engine_scenario
@@ -75,7 +82,7 @@ def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir
     workdir.mkdir(parents=True, exist_ok=True)
     today = datetime.now(UTC).date()
     results: dict[str, Any] = {"date": today.isoformat(), "machine": machine(), "sizes": sizes,
-                               "command": "rengang bench --sizes " + ",".join(_size_name(s) for s in sizes)}
+                               "command": command or "rengang bench --sizes " + ",".join(_size_name(s) for s in sizes)}
     log("loading the model")
     embedder = load_service_embedder(settings)
     results["model"] = {"model_id": embedder.model_id, "precision": getattr(embedder, "precision", "float32"),
@@ -106,11 +113,36 @@ def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir
                                                       duration_s=duration_s, log=log)
         results["wall_s"][str(n)] = round(time.perf_counter() - started, 1)
         _save(results, out_json)
+    if multiprocess:
+        from bench.multiprocess import run_multiprocess_scenario
+
+        started = time.perf_counter()
+        results["multiprocess"] = run_multiprocess_scenario(
+            n=multiprocess, workdir=workdir, anchors=anchors, models_dir=settings.resolved_models_dir, today=today,
+            duration_s=duration_s, write_s=write_s, max_tokens=settings.model_max_tokens, threads=settings.threads,
+            embedder=embedder, log=log)
+        results["multiprocess"]["wall_s"] = round(time.perf_counter() - started, 1)
+        results["multiprocess"]["measured"] = {"date": results["date"], "command": results["command"],
+                                               "machine": results["machine"], "model": results["model"],
+                                               "json": out_json.relative_to(ROOT).as_posix()
+                                               if out_json.is_relative_to(ROOT) else str(out_json)}
     results["total_s"] = round(time.perf_counter() - started_all, 1)
     _save(results, out_json)
-    write_report(results, out_md)
+    write_report(merged(json.loads(merge.read_text(encoding="utf-8")), results) if merge else results, out_md)
     log(f"done: {out_md} and {out_json}")
     return results
+
+
+def merged(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """An earlier run's figures with this run's multi-process section added (it says when and how it was measured).
+
+    Only that section is merged: a report names one run for everything else.
+    """
+    if new.get("engine") or new.get("api") or "embedding" in new:
+        raise SystemExit("--merge adds only the multi-process section: run with --sizes none --skip-embedding")
+    if "multiprocess" not in new:
+        raise SystemExit("--merge needs --multiprocess SIZE")
+    return earlier | {"multiprocess": new["multiprocess"]}
 
 
 def _size_name(n: int) -> str:
@@ -134,19 +166,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peers", default="numpy,faiss-flat,hnswlib,usearch")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-embedding", action="store_true")
-    parser.add_argument("--report", type=Path, default=None, metavar="JSON",
-                        help="only write BENCHMARKS.md again from the raw figures of an earlier run")
+    parser.add_argument("--multiprocess", default=None, metavar="SIZE",
+                        help="also run the multi-process scenario at SIZE, e.g. 100k (about 25 minutes on 2 cores)")
+    parser.add_argument("--write-duration", type=float, default=60.0,
+                        help="seconds of steady writes in the multi-process scenario")
+    parser.add_argument("--merge", type=Path, default=None, metavar="JSON",
+                        help="write BENCHMARKS.md from an earlier run's raw figures plus this run's multi-process "
+                        "section (with --sizes none --skip-embedding --multiprocess SIZE)")
+    parser.add_argument("--report", type=Path, nargs="+", default=None, metavar="JSON",
+                        help="only write BENCHMARKS.md again from the raw figures of an earlier run (a second file: "
+                        "the run whose multi-process section is added)")
     args = parser.parse_args(argv)
     if args.report is not None:
         from bench.report import write_report
 
-        write_report(json.loads(args.report.read_text(encoding="utf-8")), args.out)
+        runs = [json.loads(path.read_text(encoding="utf-8")) for path in args.report]
+        write_report(merged(runs[0], runs[1]) if len(runs) > 1 else runs[0], args.out)
         return
-    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
-    out_json = args.json or ROOT / "bench" / "results" / f"{date.today().isoformat()}-{'-'.join(map(_size_name, sizes))}.json"
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip() and s.strip() != "none"]
+    multiprocess = parse_size(args.multiprocess) if args.multiprocess else None
+    names = [*map(_size_name, sizes)] + ([f"multiprocess-{_size_name(multiprocess)}"] if multiprocess else [])
+    out_json = args.json or ROOT / "bench" / "results" / f"{date.today().isoformat()}-{'-'.join(names)}.json"
     run(sizes=sizes, api_max=parse_size(args.api_max), out_md=args.out, out_json=out_json, workdir=args.workdir,
         queries=args.queries, duration_s=args.duration, peers=[p for p in args.peers.split(",") if p],
-        skip_api=args.skip_api, skip_embedding=args.skip_embedding)
+        skip_api=args.skip_api, skip_embedding=args.skip_embedding, multiprocess=multiprocess,
+        write_s=args.write_duration, merge=args.merge,
+        command="rengang bench " + " ".join(argv if argv is not None else sys.argv[1:]))
 
 
 if __name__ == "__main__":
