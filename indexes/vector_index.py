@@ -15,7 +15,7 @@ allow-list and targeted removal need.
 Concurrency: FAISS searches release the GIL and may run side by side, but an ``add`` reallocates
 the stored arrays under a running search, so searches share a read lock that only ever waits for
 an in-flight write (milliseconds), never for a rebuild: rebuilds happen aside and swap in
-(:class:`indexes.holder.IndexHolder`).
+(:class:`indexes.layered.LayeredIndex`, a new snapshot adopted by replicas).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class _IdTable:
 
 
 class Fingerprints(Mapping):
-    """Read-only id → text fingerprint view of an index (what :func:`reconcile` compares)."""
+    """Read-only id → text fingerprint view of an index (what a replica compares with a stored hash)."""
 
     def __init__(self, table: _IdTable):
         self._table = table
@@ -473,7 +473,7 @@ class VectorIndex:
     """One FAISS index of float32 L2-normalised vectors keyed by int64 database ids.
 
     Also keeps, per id, a fingerprint of the text (hash or version) its vector came from, so
-    :func:`indexes.holder.reconcile` can find stale entries without re-embedding.
+    a replica can tell whether its copy of a record's vector is current without re-reading it.
     """
 
     def __init__(self, dim: int, spec: IndexSpec | None = None):
@@ -864,12 +864,5 @@ def _calibrate(store: Store, spec: IndexSpec, ids: np.ndarray, vectors: np.ndarr
     return replace(spec, **{knob: value}), {knob: value, "recall_at_10": round(recall, 4), "queries": len(queries)}
 
 
-def reconcile(database, indexed) -> tuple[list[int], list[int]]:
-    """Kept here for older imports; see :func:`indexes.holder.reconcile`."""
-    from indexes.holder import reconcile as _reconcile
-
-    return _reconcile(database, indexed)
-
-
 __all__ = ["Fingerprints", "IndexLoadError", "IndexMismatchError", "IndexSpec", "Manifest", "VectorIndex",
-           "choose_spec", "fingerprint", "reconcile", "set_search_threads"]
+           "choose_spec", "fingerprint", "set_search_threads"]

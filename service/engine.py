@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from indexes import IndexHolder, VectorIndex, set_search_threads
+from indexes import VectorIndex, set_search_threads
 from indexes.layered import LayeredIndex
 from matching import refdata
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
@@ -73,7 +73,7 @@ class Pool:
     eligible: int  # records that passed the hard filters
 
 
-def retrieve(index: VectorIndex | IndexHolder | LayeredIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray,
+def retrieve(index: VectorIndex | LayeredIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray,
              vector: np.ndarray, k: int) -> Pool:
     """The ``max(50, 5·k)`` nearest of the records at ``rows`` of ``columns``, searched inside that allow-list."""
     allowed = columns.ids[rows]
@@ -132,7 +132,7 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
     return (ids, dense, lexical), pool.eligible
 
 
-def rank_jobs(*, index: VectorIndex | IndexHolder | LayeredIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
+def rank_jobs(*, index: VectorIndex | LayeredIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
               query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
               facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
               scope_prefix: str | None = None, room_board: bool | None = None) -> tuple[list[MatchResult], int]:
@@ -150,7 +150,7 @@ def rank_jobs(*, index: VectorIndex | IndexHolder | LayeredIndex, columns: JobCo
                                 weights=weights, params=params, policy=policy, options=options, limit=k), eligible
 
 
-def rank_seekers(*, index: VectorIndex | IndexHolder | LayeredIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
+def rank_seekers(*, index: VectorIndex | LayeredIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
                  query_text: str, options: MatchFilters, k: int, now: datetime, candidates_of: CandidatesOf,
                  facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
                  scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:

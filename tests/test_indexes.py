@@ -12,14 +12,12 @@ import pytest
 
 import indexes.vector_index as vector_index_module
 from indexes import (
-    IndexHolder,
     IndexLoadError,
     IndexMismatchError,
     IndexSpec,
     VectorIndex,
     choose_spec,
     fingerprint,
-    reconcile,
 )
 
 DIM = 64
@@ -255,58 +253,37 @@ def test_failed_save_leaves_the_previous_index_loadable(data, tmp_path, monkeypa
     assert manifest.last_change == 1 and len(loaded) == 200
 
 
-def test_concurrent_searches_while_writes_and_a_rebuild_swap(data):
+def test_concurrent_searches_while_a_replica_writes_its_delta(data):
+    """What an API process does: searches on the snapshot + delta while the change log's writes land."""
+    from indexes.layered import LayeredIndex
+
     ids, vectors, queries = data
     first = VectorIndex(DIM)
     first.build(ids[:3000], vectors[:3000])
-    holder = IndexHolder(first)
+    layered = LayeredIndex(first)
     errors: list[BaseException] = []
     stop = threading.Event()
 
     def reader():
         try:
             while not stop.is_set():
-                _, got = holder.search(queries[:4], K, allow=ids[:2500])
+                _, got = layered.search(queries[:4], K, allow=ids[:2500])
                 assert (got >= 0).all() and np.isin(got, ids[:2500]).all()
         except BaseException as e:  # collected and asserted below
             errors.append(e)
 
-    def build():
-        new = VectorIndex(DIM, IndexSpec("ivf_sq8", nlist=32))
-        new.build(ids[:3000], vectors[:3000])
-        holder.add(ids[3000:3100], vectors[3000:3100])  # a write while the rebuild is under way
-        return new
-
     threads = [threading.Thread(target=reader) for _ in range(3)]
     for t in threads:
         t.start()
-    for start in range(3100, 3600, 100):
-        holder.add(ids[start:start + 100], vectors[start:start + 100])
-    new = holder.rebuild(build)  # build_fn reads the source of truth: only writes made during it are replayed
-    holder.remove(ids[3000:3010])
+    for start in range(3000, 3600, 100):
+        layered.add(ids[start:start + 100], vectors[start:start + 100])
+    layered.add(ids[:50], vectors[:50])  # replaced under the readers' feet
+    layered.remove(ids[3000:3010])
     stop.set()
     for t in threads:
         t.join()
     assert not errors, errors[:1]
-    assert holder.current is new and new.spec.kind == "ivf_sq8"
-    assert new.contains(int(ids[3050])), "a write made during the rebuild is replayed onto the new index"
-    assert len(holder) == 3090 and not new.contains(int(ids[3005]))
-
-
-def test_a_failed_rebuild_keeps_the_current_index(data):
-    ids, vectors, _ = data
-    first = VectorIndex(DIM)
-    first.build(ids[:10], vectors[:10])
-    holder = IndexHolder(first)
-
-    def broken():
-        raise RuntimeError("database gone")
-
-    with pytest.raises(RuntimeError):
-        holder.rebuild(broken)
-    assert holder.current is first
-    holder.add(ids[10:11], vectors[10:11])
-    assert len(holder) == 11
+    assert len(layered) == 3590 and not layered.contains(int(ids[3005])) and layered.contains(int(ids[3050]))
 
 
 def test_search_knobs_are_per_call(data, built):
@@ -340,16 +317,6 @@ def test_choose_spec_by_size():
         IndexSpec("annoy")
     with pytest.raises(ValueError):
         IndexSpec("ivf_sq8")  # no nlist
-
-
-def test_reconcile_finds_missing_stale_and_deleted():
-    db = {1: "a", 2: "b", 3: "c"}
-    assert reconcile(db, {1: "a", 2: "old", 4: "d"}) == ([2, 3], [4])
-    assert reconcile(db.items(), {}) == ([1, 2, 3], [])
-    index = VectorIndex(DIM)
-    index.build([1, 4], clustered(np.random.default_rng(2), 2), ["a", "d"])
-    assert reconcile(iter([(1, "a"), (2, "b")]), index) == ([2], [4])
-    assert IndexHolder(index).reconcile(db) == ([2, 3], [4])
 
 
 def test_calibration_uses_the_queries_it_is_given_and_stops_at_a_plateau(data):
