@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             engine.dispose()
 
     app = FastAPI(title="人岗 rengang", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings  # before the lifespan too: what a request reads of them needs nothing heavy
     error_handlers.install(app)
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")

@@ -29,7 +29,6 @@ from prometheus_client import (
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-TOKEN_ENV = "RENGANG_METRICS_TOKEN"  # a scraper outside the private networks sends it as a bearer token
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # who may scrape without a token: loopback and private networks (not ``is_private``, which also admits the
@@ -132,8 +131,8 @@ def _forget_exited_processes(path: Path) -> None:
             pass
 
 
-def scrape_allowed(client_host: str | None, authorization: str | None) -> bool:
-    """A scrape from loopback or a private network, or one with the bearer token ``RENGANG_METRICS_TOKEN``.
+def scrape_allowed(client_host: str | None, authorization: str | None, token: str | None) -> bool:
+    """A scrape from loopback or a private network, or one with the bearer ``token`` (``RENGANG_METRICS_TOKEN``).
 
     The client address is the one uvicorn reports: behind a reverse proxy, configure its proxy headers
     (``FORWARDED_ALLOW_IPS``), or every public request would come from the proxy's private address.
@@ -146,7 +145,6 @@ def scrape_allowed(client_host: str | None, authorization: str | None) -> bool:
         address = address.ipv4_mapped
     if address is not None and any(address in net for net in _PRIVATE_NETWORKS):
         return True
-    token = os.environ.get(TOKEN_ENV, "")
     scheme, _, given = (authorization or "").partition(" ")
     return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     embed_batch: int = Field(default=64, ge=1, le=4096, description="Records an embedding worker claims at a time")
     embed_claim_seconds: int = Field(default=300, ge=10, description="A claim runs out after this long (a worker "
                                      "killed mid-batch): another worker then takes its records")
+    metrics_token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token for /metrics and "
+                                            "/readyz's backlog from outside loopback and private networks")
     policy_file: Path | None = None
 
     max_page_size: int = 200

@@ -14,11 +14,11 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from pydantic import SecretStr
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from matching.enums import Role
-from service import metrics
 from service.models import AuditEvent, Seeker
 from service.presenters import seeker_out
 from service.schemas import MatchItem, MatchList
@@ -170,7 +170,8 @@ def _sign_in(client, keys, kiosk_token_: str) -> None:
 
 def test_every_read_of_seeker_data_is_audited_and_nothing_else_shows_it(app, client, admin, keys, world, monkeypatch):
     seeker_id, params, marks = world["seeker"]["id"], world["params"], world["marks"]
-    monkeypatch.setenv(metrics.TOKEN_ENV, METRICS_TOKEN)  # the test client's address is no private network's
+    # the test client's address is no private network's
+    monkeypatch.setattr(app.state.settings, "metrics_token", SecretStr(METRICS_TOKEN))
     _sign_in(client, keys, world["kiosk"])
     unaudited, leaking, failed = [], [], []
     try:

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+from pydantic import SecretStr
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -73,7 +74,7 @@ def test_match_durations_are_observed_by_scope(app, admin):
 
 
 def test_scrapes_from_outside_the_private_networks_need_the_token(app, monkeypatch):
-    monkeypatch.setenv(metrics.TOKEN_ENV, TOKEN)
+    monkeypatch.setattr(app.state.settings, "metrics_token", SecretStr(TOKEN))
     public = TestClient(app, client=("203.0.113.5", 1234))
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         r = public.get("/metrics", headers=headers)
@@ -90,10 +91,10 @@ def test_scrapes_from_outside_the_private_networks_need_the_token(app, monkeypat
     ("172.32.0.1", False), ("203.0.113.5", False), ("8.8.8.8", False), ("2001:db8::1", False),
     ("::ffff:8.8.8.8", False), ("testclient", False), (None, False), ("", False),
 ])
-def test_private_addresses_scrape_without_a_token(host, allowed, monkeypatch):
-    monkeypatch.delenv(metrics.TOKEN_ENV, raising=False)
-    assert metrics.scrape_allowed(host, None) is allowed
-    assert metrics.scrape_allowed(host, "Bearer ") is allowed  # no token configured: an empty one opens nothing
+def test_private_addresses_scrape_without_a_token(host, allowed):
+    assert metrics.scrape_allowed(host, None, None) is allowed
+    assert metrics.scrape_allowed(host, "Bearer ", None) is allowed  # no token configured: an empty one opens nothing
+    assert metrics.scrape_allowed(host, "Bearer wrong-token", "a-token-of-24-characters") is allowed
 
 
 # What ``rengang serve`` does: prepare the directory, start children that inherit it, note their exits.

@@ -54,8 +54,7 @@ def readyz(request: Request):
     ready = all(v == "ok" for v in checks.values())
     body: dict = {"status": "ready" if ready else "not_ready", "checks": checks}
     matcher = getattr(request.app.state, "matcher", None)
-    operator = metrics.scrape_allowed(request.client.host if request.client else None,
-                                      request.headers.get("authorization"))
+    operator = _operator(request)
     if operator and matcher is not None and matcher.readiness() == "ok" and checks.get("database") == "ok":
         state = matcher.status()
         body["backlog"] = {key: state[key] for key in BacklogOut.model_fields}
@@ -65,7 +64,13 @@ def readyz(request: Request):
 @router.get("/metrics", include_in_schema=False)  # Prometheus text, not JSON
 def metrics_text(request: Request):
     """For Prometheus: from loopback or a private network, or with the monitoring token (Bearer)."""
-    if not metrics.scrape_allowed(request.client.host if request.client else None,
-                                  request.headers.get("authorization")):
+    if not _operator(request):
         raise Forbidden("监控指标仅对内网地址或携带监控令牌的请求开放")
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+
+def _operator(request: Request) -> bool:
+    """Loopback, a private network, or the monitoring token: who may see metrics and the backlog."""
+    token = request.app.state.settings.metrics_token
+    return metrics.scrape_allowed(request.client.host if request.client else None,
+                                  request.headers.get("authorization"), token.get_secret_value() if token else None)
