@@ -186,11 +186,12 @@ def wait_ready(process: subprocess.Popen, base_url: str, *, log_path: Path, time
 def wait_replicas(base_url: str, count: int, *, process: subprocess.Popen, timeout_s: float = 600.0) -> float:
     """Until ``/metrics`` reports the change-log position of ``count`` API processes; returns the seconds waited.
 
-    Each API process reports it (a gauge with its pid) every few seconds once its engine is loaded, so this
-    lags readiness by up to that interval: it says every replica is up, not the moment it came up.
+    Each API process reports it (a gauge with its pid, 0 until then) every few seconds once its engine is
+    loaded, so this lags readiness by up to that interval: it says every replica is up, not the moment it
+    came up. (A database with an empty change log would never show a position above 0.)
     """
     started = time.monotonic()
-    _wait_for(lambda: len(metric_samples(base_url, "rengang_changelog_applied_seq")) >= count,
+    _wait_for(lambda: sum(v > 0 for v in metric_samples(base_url, "rengang_changelog_applied_seq").values()) >= count,
               timeout_s=timeout_s, process=process, interval_s=0.5)
     return time.monotonic() - started
 

@@ -107,6 +107,8 @@ def target_figures(results: dict[str, Any]) -> dict[str, tuple[float | None, str
 def write_report(results: dict[str, Any], path: Path) -> None:
     m = results["machine"]
     merged = results.get("multiprocess", {}).get("measured")
+    if merged and merged["command"] == results["command"] and merged["date"] == results["date"]:
+        merged = None  # measured in this very run
     lines = ["# Benchmarks", "",
              f"Measured {results['date']} with `{results['command']}` (raw figures: the JSON file of the run in "
              "`bench/results/`). Every figure below comes from that run; nothing is copied from elsewhere"
@@ -219,35 +221,51 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                          "embedding, postings/s"],
                         [[_size(n), a["startup_s"], f"{a['service_rss_mb']} → {a['service_rss_mb_after']}",
                           a["database"]["bulk_insert_postings_per_s"]] for n, a in api.items()])
-    if "multiprocess" in results:
-        lines += _multiprocess(results["multiprocess"], results["machine"])
+    for key in ("multiprocess", "multiprocess_postgresql"):
+        if key in results:
+            lines += _multiprocess(results[key], results["machine"])
     if "embedding" in results:
         lines += _embedding(results["embedding"])
     return path.write_text(_keep_notes(path, "\n".join(lines)), encoding="utf-8")
+
+
+def _split(load: dict[str, Any]) -> str:
+    split = load.get("connections_per_api_process")
+    return " + ".join(map(str, split)) if split else "–"
 
 
 def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
     measured = mp.get("measured", {})
     m = measured.get("machine", machine)
     n = _size(mp["n"])
-    lines = ["## Several processes: `rengang serve --workers N --embed-workers M`", "",
-             f"{n} postings and {mp['database']['seekers']:,} seekers in {mp['backend']}, stored vectors, an empty "
+    backend = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(mp["backend"], mp["backend"])
+    lines = [f"## Several processes on {backend}: `rengang serve --workers N --embed-workers M`", "",
+             f"{n} postings and {mp['database']['seekers']:,} seekers in {backend}, stored vectors, an empty "
              f"embedding queue and snapshots on disk (postings {mp['snapshot_disk_mib']['job']} MiB). Machine: "
              f"{m['cpu']}, {m['cores']} cores. `bench/multiprocess.py` drives the real `rengang serve` on loopback: "
              f"match loads with `bench/load.py` ({mp['concurrency']} clients, {mp['duration_s']:.0f} s after 5 s of "
              "warm-up), everything else with one request per new connection, so any API process may answer.", ""]
+    replaced = [w for w in mp.get("api_process_watch", []) if w["replaced"]]
+    if "api_process_watch" in mp:
+        lines += ["API processes uvicorn replaced (a child that died or missed its 5-s health check starts its engine "
+                  "over): " + ("; ".join(f"{w['replaced']} under `{w['service']}`" for w in replaced) if replaced
+                               else "none") + ".", ""]
     lines += ["### Stored-profile matches and memory, no embedding worker", "",
               "`GET /seekers/{id}/matches?k=10`. Memory sums the API processes (not uvicorn's supervisor): RSS, "
               "PSS from `/proc/<pid>/smaps_rollup` (a page shared by two processes counts half in each), and the "
-              "part of each that is the memory-mapped snapshot files (`/proc/<pid>/smaps`), after the load.", ""]
+              "part of each that is the memory-mapped snapshot files (`/proc/<pid>/smaps`), after the load."
+              + (f" Each API process also loads the embedding model for free-text queries: "
+                 f"{mp['floor']['model']['float32_weights_mib']} MiB of float32 weights (from its config, not "
+                 "measured), anonymous memory, not shared." if "float32_weights_mib" in mp["floor"]["model"] else ""),
+              ""]
     rows = []
     for workers, r in mp["replicas"].items():
         load, mem = r["matches"], r["memory_after_load"]["sum_mib"]
         rows.append([f"--workers {workers}", r["ready_s"], round(load["requests_per_s"], 1), load["latency_ms"]["p50"],
-                     load["latency_ms"]["p99"], _errors(load), round(load["client_cpu_share"], 2), mem["rss"], mem["pss"],
-                     mem["pss_anon"], f"{mem['snapshot_rss']} / {mem['snapshot_pss']}"])
-    lines += _table(["API processes", "ready s", "req/s", "p50 ms", "p99 ms", "errors", "load generator CPU",
-                     "RSS MiB", "PSS MiB", "of it anonymous", "snapshot RSS / PSS MiB"], rows)
+                     load["latency_ms"]["p99"], _errors(load), _split(load), round(load["client_cpu_share"], 2),
+                     mem["rss"], mem["pss"], mem["pss_anon"], f"{mem['snapshot_rss']} / {mem['snapshot_pss']}"])
+    lines += _table(["API processes", "ready s", "req/s", "p50 ms", "p99 ms", "errors", "connections per process",
+                     "load generator CPU", "RSS MiB", "PSS MiB", "of it anonymous", "snapshot RSS / PSS MiB"], rows)
     w = mp["write_to_matchable"]
     lines += ["### Write to matchable (`--workers 2 --embed-workers 1`)", "",
               f"`POST /jobs` at {w['rate_per_s']:g} a second for {w['duration_s']:.0f} s, each posting with a title of "
@@ -276,16 +294,18 @@ def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
                       acc["request_s"]["p50"], acc["errors"]],
                      ["accepted during the match load (1 client)", imp["accepted"], imp["seconds"],
                       imp["accepted_per_s"], imp["request_s"]["p50"], imp["errors"]],
-                     ["embedded by one worker", emb["embedded"], emb["window_s"], emb["embedded_per_s"], "–", "–"]])
+                     ["embedded by one worker", int(emb["embedded"]), emb["window_s"], emb["embedded_per_s"], "–",
+                      "–"]])
     lines += _table(["embedded/s", "per encoding second", "queue drained/s", "floor texts/s", "of the floor",
                      "snapshots saved meanwhile"],
                     [[emb["embedded_per_s"], emb["embedded_per_encode_s"], emb["queue_drained_per_s"],
                       floor["texts_per_s"], f"{emb['of_floor']:.1%}", emb["snapshots_saved"]]])
     lines += ["### kill -9 of the serve process group during a bulk import", "",
               "SIGKILL to `rengang serve`'s process group (API processes, supervisor, embedding worker) while "
-              "`POST /jobs/bulk` requests of 1,000 run one after another; then `rengang serve` again. `ready`: "
-              "the first 200 from `/readyz`; `every process`: until `/metrics` shows each API process's "
-              "change-log position (reported every 5 s, so an upper bound).", ""]
+              "`POST /jobs/bulk` requests of 1,000 run one after another; then `rengang serve` again. `answering`: "
+              "the first answer from `/readyz` (503 while the engine loads); `ready`: its first 200; `every "
+              "process`: until `/metrics` shows each API process's change-log position (reported every 5 s, so an "
+              "upper bound).", ""]
     rows = []
     for name, label in (("crash", "database at its size, snapshot on disk"),
                         ("crash_with_backlog", "after the imports below, their backlog queued")):
@@ -294,27 +314,29 @@ def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
             continue
         b = c.get("backlog_when_ready") or {}
         rows.append([label, c["acknowledged_before_kill"], c["postings_written_before_kill"],
-                     c["committed_not_acknowledged"], c["ready_s"], c["all_api_processes_reporting_s"],
+                     c["committed_not_acknowledged"], c.get("answering_s"), c["ready_s"],
+                     c["all_api_processes_reporting_s"],
                      sum(b.get("pending", {}).values()) if b else "–",
                      f"{b.get('applied_seq', '–')} / {b.get('head_seq', '–')} (lag {b.get('lag', '–')})",
                      ", ".join(f"{k} {v:,}" for k, v in b.get("index_size", {}).items())])
-    lines += _table(["when", "acknowledged", "written", "committed, not acknowledged", "ready s", "every process s",
+    lines += _table(["when", "acknowledged", "written", "committed, not acknowledged", "answering s", "ready s",
+                     "every process s",
                      "pending when ready", "applied / head seq", "index size"], rows)
     base = mp["matches_baseline"]
     lines += ["### Stored-profile matches beside a bulk import (`--workers 2 --embed-workers 1`)", "",
               f"The same load with the worker idle; while a bulk import of {n} postings is accepted (one client, "
               "requests of 1,000); then while the worker embeds their backlog.", ""]
     rows = [["worker idle", round(base["requests_per_s"], 1), base["latency_ms"]["p50"], base["latency_ms"]["p99"],
-             "–", "–", _errors(base), "–"]]
+             "–", "–", _errors(base), _split(base), "–"]]
     for name, label in (("matches_during_import", "during the import"),
                         ("matches_during_embedding", "while the worker embeds")):
         r = mp[name]
         extra = r.get("import") or r.get("backlog") or {}
         rows.append([label, round(r["requests_per_s"], 1), r["latency_ms"]["p50"], r["latency_ms"]["p99"],
-                     f"{r['slowdown']['p50']:+.0%}", f"{r['slowdown']['p99']:+.0%}", _errors(r),
+                     f"{r['slowdown']['p50']:+.0%}", f"{r['slowdown']['p99']:+.0%}", _errors(r), _split(r),
                      extra.get("snapshots_saved", "–")])
     lines += _table(["matches", "req/s", "p50 ms", "p99 ms", "p50 slower by", "p99 slower by", "errors",
-                     "snapshots saved meanwhile"], rows)
+                     "connections per process", "snapshots saved meanwhile"], rows)
     return lines
 
 

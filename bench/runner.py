@@ -14,6 +14,7 @@ The multi-process scenario alone, its section added to an earlier run's report::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -65,7 +66,8 @@ def machine() -> dict[str, Any]:
 
 def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir: Path, queries: int,
         duration_s: float, peers: list[str], skip_api: bool, skip_embedding: bool, multiprocess: int | None = None,
-        write_s: float = 60.0, command: str | None = None, merge: Path | None = None) -> dict[str, Any]:
+        write_s: float = 60.0, command: str | None = None, merge: Path | None = None,
+        multiprocess_postgres: str | None = None) -> dict[str, Any]:
     from bench.api_bench import run_api_scenario
     from bench.data import load_anchors
     from bench.engine_bench import run_engine_scenario
@@ -114,18 +116,23 @@ def run(*, sizes: list[int], api_max: int, out_md: Path, out_json: Path, workdir
         results["wall_s"][str(n)] = round(time.perf_counter() - started, 1)
         _save(results, out_json)
     if multiprocess:
-        from bench.multiprocess import run_multiprocess_scenario
+        from bench.multiprocess import run_multiprocess_scenario, scratch_postgres
 
-        started = time.perf_counter()
-        results["multiprocess"] = run_multiprocess_scenario(
-            n=multiprocess, workdir=workdir, anchors=anchors, models_dir=settings.resolved_models_dir, today=today,
-            duration_s=duration_s, write_s=write_s, max_tokens=settings.model_max_tokens, threads=settings.threads,
-            embedder=embedder, log=log)
-        results["multiprocess"]["wall_s"] = round(time.perf_counter() - started, 1)
-        results["multiprocess"]["measured"] = {"date": results["date"], "command": results["command"],
-                                               "machine": results["machine"], "model": results["model"],
-                                               "json": out_json.relative_to(ROOT).as_posix()
-                                               if out_json.is_relative_to(ROOT) else str(out_json)}
+        measured = {"date": results["date"], "command": results["command"], "machine": results["machine"],
+                    "model": results["model"],
+                    "json": out_json.relative_to(ROOT).as_posix() if out_json.is_relative_to(ROOT) else str(out_json)}
+        backends = [("multiprocess", None)] + ([("multiprocess_postgresql", multiprocess_postgres)]
+                                               if multiprocess_postgres else [])
+        for key, server in backends:
+            started = time.perf_counter()
+            with scratch_postgres(server) if server else contextlib.nullcontext("") as database_url:
+                results[key] = run_multiprocess_scenario(
+                    n=multiprocess, workdir=workdir, anchors=anchors, models_dir=settings.resolved_models_dir,
+                    today=today, duration_s=duration_s, write_s=write_s, max_tokens=settings.model_max_tokens,
+                    threads=settings.threads, embedder=embedder, database_url=database_url, log=log)
+            results[key]["wall_s"] = round(time.perf_counter() - started, 1)
+            results[key]["measured"] = measured
+            _save(results, out_json)
     results["total_s"] = round(time.perf_counter() - started_all, 1)
     _save(results, out_json)
     write_report(merged(json.loads(merge.read_text(encoding="utf-8")), results) if merge else results, out_md)
@@ -142,7 +149,7 @@ def merged(earlier: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         raise SystemExit("--merge adds only the multi-process section: run with --sizes none --skip-embedding")
     if "multiprocess" not in new:
         raise SystemExit("--merge needs --multiprocess SIZE")
-    return earlier | {"multiprocess": new["multiprocess"]}
+    return earlier | {key: new[key] for key in ("multiprocess", "multiprocess_postgresql") if key in new}
 
 
 def _size_name(n: int) -> str:
@@ -156,7 +163,8 @@ def _save(results: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="rengang bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10k,100k", help="posting counts, e.g. 10k,100k or 1m")
+    parser.add_argument("--sizes", default="10k,100k",
+                        help="posting counts, e.g. 10k,100k or 1m (none: no per-size scenarios)")
     parser.add_argument("--api-max", default="100k", help="largest size also run through the HTTP API")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--json", type=Path, default=None, help="raw figures (default bench/results/DATE-SIZES.json)")
@@ -168,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-embedding", action="store_true")
     parser.add_argument("--multiprocess", default=None, metavar="SIZE",
                         help="also run the multi-process scenario at SIZE, e.g. 100k (about 25 minutes on 2 cores)")
+    parser.add_argument("--multiprocess-postgres", default=None, metavar="URL",
+                        help="run it a second time on this PostgreSQL server (a database of its own, dropped after)")
     parser.add_argument("--write-duration", type=float, default=60.0,
                         help="seconds of steady writes in the multi-process scenario")
     parser.add_argument("--merge", type=Path, default=None, metavar="JSON",
@@ -190,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     run(sizes=sizes, api_max=parse_size(args.api_max), out_md=args.out, out_json=out_json, workdir=args.workdir,
         queries=args.queries, duration_s=args.duration, peers=[p for p in args.peers.split(",") if p],
         skip_api=args.skip_api, skip_embedding=args.skip_embedding, multiprocess=multiprocess,
-        write_s=args.write_duration, merge=args.merge,
+        write_s=args.write_duration, merge=args.merge, multiprocess_postgres=args.multiprocess_postgres,
         command="rengang bench " + " ".join(argv if argv is not None else sys.argv[1:]))
 
 

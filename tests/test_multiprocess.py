@@ -124,8 +124,10 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
     first, a = cluster.api("var-a")
     _second, b = cluster.api("var-b")
     workers = [cluster.start("worker", var="var-w") for _ in range(2)]
+    began = time.monotonic()
     _ready(a, 600)
     _ready(b, 600)
+    phases = {"start": time.monotonic() - began}
 
     # A posting written through one process is matched through the other.
     employer = httpx.post(f"{a}/api/v1/employers", json=employer_payload(), headers=admin, timeout=30).json()
@@ -139,6 +141,7 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
         return r.status_code == 200 and job["id"] in [i["id"] for i in r.json()["items"]]
 
     _until(matched_through_b, 300, "a posting written through A matched through B")
+    phases["first match"] = time.monotonic() - began
 
     # A worker killed mid-batch: nothing lost, nothing stored twice.
     items = [job_payload(employer_id=employer["id"], title=f"仓库管理员{i}", description=f"第{i}号仓库的库存管理")
@@ -153,11 +156,13 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
 
     _until(lambda: stored() > 10, 300, "workers embedding the import")
     workers[0].send_signal(signal.SIGKILL)
+    phases["worker killed"] = time.monotonic() - began
     _until(lambda: stored() == 101, 300, "the other worker finishing the import, the killed one's claim run out")
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(EmbedQueue)) == 0
         per_job = dict(session.execute(select(Change.record_id, func.count()).where(
             Change.kind == "job", Change.record_id.in_(ids)).group_by(Change.record_id)).all())
+    phases["import embedded"] = time.monotonic() - began
     # Each posting: its creation, then its vector stored once; a vector stored twice would add a third row.
     assert set(per_job.values()) == {2} and len(per_job) == 100
 
@@ -173,7 +178,9 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
         httpx.get(f"{a2}/readyz", timeout=5).json()["backlog"]), 30, "the restarted replica holding every posting")
     assert backlog["pending"] == {"job": 0, "seeker": 0} and backlog["lag"] == 0
     assert "from the snapshot" in (cluster.tmp / "var-a-4.log").read_text()
-    print(f"an API process started again after SIGKILL was ready in {ready_after:.1f} s (model load included)")
+    phases["restarted"] = time.monotonic() - began
+    print(f"an API process started again after SIGKILL was ready in {ready_after:.1f} s (model load included); "
+          f"phases (s since start): { {k: round(v, 1) for k, v in phases.items()} }")
     engine = create_engine(cluster.url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM job_postings")).scalar() == 101
