@@ -58,3 +58,37 @@ def test_seed_fills_an_empty_database_once(env):
     assert again.exit_code == 0 and "已有数据" in again.stdout
     with _session() as session:
         assert session.scalar(select(func.count()).select_from(Seeker)) == 30
+
+
+def test_index_rebuild_embeds_the_queue_and_saves_snapshots_a_service_starts_from(env, models_dir, monkeypatch):
+    """`make run`'s middle step: seeded records are embedded once, and snapshots reflect the log's head."""
+    from indexes import snapshots
+    from service import changes, repository_changes
+    from service.models import Embedding
+
+    monkeypatch.setenv("RENGANG_MODELS_DIR", str(models_dir))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(app, ["seed", "--employers", "3", "--jobs", "12", "--seekers", "6"]).exit_code == 0
+    result = _rebuild()
+    assert result.returncode == 0, result.stdout + result.stderr
+    with _session() as session:
+        assert repository_changes.pending_counts(session) == {"job": 0, "seeker": 0}
+        jobs = session.scalar(select(func.count()).select_from(JobPosting))
+        vectors = session.scalar(select(func.count()).select_from(Embedding).where(Embedding.kind == "job"))
+        head = changes.head(session)
+    assert vectors == jobs and f"新嵌入 {jobs + 6} 条" in result.stdout
+    index, _manifest, seq = snapshots.load(env / "indexes" / "job")
+    assert seq == head and 0 < len(index) <= jobs  # the live postings
+    again = _rebuild()  # nothing left to embed: vectors are never made twice
+    assert again.returncode == 0 and "新嵌入 0 条" in again.stdout
+
+
+def _rebuild():
+    """In a process of its own, as on a server (and so its model leaves this one's memory when it ends)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "service.cli", "index", "rebuild"], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=600, check=False)
