@@ -62,6 +62,9 @@ def serve(
     n = workers or os.cpu_count() or 1
     metrics.prepare_multiprocess_dir(settings.var_dir / "metrics")
     os.environ["RENGANG_EMBED_IN_PROCESS"] = "false"
+    from service.settings import get_settings
+
+    get_settings.cache_clear()  # with --workers 1 uvicorn builds the app in this process: from these settings
     supervisor = _WorkerSupervisor(embed_workers)
     supervisor.start()
     try:
