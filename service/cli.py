@@ -70,7 +70,10 @@ def serve(
     try:
         uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
                     log_level=settings.log_level, log_config=_log_config(settings.log_level), access_log=False,
-                    workers=n, http=json_protocol())
+                    workers=n, http=json_protocol(),
+                    # a process loading its model and snapshot holds the GIL for seconds at a time: uvicorn's 5-s
+                    # health check killed such processes on a busy machine, over and over
+                    timeout_worker_healthcheck=120)
     finally:
         supervisor.stop()
 
