@@ -31,6 +31,10 @@ from service.models import Change, EmbedQueue, JobPosting, PolicyFlag, Seeker
 JOB, SEEKER = "job", "seeker"
 NOTIFY_CHANNEL = "rengang_changes"
 ADVISORY_LOCK_KEY = 0x72656E67  # "reng": one lock for the tail of every transaction that writes changes
+# A transaction queuing at most this many records is a small write (a form saved, a profile edited): its records
+# are embedded before those of larger ones (bulk imports, backfills) queued earlier.
+SMALL_WRITE = 20
+URGENT, BULK = 0, 1
 
 # The fields each kind's embedded text is made of (service.facts.job_text / seeker_profile_text): a change to
 # any of them queues the record for embedding; other changes (a hire, a status) are followed without it.
@@ -123,14 +127,16 @@ def _write(session: Session) -> None:
     session.execute(insert(Change), [{"kind": k, "record_id": i, "at": now} for k, i in keys])
     queued = [{"kind": k, "record_id": i, "version": 1, "queued_at": now} for k, i in keys if pending[(k, i)]]
     if queued:
-        enqueue(session, queued)
+        enqueue(session, queued, priority=URGENT if len(queued) <= SMALL_WRITE else BULK)
     if postgres:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     session.info[_WROTE] = True
 
 
-def enqueue(session: Session, rows: list[dict]) -> None:
-    """Queue records for embedding; a record already queued gets a new version and is released if claimed."""
+def enqueue(session: Session, rows: list[dict], *, priority: int = BULK) -> None:
+    """Queue records for embedding; a record already queued gets a new version (and this write's priority) and
+    is released if claimed."""
+    rows = [{**row, "priority": priority} for row in rows]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -140,7 +146,8 @@ def enqueue(session: Session, rows: list[dict]) -> None:
         stmt = upsert(EmbedQueue).values(rows[start:start + 2000])
         session.execute(stmt.on_conflict_do_update(
             index_elements=[EmbedQueue.kind, EmbedQueue.record_id],
-            set_={"version": EmbedQueue.version + 1, "claimed_by": None, "claimed_until": None}))
+            set_={"version": EmbedQueue.version + 1, "priority": stmt.excluded.priority, "claimed_by": None,
+                  "claimed_until": None}))
 
 
 def _committed(session: Session) -> None:

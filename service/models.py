@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -273,11 +274,14 @@ class EmbedQueue(Base):
     version is still the one it claimed, so a write made while it was embedding is embedded again."""
 
     __tablename__ = "embed_queue"
+    __table_args__ = (Index("ix_embed_queue_order", "priority", "queued_at"),)
 
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    queued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # 0: a small write (a posting or profile saved on its own), embedded first; 1: a bulk import or backfill.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column()
 

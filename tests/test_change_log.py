@@ -98,6 +98,26 @@ def test_claims_never_overlap_expire_and_release_only_the_version_claimed(app, c
     assert _queue(app) == {("job", ids[0]): 2}
 
 
+def test_a_posting_written_on_its_own_is_claimed_before_a_bulk_import_queued_earlier(app, client, admin):
+    from tests.factories import job_payload
+
+    employer = create_employer(client, admin)
+    bulk = client.post("/api/v1/jobs/bulk", headers=admin, json={"items": [
+        job_payload(employer_id=employer["id"], title=f"批量岗位{i}") for i in range(changes.SMALL_WRITE + 5)]})
+    assert bulk.status_code == 201, bulk.text
+    single = create_job(client, admin, employer_id=employer["id"], title="单独发布的岗位")
+    with app.state.session_factory() as session:
+        first = log_repo.claim(session, worker="w", limit=1, now=datetime.now(UTC), lease=timedelta(seconds=60))
+        session.commit()
+    assert [c[:2] for c in first] == [("job", single["id"])]
+    # A record of the import edited on its own afterwards moves up with that write.
+    edited = bulk.json()["ids"][-1]
+    client.patch(f"/api/v1/jobs/{edited}", json={"title": "批量岗位（改）"}, headers=admin)
+    with app.state.session_factory() as session:
+        assert log_repo.claim(session, worker="w", limit=1, now=datetime.now(UTC),
+                              lease=timedelta(seconds=60))[0][:2] == ("job", edited)
+
+
 def test_one_holder_of_a_lease_until_it_runs_out(app):
     now = datetime.now(UTC)
     ttl = timedelta(seconds=30)
