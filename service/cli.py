@@ -140,11 +140,10 @@ def worker(
 
     from service import db, metrics
     from service.engine import load_service_embedder
-    from service.worker import EmbeddingWorker, lower_priority
+    from service.worker import EmbeddingWorker
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    lower_priority()  # before the model starts its threads: serving comes first
     db.upgrade(settings.resolved_database_url)
     factory = db.make_session_factory(db.make_engine(settings.resolved_database_url))
     embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=load_service_embedder(settings),
@@ -157,7 +156,8 @@ def worker(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    logging.getLogger("rengang.worker").info("embedding worker %s started (%s)", embed.name, embed.model_id)
+    logging.getLogger("rengang.worker").info("embedding worker %s started (%s, CPU priority %s)", embed.name,
+                                             embed.model_id, settings.embed_cpu_priority)
     embed.run(stop)
 
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     embed_in_process: bool = Field(default=True, description="Run an embedding worker thread inside the API process "
                                    "(one process, tests); `rengang serve` runs them as separate processes instead")
     embed_batch: int = Field(default=64, ge=1, le=4096, description="Records an embedding worker claims at a time")
+    embed_cpu_priority: Literal["idle", "low", "normal"] = Field(
+        default="idle", description="CPU priority of embedding: idle (only on CPU time nothing else wants: serving "
+        "comes first, a backlog waits out a busy spell), low (nice 10), normal")
     embed_claim_seconds: int = Field(default=300, ge=10, description="A claim runs out after this long (a worker "
                                      "killed mid-batch): another worker then takes its records")
     metrics_token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token for /metrics and "

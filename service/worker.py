@@ -7,6 +7,11 @@ transaction stores the vectors, appends the records to the change log and remove
 version it claimed. So a worker killed mid-batch loses nothing (its claim runs out and another worker takes
 the rows) and never stores a vector twice; a record written again while it was being embedded stays queued.
 
+Serving comes first. The model runs in a compute thread of its own at a low CPU priority (``SCHED_IDLE`` by
+default: it gets only CPU time no request wants, and the threads the model starts inherit that), while the
+claims and the short write transactions stay at normal priority: a starved thread holding SQLite's write lock
+or PostgreSQL's change-log lock would stall every writer behind it.
+
 ``rengang worker`` runs one anywhere (another machine, a GPU); ``rengang serve`` starts them beside the API
 processes; a service started without them (tests, one process) runs one in a thread.
 """
@@ -20,6 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -68,6 +74,9 @@ class EmbeddingWorker:
         self.stats = WorkerStats()
         self.on_embedded = on_embedded
         self._wake = threading.Event()
+        self._compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-compute",
+                                           initializer=set_thread_cpu_priority,
+                                           initargs=(settings.embed_cpu_priority,))
         self.prepared = threading.Event()  # set once the occupation catalogue is embedded (or read from its cache)
         self.running = threading.Event()  # cleared: the loop claims nothing until set again
         self.running.set()
@@ -107,9 +116,8 @@ class EmbeddingWorker:
             session.commit()
         if not claimed:
             return 0
+        writes = self._compute.submit(self._plans, claimed).result()
         with self.session_factory() as session:
-            writes = [self._plan(session, kind, [c[1] for c in claimed if c[0] == kind]) for kind in (JOB, SEEKER)]
-            session.rollback()  # end the read transaction before writing
             for write in writes:
                 write(session)
             queue.release_done(session, done=claimed)
@@ -117,6 +125,16 @@ class EmbeddingWorker:
         self.stats.batches += 1
         self.stats.records += len(claimed)
         return len(claimed)
+
+    def _plans(self, claimed: list[tuple[str, int, int]]) -> list[Callable[[Session], None]]:
+        """In the compute thread: read the claimed records, code and embed them (no write transaction open)."""
+        with self.session_factory() as session:
+            writes = [self._plan(session, kind, [c[1] for c in claimed if c[0] == kind]) for kind in (JOB, SEEKER)]
+            session.rollback()  # end the read transaction
+        return writes
+
+    def close(self) -> None:
+        self._compute.shutdown(wait=True)
 
     def drain(self, *, timeout: float | None = None) -> int:
         """Run rounds until the queue is empty (or ``timeout`` seconds pass); the rows finished."""
@@ -205,7 +223,8 @@ class EmbeddingWorker:
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.5) -> None:
         """Work until ``stop`` is set: rounds back to back while there is work, else wait for a wake or a poll."""
         try:
-            self.coder.prepare()  # the occupation catalogue's vectors: embedded once per model, then cached
+            # The occupation catalogue's vectors: embedded once per model, then cached.
+            self._compute.submit(self.coder.prepare).result()
             self.prepared.set()
             self.queue_missing()
         except Exception:
@@ -229,11 +248,21 @@ class EmbeddingWorker:
                 session.commit()
         except Exception:
             log.exception("could not hand back claims; they run out by themselves")
+        self.close()
 
 
-def lower_priority(niceness: int = 10) -> None:
-    """Serving comes first: this process's threads (and those it starts later) run at a lower CPU priority."""
+def set_thread_cpu_priority(priority: str) -> None:
+    """The calling thread's CPU priority (Linux: per thread; threads it starts later inherit it).
+
+    ``idle``: ``SCHED_IDLE``, run only when no other thread wants the CPU; ``low``: nice 10; ``normal``: as is.
+    A thread can always lower its own priority; where the platform lacks ``SCHED_IDLE``, ``idle`` is nice 19.
+    """
+    if priority == "normal":
+        return
     try:
-        os.nice(niceness)
+        if priority == "idle" and hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19 if priority == "idle" else 10)
     except OSError:
-        log.warning("could not lower the worker's CPU priority")
+        log.warning("could not lower the embedding thread's CPU priority to %s", priority)

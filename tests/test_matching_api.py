@@ -286,3 +286,14 @@ def test_desired_occupations_are_coded_once_per_distinct_name(matching_app, monk
     for person in people:
         assert person.desired_occupation_codes == list(dict.fromkeys(alone[n] for n in person.desired_occupations))
         assert coded.get(person.id, {}).get("desired_occupation_codes", []) == person.desired_occupation_codes
+
+
+def test_the_worker_embeds_at_idle_cpu_priority_and_writes_at_normal(matching_app):
+    import os
+    import threading
+
+    worker = matching_app.state.matcher.worker
+    compute = worker._compute.submit(lambda: (os.sched_getscheduler(0), threading.get_native_id())).result()
+    assert compute[0] == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # this (a request's) thread is untouched
+    assert os.sched_getscheduler(compute[1]) == os.SCHED_IDLE
