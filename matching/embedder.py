@@ -331,6 +331,8 @@ def load_embedder(
         model_kwargs={"dtype": getattr(torch, precision)},
     )
     st_model.eval()
+    if local and device == "cpu":
+        map_weights(st_model, Path(path), cache_dir=Path(models_dir) / "cache", precision=precision)
     if max_tokens is not None and max_tokens < (st_model.max_seq_length or max_tokens + 1):
         if max_tokens < 8:
             raise ValueError(f"max_tokens must be at least 8, not {max_tokens}")
@@ -340,3 +342,49 @@ def load_embedder(
         st_model, base_id=base_id, precision=precision, batch_size=default_batch_size(device)
     )
     return embedder.with_prefixes(query=query_prefix, document=document_prefix)
+
+
+def map_weights(module, source: Path, *, cache_dir: Path, precision: str) -> Path | None:
+    """Hold ``module``'s weights in a memory-mapped file instead of private memory.
+
+    Every process loading the model (API replicas, workers) maps the same file, written once per model and
+    precision into ``cache_dir``; pages nobody writes are shared through the page cache, so N processes hold the
+    weights once instead of N times. The file is named after the weights' names, shapes and types and after the
+    source files' sizes and modification times, so a changed model never maps another's weights. The copies the
+    loader made are handed back to the operating system. Returns the file (None if it could not be written).
+    """
+    import ctypes
+    import gc
+    import tempfile
+
+    import torch
+
+    state = module.state_dict()
+    key = hashlib.sha256()
+    key.update(f"{torch.__version__}|{precision}|{source.resolve()}".encode())
+    for f in sorted(source.rglob("*")):
+        if f.is_file():
+            st = f.stat()
+            key.update(f"{f.relative_to(source)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name, tensor in state.items():
+        key.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+    file = cache_dir / f"weights-{key.hexdigest()[:20]}.pt"
+    if not file.is_file():
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".weights-", delete=False) as tmp:
+                torch.save({name: t.contiguous() for name, t in state.items()}, tmp)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp.name, file)
+        except OSError:
+            return None
+    mapped = torch.load(file, mmap=True, weights_only=True, map_location="cpu")
+    module.load_state_dict(mapped, assign=True)
+    del state, mapped
+    gc.collect()
+    try:  # glibc keeps freed memory in its arenas unless asked to give it back
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    return file

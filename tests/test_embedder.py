@@ -563,3 +563,19 @@ def test_a_token_limit_cuts_long_texts_only_and_names_its_own_vector_space(model
         load_embedder(models_dir=models_dir, precision="float32", max_tokens=4)
     service = load_service_embedder(Settings(env="test", models_dir=models_dir, model_precision="float32"))
     assert service.model_id == f"{embedder.model_id}#max128"  # the service's default limit
+
+
+def test_the_weights_are_a_memory_mapped_file_every_process_shares(bf16_embedder, models_dir):
+    """Each parameter lies inside a read-only mapping of the cached weights file, not in private memory."""
+    ranges = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) >= 6 and fields[5].startswith(str((models_dir / "cache").resolve())) \
+                    and "/weights-" in fields[5]:
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                ranges.append((lo, hi))
+    assert ranges, "no weights file is mapped"
+    params = list(bf16_embedder._model.parameters())
+    inside = [any(lo <= p.data_ptr() < hi for lo, hi in ranges) for p in params]
+    assert all(inside), f"{inside.count(False)} of {len(params)} parameters are in private memory"
