@@ -32,7 +32,6 @@ from sqlalchemy import delete, func, select
 
 from bench.data import Anchors, _covariance_noise, _noise_scale, _unit
 from bench.load import run_load, start_service, stop_service
-from indexes import snapshots
 from matching.demo import generate_demo
 from matching.embedder import text_hash
 from matching.enums import Role
@@ -148,9 +147,9 @@ def prepare_database(*, var_dir: Path, n_jobs: int, n_seekers: int, anchors: Anc
     replica = Replica(settings=settings, session_factory=factory, model_id=anchors.model_id, dim=dim)
     out["snapshots"] = {}
     for kind in ("job", "seeker"):
-        base, seq = replica.build_base(kind)
-        snapshots.save(settings.resolved_index_dir / kind, base, {"model_id": anchors.model_id, "dim": dim}, seq=seq)
-        out["snapshots"][kind] = {"vectors": len(base), "spec": base.spec.describe(), "seq": seq}
+        base = replica.build_base(kind)
+        replica.save_base(kind, base)
+        out["snapshots"][kind] = {"vectors": len(base.index), "spec": base.index.spec.describe(), "seq": base.seq}
     out["snapshot_s"] = round(time.perf_counter() - started, 1)
     _key, token = create_key(session, role=Role.app, name="bench")
     session.commit()

@@ -1,6 +1,7 @@
 """Index snapshots: saved with the change-log sequence they reflect, found through a pointer file.
 
-A kind's directory holds ``snap-<seq>-<stamp>/`` folders (each a :meth:`VectorIndex.save` directory) and a
+A kind's directory holds ``snap-<seq>-<stamp>/`` folders (each a :meth:`VectorIndex.save` directory, plus
+``arrays.npz``: whatever the caller keeps beside the index at the same sequence, such as filter columns) and a
 ``CURRENT`` file naming the newest. Saving writes a new folder, then replaces ``CURRENT`` (one atomic rename),
 so a process reading the directory at any moment finds a complete snapshot, and a snapshot another process has
 memory-mapped is never written over; older ones are removed after the newest ``keep`` (an open mapping of a
@@ -13,22 +14,45 @@ import os
 import re
 import shutil
 import time
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from indexes.storage import IndexLoadError, Manifest, read_manifest
 from indexes.vector_index import VectorIndex
 
 CURRENT = "CURRENT"
+ARRAYS = "arrays.npz"
 _NAME = re.compile(r"snap-([0-9]{1,20})-[0-9]+")
 
 
-def save(root: str | Path, index: VectorIndex, manifest: dict[str, Any], *, seq: int, keep: int = 3) -> Path:
-    """Save ``index`` as the newest snapshot of ``root``, reflecting the change log up to ``seq``."""
+@dataclass
+class Snapshot:
+    index: VectorIndex
+    manifest: Manifest
+    seq: int
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # empty if the snapshot has none
+
+
+def save(root: str | Path, index: VectorIndex, manifest: dict[str, Any], *, seq: int, keep: int = 3,
+         arrays: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Save ``index`` (and ``arrays`` beside it) as the newest snapshot of ``root``, reflecting the change log up
+    to ``seq``."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"snap-{seq:012d}-{time.time_ns()}"
     index.save(folder, {**manifest, "seq": int(seq)})
+    if arrays is not None:
+        tmp = folder / f".{ARRAYS}.tmp"
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / ARRAYS)
     pointer = root / f".{CURRENT}.{os.getpid()}-{time.time_ns()}"
     pointer.write_text(folder.name)
     with open(pointer, "rb") as f:
@@ -66,17 +90,33 @@ def current_seq(root: str | Path) -> int | None:
 def load(root: str | Path, *, expect: dict[str, Any] | None = None, mmap: bool = True
          ) -> tuple[VectorIndex, Manifest, int]:
     """The newest snapshot, memory-mapped where FAISS allows: ``(index, manifest, seq)``; IndexLoadError if none."""
+    snap = load_snapshot(root, expect=expect, mmap=mmap, arrays=False)
+    return snap.index, snap.manifest, snap.seq
+
+
+def load_snapshot(root: str | Path, *, expect: dict[str, Any] | None = None, mmap: bool = True,
+                  arrays: bool = True) -> Snapshot:
+    """The newest snapshot with the arrays saved beside it (unreadable arrays count as none); IndexLoadError if
+    there is no usable snapshot."""
     for _attempt in range(3):  # the folder named may be pruned between reading CURRENT and opening it
         folder = current(root)
         if folder is None:
             raise IndexLoadError(f"no snapshot in {root}")
         try:
             index, manifest = VectorIndex.load(folder, expect=expect, mmap=mmap)
+            saved: dict[str, np.ndarray] = {}
+            if arrays and (folder / ARRAYS).is_file():
+                try:
+                    with np.load(folder / ARRAYS, allow_pickle=False) as npz:
+                        saved = {name: npz[name] for name in npz.files}
+                except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+                    saved = {}
         except IndexLoadError:
             if current(root) != folder:
                 continue
             raise
-        return index, manifest, int(manifest.extra.get("seq", _NAME.fullmatch(folder.name).group(1)))
+        return Snapshot(index, manifest, int(manifest.extra.get("seq", _NAME.fullmatch(folder.name).group(1))),
+                        saved)
     raise IndexLoadError(f"snapshots in {root} kept changing while loading")
 
 

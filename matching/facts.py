@@ -438,6 +438,62 @@ class _Columns:
         self._sorted = None
         self._sort_regions()
 
+    # --- saved beside an index snapshot ------------------------------------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The live rows as plain arrays (compacted, in region order), for :meth:`from_arrays`: a replica starts
+        from these instead of reading every record from the database."""
+        fresh = self.compacted()
+        out = {f"col.{name}": arr[: fresh._n] for name, arr in fresh._data.items()}
+        out.update({f"ragged.{name}": r.flat[: r._used] for name, r in fresh._ragged.items()})
+        for attr, vocab in fresh._vocabularies().items():
+            out[f"vocab.{attr}"] = np.array(sorted(vocab._ids, key=vocab._ids.__getitem__), dtype=str)
+        out["max_offset_km"] = np.array(fresh.max_offset_km, dtype=np.float64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Any):
+        """Columns saved by :meth:`to_arrays`; ValueError if they are not this class's, or inconsistent."""
+        columns = cls()
+        n = None
+        data = {}
+        for name, (dtype, _fill) in cls._SPEC.items():
+            key = f"col.{name}"
+            if key not in arrays:
+                raise ValueError(f"saved columns lack {name}")
+            arr = np.asarray(arrays[key])
+            width = cls._EXTRA_WIDTH.get(name)
+            if arr.dtype != np.dtype(dtype) or arr.ndim != (1 if width is None else 2) or \
+                    (width is not None and arr.shape[1] != width):
+                raise ValueError(f"saved column {name} is {arr.dtype}{arr.shape}")
+            if n is None:
+                n = len(arr)
+            elif len(arr) != n:
+                raise ValueError(f"saved column {name} has {len(arr)} rows, not {n}")
+            data[name] = np.array(arr)  # writable, owned
+        for name in cls._RAGGED:
+            flat = np.asarray(arrays.get(f"ragged.{name}", np.zeros(0, np.int64)), dtype=np.int64)
+            ends = data[name + "_start"] + data[name + "_len"]
+            if len(ends) and (ends.max() > len(flat) or data[name + "_start"].min() < 0):
+                raise ValueError(f"saved list column {name} points past its values")
+            columns._ragged[name].flat = flat.copy()
+            columns._ragged[name]._used = len(flat)
+        for attr, vocab in columns._vocabularies().items():
+            values = [str(v) for v in np.asarray(arrays.get(f"vocab.{attr}", np.zeros(0, dtype=str)))]
+            vocab._ids = {v: i for i, v in enumerate(values)}
+        if not bool(np.all(data["alive"])):
+            raise ValueError("saved columns hold removed rows")
+        columns._data, columns._n = data, n or 0
+        columns._row_of = {int(i): r for r, i in enumerate(data["ids"])}
+        if len(columns._row_of) != columns._n:
+            raise ValueError("saved columns repeat an id")
+        columns.max_offset_km = float(np.asarray(arrays.get("max_offset_km", 0.0)))
+        columns._sort_regions()
+        return columns
+
+    def _vocabularies(self) -> dict[str, Vocabulary]:
+        return {name: v for name, v in vars(self).items() if isinstance(v, Vocabulary)}
+
     def rows_of(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Row of each id, ``-1`` where unknown or removed (a sorted index, rebuilt after inserts/removals)."""
         ids = np.asarray(ids, dtype=np.int64)

@@ -286,7 +286,6 @@ def index_rebuild() -> None:
     """
     from tqdm import tqdm
 
-    from indexes import snapshots
     from service import db, repository_changes
     from service.engine import load_service_embedder
     from service.replica import Replica
@@ -305,10 +304,9 @@ def index_rebuild() -> None:
             bar.update(n)
     replica = Replica(settings=settings, session_factory=factory, model_id=embedder.model_id, dim=embedder.dim)
     for kind in ("job", "seeker"):
-        base, seq = replica.build_base(kind)
-        snapshots.save(settings.resolved_index_dir / kind, base, {"model_id": embedder.model_id, "dim": embedder.dim},
-                       seq=seq)
-        typer.echo(f"{kind}: 索引 {len(base)} 条（{base.spec.describe()}），变更序号 {seq}")
+        base = replica.build_base(kind)
+        replica.save_base(kind, base)
+        typer.echo(f"{kind}: 索引 {len(base.index)} 条（{base.index.spec.describe()}），变更序号 {base.seq}")
     typer.echo(f"新嵌入 {embed.stats.embedded} 条")
 
 

@@ -257,14 +257,16 @@ class MatchingEngine:
         """
         set_search_threads(self.settings.search_threads)
         if self.embedder is None:
+            started = time.perf_counter()
             self.embedder = load_service_embedder(self.settings)
+            log.info("model %s loaded in %.1f s", self.embedder.model_id, time.perf_counter() - started)
         self.replica = Replica(settings=self.settings, session_factory=self.session_factory,
                                model_id=self.model_id, dim=self.embedder.dim, clock=self.clock)
         reports = self.replica.load()
         for r in reports:
-            log.info("%s index: %d records from the %s, %d re-read from the change log, %.1f s",
-                     r.kind, r.indexed, "snapshot" if r.source == "snapshot" else "stored vectors", r.replayed,
-                     r.seconds)
+            log.info("%s index and filter columns: %d records from the %s in %.1f s; %d re-read from the change "
+                     "log in %.1f s", r.kind, r.indexed, "snapshot" if r.source == "snapshot" else "database",
+                     r.seconds, r.replayed, r.replay_seconds)
         self._ready = True
         if follow:
             self.replica.start_following()

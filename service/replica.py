@@ -2,8 +2,9 @@
 
 Per kind (postings, consenting seekers) a :class:`~indexes.layered.LayeredIndex` — the newest snapshot,
 memory-mapped and shared with the other processes on the machine, plus this process's delta — and the filter
-columns. At start it loads the snapshot and replays the change log from the sequence the snapshot reflects
-(or, with no usable snapshot, builds one from the vectors stored in the database: it never embeds). Then it
+columns. At start it loads the snapshot (the index and the columns saved beside it) and replays the change log
+from the sequence the snapshot reflects (or, with no usable snapshot, builds one from the records and vectors
+stored in the database: it never embeds). Then it
 follows the log: each change names a record, which is read again and put in (or taken out of) the index and
 the columns as it now stands. A record whose vector is not stored yet waits outside both (``matching: pending``).
 
@@ -41,6 +42,7 @@ log = logging.getLogger("rengang.replica")
 
 JOB, SEEKER = changes.JOB, changes.SEEKER
 FOLLOW_BATCH = 5000  # change rows read at a time
+COLUMNS = "columns."  # the snapshot's arrays that are filter columns
 READ_CHUNK = 2000  # records read again at a time
 
 
@@ -57,6 +59,16 @@ class LoadReport:
     indexed: int
     replayed: int
     seconds: float
+    replay_seconds: float = 0.0
+
+
+@dataclass
+class Base:
+    """What a replica starts from: an index and the filter columns of the same records, at ``seq`` of the log."""
+
+    index: VectorIndex
+    columns: JobColumns | SeekerColumns
+    seq: int
 
 
 class Replica:
@@ -96,76 +108,100 @@ class Replica:
     # --- loading -------------------------------------------------------------------------------------------
 
     def load(self) -> list[LoadReport]:
-        """Snapshot (or a build from stored vectors) + the log since it, for both kinds; columns from the database."""
+        """Snapshot (index and filter columns, or a build from the database) + the log since it, for both kinds."""
         with self._lock:
-            reports, seqs = [], {}
+            reports, seqs, columns = [], {}, {}
             for kind in (JOB, SEEKER):
                 started = time.perf_counter()
-                index, seq, source = self._base(kind)
-                self.indexes[kind] = index
-                seqs[kind] = seq
-                reports.append(LoadReport(kind, source, len(index), 0, time.perf_counter() - started))
-            self._load_columns()
+                base, source = self._base(kind)
+                self.indexes[kind] = LayeredIndex(base.index, seq=base.seq)
+                columns[kind] = base.columns
+                seqs[kind] = base.seq
+                reports.append(LoadReport(kind, source, len(base.index), 0, time.perf_counter() - started))
+            for c in columns.values():
+                c.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
+            self.job_columns, self.seeker_columns = columns[JOB], columns[SEEKER]
             self.applied_seq = min(seqs.values())
+            started = time.perf_counter()
             replayed = self._replay_since(seqs)
             self.head_seq = max(self.head_seq, self.applied_seq)
             for report in reports:
                 report.replayed = replayed.get(report.kind, 0)
+                report.replay_seconds = time.perf_counter() - started
             self.last_load = reports
             return reports
 
-    def _base(self, kind: str) -> tuple[LayeredIndex, int, str]:
+    def _base(self, kind: str) -> tuple[Base, str]:
         """The newest snapshot of ``kind`` if it fits this model and the log still reaches back to it."""
         try:
-            base, _manifest, seq = snapshots.load(self.root / kind, expect=self._manifest(),
-                                                  mmap=self.settings.index_mmap)
+            snap = snapshots.load_snapshot(self.root / kind, expect=self._manifest(), mmap=self.settings.index_mmap)
         except IndexLoadError as e:
             log.info("no usable %s snapshot (%s): building one from the stored vectors", kind, e)
         else:
             with self.session_factory() as session:
                 low, high = log_repo.log_bounds(session)
-            if seq <= high and (low == 0 or low <= seq + 1):
-                return LayeredIndex(base, seq=seq), seq, "snapshot"
-            log.info("the %s snapshot reflects change %d, the log holds %d-%d: building afresh", kind, seq, low, high)
-        base, seq = self.build_base(kind)
+            if snap.seq <= high and (low == 0 or low <= snap.seq + 1):
+                return Base(snap.index, self._columns_of(kind, snap), snap.seq), "snapshot"
+            log.info("the %s snapshot reflects change %d, the log holds %d-%d: building afresh", kind, snap.seq,
+                     low, high)
+        base = self.build_base(kind)
         if self.holds_snapshot_lease():
-            snapshots.save(self.root / kind, base, self._manifest(), seq=seq)
-        return LayeredIndex(base, seq=seq), seq, "built"
+            self.save_base(kind, base)
+        return base, "built"
 
-    def build_base(self, kind: str) -> tuple[VectorIndex, int]:
-        """An index of every record of ``kind`` that matching may offer and that has a stored vector."""
+    def _columns_of(self, kind: str, snap: snapshots.Snapshot) -> JobColumns | SeekerColumns:
+        """The filter columns saved with the snapshot; read from the database if it has none (or unusable ones)."""
+        cls = JobColumns if kind == JOB else SeekerColumns
+        saved = {k.removeprefix(COLUMNS): v for k, v in snap.arrays.items() if k.startswith(COLUMNS)}
+        if saved:
+            try:
+                columns = cls.from_arrays(saved)
+            except ValueError as e:
+                log.warning("the %s snapshot's columns are unusable (%s): reading them from the database", kind, e)
+            else:
+                if np.array_equal(np.sort(columns.ids), np.sort(snap.index.ids())):
+                    return columns
+                log.warning("the %s snapshot's columns name other records than its index: reading them", kind)
+        ids = set(snap.index.ids().tolist())
+        with self.session_factory() as session:
+            return self._columns(kind, [r for r in self._matchable(session, kind) if r.id in ids])
+
+    def build_base(self, kind: str) -> Base:
+        """An index and filter columns of every record of ``kind`` that matching may offer and that has a stored
+        vector, at the log's head."""
         with self.session_factory() as session:
             seq = changes.head(session)
-            wanted = self._wanted_ids(session, kind)
+            records = self._matchable(session, kind)
+            wanted = np.fromiter((r.id for r in records), np.int64, len(records))
             ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=None)
-            keep = np.isin(ids, np.fromiter(wanted, np.int64, len(wanted)))
+            keep = np.isin(ids, wanted)
             ids, vectors = ids[keep], vectors[keep] if len(vectors) else vectors
             hashes = [h for h, k in zip(hashes, keep, strict=True) if k]
             queries = repo.sample_embeddings(session, kind=SEEKER if kind == JOB else JOB, model_id=self.model_id)
+            indexed = set(ids.tolist())
+            columns = self._columns(kind, [r for r in records if r.id in indexed])
         index = VectorIndex(self.dim, choose_spec(len(ids), flat_threshold=self.settings.flat_threshold))
         if len(ids):
             index.build(ids, vectors, hashes, queries=queries if len(queries) else None)
-        return index, seq
+        return Base(index, columns, seq)
 
-    def _wanted_ids(self, session: Session, kind: str) -> set[int]:
+    def save_base(self, kind: str, base: Base) -> None:
+        """Save ``base`` as the newest snapshot of ``kind``: the index and, beside it, the filter columns."""
+        arrays = {COLUMNS + k: v for k, v in base.columns.to_arrays().items()}
+        snapshots.save(self.root / kind, base.index, self._manifest(), seq=base.seq, arrays=arrays)
+
+    def _matchable(self, session: Session, kind: str) -> list:
         if kind == JOB:
             today = self.today()
-            return {j.id for j in repo.all_jobs(session) if is_live(j, today)}
-        return {s.id for s in repo.all_seekers(session) if s.consent_to_share}
+            return [j for j in repo.all_jobs(session) if is_live(j, today)]
+        return [s for s in repo.all_seekers(session) if s.consent_to_share]
 
-    def _load_columns(self) -> None:
-        """Filter columns of the records in the indexes, read from the database as they stand now."""
-        with self.session_factory() as session:
-            today = self.today()
-            in_jobs, in_seekers = (set(self.indexes[kind].ids().tolist()) for kind in (JOB, SEEKER))
-            jobs = [j for j in repo.all_jobs(session) if j.id in in_jobs and is_live(j, today)]
-            seekers = [s for s in repo.all_seekers(session) if s.id in in_seekers and s.consent_to_share]
-            job_columns = JobColumns.from_facts(job_facts(j) for j in jobs)
-            seeker_columns = SeekerColumns.from_facts(seeker_facts(s) for s in seekers)
-        for columns in (job_columns, seeker_columns):
-            columns.compact()  # in region order: a region scope's rows are one block
-            columns.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
-        self.job_columns, self.seeker_columns = job_columns, seeker_columns
+    @staticmethod
+    def _columns(kind: str, records: Sequence) -> JobColumns | SeekerColumns:
+        columns = (JobColumns.from_facts(job_facts(r) for r in records) if kind == JOB
+                   else SeekerColumns.from_facts(seeker_facts(r) for r in records))
+        columns.compact()  # in region order: a region scope's rows are one block
+        return columns
 
     def _replay_since(self, seqs: dict[str, int]) -> dict[str, int]:
         """Apply every change after each kind's base sequence; returns records re-read per kind."""
@@ -323,10 +359,11 @@ class Replica:
         for kind in (JOB, SEEKER):
             if not (force or self.wants_snapshot(kind)):
                 continue
-            base, seq = self.build_base(kind)
-            snapshots.save(self.root / kind, base, self._manifest(), seq=seq)
+            base = self.build_base(kind)
+            self.save_base(kind, base)
             saved.append(kind)
-            log.info("saved a %s snapshot at change %d: %d vectors (%s)", kind, seq, len(base), base.spec.describe())
+            log.info("saved a %s snapshot at change %d: %d vectors (%s)", kind, base.seq, len(base.index),
+                     base.index.spec.describe())
         if saved:
             self._adopt_newer_snapshot()
         return saved

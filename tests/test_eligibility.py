@@ -435,3 +435,46 @@ def test_seeker_rows_from_the_region_index_equal_the_full_mask():
         options = MatchFilters(region=scope)
         expected = np.flatnonzero(eligible_seekers_mask(columns, post, options, TODAY))
         np.testing.assert_array_equal(np.sort(eligible_seeker_rows(columns, post, options, TODAY)), expected)
+
+
+def test_columns_saved_as_arrays_come_back_answering_every_filter_alike(tmp_path):
+    """What a snapshot keeps beside its index: a replica starts from these arrays instead of every record."""
+    rng = np.random.default_rng(12)
+    jobs = [random_job(rng) for _ in range(300)]
+    seekers = [random_seeker(rng) for _ in range(300)]
+    for cls, facts in ((JobColumns, jobs), (SeekerColumns, seekers)):
+        columns = cls.from_facts(facts)
+        columns.remove([f.id for f in facts[::4]])  # removed rows are not saved
+        np.savez(tmp_path / "columns.npz", **columns.to_arrays())
+        with np.load(tmp_path / "columns.npz", allow_pickle=False) as saved:
+            loaded = cls.from_arrays(saved)
+        live = [f for f in facts[1:] if f not in facts[::4]]
+        assert len(loaded) == len(live) == loaded.n_rows
+        assert loaded.skill_vocab._ids == columns.skill_vocab._ids
+        probe = [f.id for f in facts[:10]]
+        assert (loaded.rows_of(probe) >= 0).tolist() == (columns.rows_of(probe) >= 0).tolist()
+        loaded.upsert(facts[:3])  # stays writable: the log is replayed onto it
+        assert len(loaded) == len(live) + 1
+    job_columns = JobColumns.from_arrays(JobColumns.from_facts(jobs).to_arrays())
+    seeker_columns = SeekerColumns.from_arrays(SeekerColumns.from_facts(seekers).to_arrays())
+    for options in (MatchFilters(), MatchFilters(region=RegionScope.within_km(80)),
+                    MatchFilters(region=RegionScope.city())):
+        for s in seekers[:40]:
+            mask = eligible_jobs_mask(job_columns, s, options, TODAY)
+            expected = [pair_is_eligible(j, s, TODAY, options) for j in jobs]
+            assert sorted(job_columns.ids[mask].tolist()) == sorted(j.id for j, ok in zip(jobs, expected) if ok)
+        for j in jobs[:40]:
+            mask = eligible_seekers_mask(seeker_columns, j, options, TODAY)
+            expected = [pair_is_eligible(j, s, TODAY, options) for s in seekers]
+            assert sorted(seeker_columns.ids[mask].tolist()) == sorted(s.id for s, ok in zip(seekers, expected) if ok)
+
+
+def test_saved_columns_of_another_shape_are_refused():
+    arrays = JobColumns.from_facts([random_job(np.random.default_rng(1))]).to_arrays()
+    with pytest.raises(ValueError):
+        SeekerColumns.from_arrays(arrays)
+    broken = dict(arrays, **{"col.region": arrays["col.region"].astype(np.int64)})
+    with pytest.raises(ValueError):
+        JobColumns.from_arrays(broken)
+    with pytest.raises(ValueError):
+        JobColumns.from_arrays({k: v for k, v in arrays.items() if k != "col.pay"})
