@@ -89,16 +89,17 @@ def model_flops_per_text(*, tokens: int, config: Path | None = None) -> dict[str
     return out
 
 
-def matmul_rate(*, threads: int, size: int = 2048, seconds: float = 3.0) -> dict[str, Any]:
-    """float32 GFLOP/s of ``torch.matmul`` on ``size``² matrices with ``threads`` threads (best of 3 windows)."""
+def matmul_rate(*, threads: int, size: int = 2048, seconds: float = 3.0, dtype: str = "float32") -> dict[str, Any]:
+    """GFLOP/s of ``torch.matmul`` in ``dtype`` (the precision the workers embed in: bfloat16 on AMX CPUs) on
+    ``size``² matrices with ``threads`` threads (best of 3 windows)."""
     import torch
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         gen = torch.Generator().manual_seed(0)
-        a, b = (torch.randn(size, size, generator=gen) for _ in range(2))
-        out = torch.empty(size, size)
+        a, b = (torch.randn(size, size, generator=gen).to(getattr(torch, dtype)) for _ in range(2))
+        out = torch.empty(size, size, dtype=getattr(torch, dtype))
         for _ in range(3):
             torch.matmul(a, b, out=out)
         rates = []
@@ -110,7 +111,7 @@ def matmul_rate(*, threads: int, size: int = 2048, seconds: float = 3.0) -> dict
             rates.append(2 * size ** 3 * count / (time.perf_counter() - started) / 1e9)
     finally:
         torch.set_num_threads(before)
-    return {"threads": threads, "size": size, "gflops": round(max(rates), 1),
+    return {"threads": threads, "size": size, "dtype": dtype, "gflops": round(max(rates), 1),
             "gflops_windows": [round(r, 1) for r in rates]}
 
 
@@ -659,7 +660,7 @@ def run_multiprocess_scenario(*, n: int, workdir: Path, anchors: Anchors, models
                               n_seekers: int = 2000, seed: int = 11, embedder=None, log=print) -> dict[str, Any]:
     """The whole scenario (see the module's docstring); ``embedder``: the service's, to embed the occupation
     catalogue for the workers' cache up front (once per model), so no phase waits for it."""
-    from matching.embedder import thread_count
+    from matching.embedder import resolve_precision, thread_count
     from matching.model_convert import DEFAULT_MODEL_DIRNAME
     from service.settings import Settings
 
@@ -675,9 +676,10 @@ def run_multiprocess_scenario(*, n: int, workdir: Path, anchors: Anchors, models
     out: dict[str, Any] = {"n": n, "backend": "postgresql" if database_url.startswith("postgresql") else "sqlite",
                            "concurrency": concurrency, "duration_s": duration_s}
     worker_threads = thread_count(threads)
-    log(f"[multi-process {n:,}] compute floor: float32 matmul with {worker_threads} threads")
+    precision = embedder.precision if embedder is not None else resolve_precision("auto", "cpu")
+    log(f"[multi-process {n:,}] compute floor: {precision} matmul with {worker_threads} threads")
     flops = model_flops_per_text(tokens=max_tokens or 512, config=models_dir / DEFAULT_MODEL_DIRNAME / "config.json")
-    rate = matmul_rate(threads=worker_threads)
+    rate = matmul_rate(threads=worker_threads, dtype=precision)
     out["floor"] = {"model": flops, "matmul": rate,
                     "texts_per_s": round(rate["gflops"] * 1e9 / flops["flops"], 1)}
 

@@ -258,24 +258,30 @@ class Replica:
     def _apply(self, session: Session, kind: str, ids: Sequence[int]) -> None:
         for start in range(0, len(ids), READ_CHUNK):
             chunk = list(ids[start:start + READ_CHUNK])
+            index = self.indexes[kind]
+            columns = self.job_columns if kind == JOB else self.seeker_columns
+            vec_ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=chunk)
+            # A record with no vector yet that this replica does not hold (a bulk import's postings, just written)
+            # changes nothing here: it is read when its vector is stored, not twice.
+            wanted = set(vec_ids.tolist()) | {i for i in chunk if i in columns}
+            read = [i for i in chunk if i in wanted]
             if kind == JOB:
                 today = self.today()
-                records = [j for j in repo.all_jobs(session, ids=chunk) if is_live(j, today)]
+                records = [j for j in repo.all_jobs(session, ids=read) if is_live(j, today)] if read else []
             else:
-                records = [s for s in repo.all_seekers(session, ids=chunk) if s.consent_to_share]
-            vec_ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id,
-                                                              ids=[r.id for r in records])
-            index = self.indexes[kind]
+                records = [s for s in repo.all_seekers(session, ids=read) if s.consent_to_share] if read else []
+            keep = np.isin(vec_ids, np.fromiter((r.id for r in records), np.int64, len(records)))
+            vec_ids, vectors = vec_ids[keep], vectors[keep] if len(vectors) else vectors
+            hashes = [h for h, k in zip(hashes, keep.tolist(), strict=True) if k]
             fresh = [i for i, (rid, h) in enumerate(zip(vec_ids.tolist(), hashes, strict=True))
                      if not index.is_current(rid, h)]
             if fresh:
                 index.add(vec_ids[fresh], vectors[fresh], [hashes[i] for i in fresh])
             indexed = set(vec_ids.tolist())
-            gone = [i for i in chunk if i not in indexed]
+            gone = [i for i in chunk if i not in indexed and (i in columns or index.contains(i))]
             if gone:
                 index.remove(gone)
-            columns = self.job_columns if kind == JOB else self.seeker_columns
-            columns.remove(gone)
+                columns.remove(gone)
             facts = job_facts if kind == JOB else seeker_facts
             columns.upsert(facts(r) for r in records if r.id in indexed)
             if columns.wants_compaction():
