@@ -138,16 +138,22 @@ def worker(
     import signal
     import threading
 
+    from concurrent.futures import ThreadPoolExecutor
+
     from service import db, metrics
     from service.engine import load_service_embedder
-    from service.worker import EmbeddingWorker
+    from service.worker import EmbeddingWorker, set_thread_cpu_priority
 
     settings = _settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     db.upgrade(settings.resolved_database_url)
     factory = db.make_session_factory(db.make_engine(settings.resolved_database_url))
-    embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=load_service_embedder(settings),
-                            batch=batch, on_embedded=metrics.embedded)
+    # The model is imported and loaded at the embedding's CPU priority too: after a crash, the API processes
+    # starting beside this one get the CPU first and answer sooner.
+    with ThreadPoolExecutor(1, initializer=set_thread_cpu_priority, initargs=(settings.embed_cpu_priority,)) as pool:
+        embedder = pool.submit(load_service_embedder, settings).result()
+    embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=embedder, batch=batch,
+                            on_embedded=metrics.embedded)
     if once:
         embed.queue_missing()
         done = embed.drain()
