@@ -62,6 +62,9 @@ def serve(
     n = workers or os.cpu_count() or 1
     metrics.prepare_multiprocess_dir(settings.var_dir / "metrics")
     os.environ["RENGANG_EMBED_IN_PROCESS"] = "false"
+    if embed_workers and "RENGANG_SNAPSHOT_SAVER" not in os.environ:
+        # Building a snapshot reads every record: a worker does it at its low priority, not a serving process.
+        os.environ["RENGANG_SNAPSHOT_SAVER"] = "worker"
     from service.settings import get_settings
 
     get_settings.cache_clear()  # with --workers 1 uvicorn builds the app in this process: from these settings
@@ -153,7 +156,7 @@ def worker(
     with ThreadPoolExecutor(1, initializer=set_thread_cpu_priority, initargs=(settings.embed_cpu_priority,)) as pool:
         embedder = pool.submit(load_service_embedder, settings).result()
     embed = EmbeddingWorker(settings=settings, session_factory=factory, embedder=embedder, batch=batch,
-                            on_embedded=metrics.embedded)
+                            on_embedded=metrics.embedded, saves_snapshots=settings.snapshot_saver == "worker")
     if once:
         embed.queue_missing()
         done = embed.drain()

@@ -9,7 +9,9 @@ follows the log: each change names a record, which is read again and put in (or 
 the columns as it now stands. A record whose vector is not stored yet waits outside both (``matching: pending``).
 
 One process per snapshot directory at a time holds the ``snapshot:`` lease: when the deltas have grown, it
-builds a new snapshot from the stored vectors and saves it; every replica on the machine swaps to it.
+builds a new snapshot from the stored vectors and saves it; every replica on the machine swaps to it. That is
+an API process, or (``snapshot_saver=worker``, as ``rengang serve`` with workers sets it) an embedding worker,
+which builds at its low CPU priority instead of taking a core from the requests.
 """
 
 from __future__ import annotations
@@ -314,7 +316,10 @@ class Replica:
     def start_following(self) -> None:
         undo = changes.on_commit(self.wake)
         self._undo_on_commit = undo
-        for target, name in ((self.follow, "replica-follow"), (self._maintain_snapshots, "replica-snapshots")):
+        loops = [(self.follow, "replica-follow")]
+        if self.settings.snapshot_saver == "api":
+            loops.append((self._maintain_snapshots, "replica-snapshots"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -372,6 +377,38 @@ class Replica:
                      base.index.spec.describe())
         if saved:
             self._adopt_newer_snapshot()
+        return saved
+
+    def due_kinds(self) -> list[str]:
+        """Kinds whose newest snapshot on disk is missing, or behind the log by enough changes (or old and behind).
+
+        Judged from the database and the disk alone, for a process that saves snapshots without following the log
+        (an embedding worker, ``snapshot_saver=worker``)."""
+        due = []
+        with self.session_factory() as session:
+            for kind in (JOB, SEEKER):
+                manifest = snapshots.manifest_of(self.root / kind)
+                if manifest is None:
+                    due.append(kind)
+                    continue
+                changed = log_repo.count_changes(session, kind=kind, after=int(manifest.extra.get("seq", 0)))
+                if changed and (changed >= max(self.settings.snapshot_min_changes, manifest.count // 50)
+                                or time.time() - manifest.built_at > self.settings.snapshot_max_age_seconds):
+                    due.append(kind)
+        return due
+
+    def save_due(self) -> list[str]:
+        """If this process holds the lease: save the snapshots :meth:`due_kinds` names and trim the log."""
+        if not self.holds_snapshot_lease():
+            return []
+        saved = []
+        for kind in self.due_kinds():
+            base = self.build_base(kind)
+            self.save_base(kind, base)
+            saved.append(kind)
+            log.info("saved a %s snapshot at change %d: %d vectors (%s)", kind, base.seq, len(base.index),
+                     base.index.spec.describe())
+        self._trim_log()
         return saved
 
     def _adopt_newer_snapshot(self) -> None:

@@ -26,8 +26,17 @@ def changes_after(session: Session, *, seq: int, limit: int) -> list[tuple[int, 
 
 def log_bounds(session: Session) -> tuple[int, int]:
     """``(lowest seq kept, highest seq)``; (0, 0) when the log is empty."""
-    low, high = session.execute(select(func.min(Change.seq), func.max(Change.seq))).one()
+    # Two scalar subqueries: SQLite answers a lone min() or max() from the primary key, but both in one SELECT
+    # scan the whole table (7.5% of an API process's time at 150k change rows, polled four times a second).
+    low, high = session.execute(select(select(func.min(Change.seq)).scalar_subquery(),
+                                       select(func.max(Change.seq)).scalar_subquery())).one()
     return int(low or 0), int(high or 0)
+
+
+def count_changes(session: Session, *, kind: str, after: int) -> int:
+    """Change rows of ``kind`` after ``seq`` (how far a snapshot at ``after`` is behind)."""
+    return int(session.scalar(select(func.count()).select_from(Change).where(Change.seq > after, Change.kind == kind))
+               or 0)
 
 
 def trim_changes(session: Session, *, before: datetime) -> int:

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
                              "processes of a machine share one copy of their pages")
     follow_poll_seconds: float = Field(default=0.25, gt=0, le=10, description="How often a replica reads the change "
                                        "log when nothing woke it (PostgreSQL's NOTIFY wakes it at once)")
+    snapshot_saver: Literal["api", "worker", "none"] = Field(
+        default="api", description="Which processes save this machine's index snapshots (one at a time, by lease): "
+        "the API processes, or the embedding workers (at their low CPU priority, off the request path: "
+        "`rengang serve` picks this when it starts workers)")
     snapshot_group: str = Field(default="", max_length=200, description="Processes sharing one index directory "
                                 "(one of them saves its snapshots); empty: this host and directory")
     snapshot_min_changes: int = Field(default=2000, ge=1, description="Save a new snapshot once this many records "

@@ -61,7 +61,7 @@ class EmbeddingWorker:
     def __init__(self, *, settings: Settings, session_factory: sessionmaker[Session], embedder: Embedder,
                  coder: OccupationCoder | None = None, batch: int | None = None, name: str | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 on_embedded: Callable[[str, int, float], None] | None = None):
+                 on_embedded: Callable[[str, int, float], None] | None = None, saves_snapshots: bool = False):
         self.settings = settings
         self.session_factory = session_factory
         self.embedder = embedder
@@ -77,6 +77,7 @@ class EmbeddingWorker:
         self._compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-compute",
                                            initializer=set_thread_cpu_priority,
                                            initargs=(settings.embed_cpu_priority,))
+        self.saves_snapshots = saves_snapshots  # this machine's index snapshots, at the compute thread's priority
         self.prepared = threading.Event()  # set once the occupation catalogue is embedded (or read from its cache)
         self.running = threading.Event()  # cleared: the loop claims nothing until set again
         self.running.set()
@@ -132,6 +133,14 @@ class EmbeddingWorker:
             writes = [self._plan(session, kind, [c[1] for c in claimed if c[0] == kind]) for kind in (JOB, SEEKER)]
             session.rollback()  # end the read transaction
         return writes
+
+    def _save_snapshots(self) -> list[str]:
+        from service.replica import Replica  # the replica's builder, without following the log
+
+        if getattr(self, "_snapshots", None) is None:
+            self._snapshots = Replica(settings=self.settings, session_factory=self.session_factory,
+                                      model_id=self.model_id, dim=self.embedder.dim, clock=self.clock)
+        return self._snapshots.save_due()
 
     def close(self) -> None:
         self._compute.shutdown(wait=True)
@@ -229,7 +238,14 @@ class EmbeddingWorker:
             self.queue_missing()
         except Exception:
             log.exception("could not prepare the worker")
+        next_snapshot = time.monotonic()
         while not stop.is_set():
+            if self.saves_snapshots and time.monotonic() >= next_snapshot:
+                next_snapshot = time.monotonic() + (self.settings.index_save_seconds or 30)
+                try:
+                    self._compute.submit(self._save_snapshots).result()
+                except Exception:
+                    log.exception("saving snapshots failed; the log keeps everything they would hold")
             if not self.running.is_set():
                 self.running.wait(idle_seconds)
                 continue

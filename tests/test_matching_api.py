@@ -217,6 +217,36 @@ def test_one_replica_per_directory_saves_snapshots_and_the_others_adopt_them(mcl
         assert index.base.read_only  # memory-mapped: the processes of a machine share its pages
 
 
+def test_a_worker_saves_snapshots_that_are_due_and_replicas_start_from_them(mclient, mkeys, matching_app, tmp_path):
+    """snapshot_saver=worker: the worker judges from the log and the disk alone, builds at its low priority."""
+    from service.worker import EmbeddingWorker
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    create_job(mclient, admin, employer_id=employer["id"], title="焊工", skills=["电焊"])
+    engine = matching_app.state.matcher
+    settings = engine.settings.model_copy(update={"index_dir": tmp_path / "w", "snapshot_saver": "worker",
+                                                  "snapshot_min_changes": 3})
+    worker = EmbeddingWorker(settings=settings, session_factory=engine.session_factory, embedder=engine.embedder,
+                             coder=engine.worker.coder, saves_snapshots=True)
+    try:
+        assert sorted(worker._compute.submit(worker._save_snapshots).result()) == ["job", "seeker"]  # none on disk
+        assert worker._save_snapshots() == []  # nothing changed since
+        create_job(mclient, admin, employer_id=employer["id"], title="叉车司机", skills=["叉车"])
+        mclient.get("/api/v1/jobs", headers=admin)  # settles: embedded, one more change row
+        assert worker._snapshots.due_kinds() == []  # fewer changes than snapshot_min_changes
+        for i in range(2):
+            create_job(mclient, admin, employer_id=employer["id"], title=f"保洁员{i}", skills=["保洁"])
+        mclient.get("/api/v1/jobs", headers=admin)
+        assert worker._save_snapshots() == ["job"]
+    finally:
+        worker.close()
+    replica = _replica_beside(engine, tmp_path / "w")
+    reports = replica.load()
+    assert {r.source for r in reports} == {"snapshot"} and sum(r.replayed for r in reports) == 0
+    assert len(replica.indexes["job"]) == 4 and len(replica.job_columns) == 4
+
+
 def test_a_snapshot_of_an_index_past_the_flat_threshold_is_ivf(mclient, mkeys, matching_app, tmp_path):
     admin = mkeys.headers("admin")
     employer = create_employer(mclient, admin)
