@@ -27,7 +27,7 @@ from matching.embedder import Embedder
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.text import posting_text, seeker_text
-from service.engine import Candidates
+from matching.query import Candidates
 
 
 def occupation_label(code: str | None) -> str | None:

@@ -29,7 +29,7 @@ from matching.enums import WorkType
 from matching.geo import RegionScope
 from matching.priority import default_policy
 from matching.ranking import ScoringParams, Weights
-from service.engine import rank_jobs, rank_seekers, refine, retrieve
+from matching.query import rank_jobs, rank_seekers, refine, retrieve
 
 K = 10
 # name → (filters, what the seeker's own facts say): the seeker's desired regions, or a scope around home

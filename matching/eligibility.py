@@ -29,6 +29,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from matching import postings
 from matching.enums import EDUCATION_LABELS, FLAG_LABELS, WORK_TYPE_LABELS, Education, FlagKind, JobStatus, WorkType
 from matching.facts import (
     UNKNOWN,
@@ -233,11 +234,11 @@ def eligible_seeker_rows(columns: SeekerColumns, job: JobFacts, options: MatchFi
 
 
 def job_is_open(job: JobFacts, today: date) -> bool:
-    return job.status == JobStatus.open and (job.valid_until is None or job.valid_until >= today)
+    return postings.is_open(job.status, job.valid_until, today)
 
 
 def headcount_left(job: JobFacts) -> int | None:
-    return None if job.headcount is None else max(job.headcount - (job.hired_count or 0), 0)
+    return postings.places_left(job.headcount, job.hired_count)
 
 
 def eligible_seekers_mask(

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from matching import postings
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 
 EDUCATIONS: tuple[Education, ...] = tuple(Education)
@@ -577,7 +578,8 @@ class JobColumns(_Columns):
     pay = _Col()
 
     def open_mask(self, today: date, rows: np.ndarray | None = None) -> np.ndarray:
-        """Open, not past valid_until, not yet filled, not removed."""
+        """Open, not past valid_until, not yet filled, not removed (:func:`matching.postings.is_matchable` over
+        the columns: ``is_open`` holds status and places, ``valid_until`` is compared here)."""
         if rows is None:
             return self.is_open & (self.valid_until >= ymd(today))
         return self.is_open[rows] & (self.valid_until[rows] >= ymd(today))
@@ -600,7 +602,8 @@ class JobColumns(_Columns):
         from matching.geo import point_of  # geo imports this module
 
         lat, lon = point_of(f.region_code, f.lat, f.lon)
-        left = UNLIMITED if f.headcount is None else max(f.headcount - (f.hired_count or 0), 0)
+        places = postings.places_left(f.headcount, f.hired_count)
+        left = UNLIMITED if places is None else places
         return {
             "ids": f.id,
             "region": region_int(f.region_code),

@@ -6,10 +6,9 @@ The database is the source of truth. Writes never wait for the model: embedding 
 replicas pick the vectors up from the change log, so a start loads a snapshot and the log instead of
 embedding, and the rerank reads candidates' texts as stored.
 
-The query path (:func:`retrieve` and :func:`rank_jobs` / :func:`rank_seekers`) works on memory alone:
-the region index narrows the columns, the hard filters make an allow-list, the index searches inside
-it, and the vectorised rerank scores the pool; only candidates' texts and the returned records' facts
-come through callables (the database here, plain dictionaries in the benchmarks).
+The query path itself (:mod:`matching.query`) works on memory alone; the engine hands it this replica's
+indexes and columns and reads from the database what it asks for (candidates' texts and vectors, the returned
+records' facts). Answers are plain data (:class:`Ranked`); the use-cases present them.
 """
 
 from __future__ import annotations
@@ -17,151 +16,39 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
 from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from indexes import VectorIndex, set_search_threads
+from indexes import set_search_threads
 from indexes.layered import LayeredIndex
 from matching import refdata
-from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
+from matching.eligibility import MatchFilters
 from matching.embedder import USE_MODEL_NAME, Embedder, load_embedder, text_hash
 from matching.enums import Education
-from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
+from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.geo import RegionScope, ScopeKind
-from matching.lexical import Lexicon, default_lexicon, ngram_pool_scores
+from matching.lexical import Lexicon, default_lexicon
+from matching.priority import default_policy, load_policy
+from matching.query import Candidates, CandidatesOf, rank_jobs, rank_seekers
+from matching.ranking import MatchResult, ScoringParams, Weights
 from matching.text import normalize
-from matching.priority import PriorityPolicy, default_policy, load_policy
-from matching.ranking import (
-    COMPONENT_LABELS,
-    MatchResult,
-    ScoringParams,
-    Weights,
-    rank_jobs_for_seeker,
-    rank_seekers_for_job,
-)
 from service import changes, repository as repo, repository_changes as log_repo
-from service.replica import Replica
-from service.worker import EmbeddingWorker
+from service.batching import Combiner
 from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting, Seeker
-from service.presenters import job_out, seeker_out
-from service.schemas import MatchComponent, MatchFiltersIn, MatchItem, MatchList, RegionScopeIn, TextMatchRequest
+from service.replica import Replica
+from service.schemas import MatchFiltersIn, RegionScopeIn, TextMatchRequest
 from service.settings import Settings
+from service.worker import EmbeddingWorker
 
 log = logging.getLogger("rengang.engine")
 
 JOB, SEEKER = "job", "seeker"
-T, R = TypeVar("T"), TypeVar("R")
 STATE_EVERY_S = 5.0
-POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
-
-
-# --- the query path, on memory alone -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pool:
-    """What the index returned for one query inside the hard filters: candidate ids and their cosines."""
-
-    ids: np.ndarray
-    dense: np.ndarray
-    eligible: int  # records that passed the hard filters
-
-
-def retrieve(index: VectorIndex | LayeredIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray,
-             vector: np.ndarray, k: int) -> Pool:
-    """The ``max(50, 5·k)`` nearest of the records at ``rows`` of ``columns``, searched inside that allow-list."""
-    allowed = columns.ids[rows]
-    if not len(allowed):
-        return Pool(np.zeros(0, np.int64), np.zeros(0), 0)
-    scores, ids = index.search(vector, min(max(POOL_PER_RESULT * k, POOL_MIN), len(allowed)), allow=allowed)
-    keep = ids[0] >= 0
-    return Pool(ids[0][keep], scores[0][keep].astype(np.float64), int(len(allowed)))
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """What the rerank needs of the pool besides the columns: each record's text and full-precision vector."""
-
-    texts: Mapping[int, str]
-    vectors: Mapping[int, np.ndarray]
-
-
-CandidatesOf = Callable[[list[int]], Candidates]
-FactsOf = Callable[[list[int]], Mapping[int, object]]
-
-
-def refine(pool: Pool, candidates: Candidates, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pool's records that still exist, each with its exact cosine to the query.
-
-    The index keeps 8-bit codes (a quarter of the memory), whose scores swap near-ties; the pool is five
-    times wider than the answer and is scored again with the stored float32 vectors, so both the ranking's
-    semantic component and which ten come first are exact.
-    """
-    present = np.array([int(i) in candidates.texts for i in pool.ids], dtype=bool)
-    ids, dense = pool.ids[present], pool.dense[present].copy()
-    have = np.array([int(i) in candidates.vectors for i in ids], dtype=bool)
-    if have.any():
-        matrix = np.stack([candidates.vectors[int(i)] for i in ids[have]])
-        dense[have] = matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
-    return ids, dense
-
-
-def _narrow(columns: JobColumns | SeekerColumns, rows: np.ndarray, scope_prefix: str | None) -> np.ndarray:
-    """Rows inside a caller's region scope (an officer's prefix), if it has one."""
-    if not scope_prefix:
-        return rows
-    lo, hi = region_range(scope_prefix)
-    region = columns.region[rows]
-    return rows[(region >= lo) & (region <= hi)]
-
-
-def _pool(index, columns, rows, vector, k, query_text, candidates_of: CandidatesOf):
-    """Search inside the rows, refine the pool, score its texts: (ids, dense, lexical, eligible)."""
-    pool = retrieve(index, columns, rows, vector, k)
-    if not len(pool.ids):
-        return None, pool.eligible
-    candidates = candidates_of(pool.ids.tolist())
-    ids, dense = refine(pool, candidates, vector)
-    lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
-    return (ids, dense, lexical), pool.eligible
-
-
-def rank_jobs(*, index: VectorIndex | LayeredIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
-              query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
-              facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-              scope_prefix: str | None = None, room_board: bool | None = None) -> tuple[list[MatchResult], int]:
-    """Postings for a seeker: filters → allow-list → index → exact pool → lexical scores → vectorised rerank.
-
-    ``query_text`` is normalised (:func:`matching.text.normalize`), as stored profile texts are."""
-    rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
-    if room_board:
-        rows = rows[columns.room_board[rows]]
-    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
-    if found is None:
-        return [], eligible
-    ids, dense, lexical = found
-    return rank_jobs_for_seeker(seeker, ids, dense, columns, today=today, jobs=facts_of, lexical=lexical,
-                                weights=weights, params=params, policy=policy, options=options, limit=k), eligible
-
-
-def rank_seekers(*, index: VectorIndex | LayeredIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
-                 query_text: str, options: MatchFilters, k: int, now: datetime, candidates_of: CandidatesOf,
-                 facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-                 scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
-    """Consenting seekers for a posting, the same way, with the bounded priority boost in the rerank."""
-    rows = _narrow(columns, eligible_seeker_rows(columns, job, options, now.date()), scope_prefix)
-    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
-    if found is None:
-        return [], eligible
-    ids, dense, lexical = found
-    return rank_seekers_for_job(job, ids, dense, columns, today=now, seekers=facts_of, lexical=lexical,
-                                weights=weights, params=params, policy=policy, options=options, limit=k), eligible
 
 
 def load_service_embedder(settings: Settings) -> Embedder:
@@ -171,54 +58,21 @@ def load_service_embedder(settings: Settings) -> Embedder:
                          max_tokens=None if settings.model == USE_MODEL_NAME else settings.model_max_tokens)
 
 
-# --- writes from many requests, one batch ---------------------------------------------------------------
-
-
-class Combiner(Generic[T, R]):
-    """Callers hand an item in and wait; one of them processes every item handed in so far, as one batch.
-
-    While one batch is processed, new items queue up, and the next waiting caller takes them all: under load
-    each batch grows (an embedding model encodes many texts at once several times faster per text than one
-    at a time), and every caller still returns only once its own item is done.
-    """
-
-    def __init__(self, process: Callable[[list[T]], Sequence[R]]):
-        self._process = process
-        self._queue_lock = threading.Lock()
-        self._work_lock = threading.Lock()
-        self._queue: list[tuple[T, threading.Event, list]] = []
-        self.batches = 0
-
-    def submit(self, item: T) -> R:
-        done, slot = threading.Event(), []
-        with self._queue_lock:
-            self._queue.append((item, done, slot))
-        while not done.is_set():
-            with self._work_lock:
-                if done.is_set():
-                    break
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                if not batch:
-                    continue
-                try:
-                    results = self._process([entry[0] for entry in batch])
-                    for (_, _, out), result in zip(batch, results, strict=True):
-                        out.append(("ok", result))
-                except BaseException as e:  # every caller in the batch learns its item failed
-                    for _, _, out in batch:
-                        out[:] = [("error", e)]
-                finally:
-                    self.batches += 1
-                    for _, event, _ in batch:
-                        event.set()
-        status, value = slot[0]
-        if status == "error":
-            raise value
-        return value
-
-
 # --- the engine ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ranked:
+    """A matching query's answer as plain data: the ranked results, the records behind them as read, how many
+    records passed the hard filters; the use-case presents it (:func:`service.presenters.match_list`)."""
+
+    kind: str  # what was ranked: "job" or "seeker"
+    results: list[MatchResult]
+    records: dict[int, JobPosting | Seeker]
+    eligible: int
+    model_id: str
+    took_ms: float
+    now: datetime  # the instant the query ranked at (ages, flags, open postings)
 
 
 class MatchingEngine:
@@ -406,32 +260,17 @@ class MatchingEngine:
         return self._query_encoder.submit(text)
 
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
-                        scope_prefix: str | None) -> MatchList:
-        with self._query_slots:
-            return self._jobs_for_seeker(session, seeker, filters=filters, k=k, scope_prefix=scope_prefix)
-
-    def _jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
-                         scope_prefix: str | None) -> MatchList:
+                        scope_prefix: str | None) -> Ranked:
         started = time.perf_counter()
-        text = seeker_profile_text(seeker)
-        vector = self._stored_vector(session, SEEKER, seeker.id, text)
-        items, eligible, records = self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k,
-                                                   scope_prefix)
-        result = MatchList(items=items, eligible=eligible, model_id=self.model_id,
-                           took_ms=round((time.perf_counter() - started) * 1000, 2))
-        result._records = records
-        return result
+        with self._query_slots:
+            text = seeker_profile_text(seeker)
+            vector = self._stored_vector(session, SEEKER, seeker.id, text)
+            return self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k, scope_prefix, started)
 
-    def jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None,
-                      kiosk: bool = False) -> MatchList:
+    def jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None) -> Ranked:
         """Ad-hoc: free text plus filters, nothing stored. Anonymous callers never see reserved posts."""
         started = time.perf_counter()
         vector = self.encode_query(request.text)[None, :]
-        with self._query_slots:
-            return self._jobs_for_text(session, request, vector, scope_prefix=scope_prefix, started=started)
-
-    def _jobs_for_text(self, session: Session, request: TextMatchRequest, vector: np.ndarray, *,
-                       scope_prefix: str | None, started: float) -> MatchList:
         today = self.today()
         birth = date(today.year - request.age, today.month, min(today.day, 28)) if request.age else None
         centroid = refdata.county_centroid(request.region_code) if request.region_code else None
@@ -445,13 +284,11 @@ class MatchingEngine:
                             willing_to_relocate=request.region_code is None)
         filters = request
         if request.scope.value == "desired":
-            filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code else RegionScopeIn.anywhere})
-        items, eligible, records = self._rank_jobs(session, vector, facts, normalize(request.text), filters,
-                                                   request.k, scope_prefix)
-        result = MatchList(items=items, eligible=eligible, model_id=self.model_id,
-                           took_ms=round((time.perf_counter() - started) * 1000, 2))
-        result._records = records
-        return result
+            filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code
+                                                 else RegionScopeIn.anywhere})
+        with self._query_slots:
+            return self._rank_jobs(session, vector, facts, normalize(request.text), filters, request.k, scope_prefix,
+                                   started)
 
     def _options(self, filters: MatchFiltersIn) -> MatchFilters:
         scope = filters.scope.value
@@ -459,8 +296,7 @@ class MatchingEngine:
         return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None)
 
     def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
-                   filters: MatchFiltersIn, k: int, scope_prefix: str | None
-                   ) -> tuple[list[MatchItem], int, dict[int, JobPosting]]:
+                   filters: MatchFiltersIn, k: int, scope_prefix: str | None, started: float) -> Ranked:
         today = self.today()
         if filters.salary_floor is not None:
             seeker = replace(seeker, desired_salary_min=filters.salary_floor)
@@ -478,44 +314,29 @@ class MatchingEngine:
             facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
             scope_prefix=scope_prefix, room_board=filters.room_board)
         kept = [r for r in results if r.id in loaded]
-        return [_item(r, job=job_out(loaded[r.id], today=today)) for r in kept], eligible, {r.id: loaded[r.id] for r in kept}
+        return Ranked(kind=JOB, results=kept, records={r.id: loaded[r.id] for r in kept}, eligible=eligible,
+                      model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2),
+                      now=self.clock())
 
     def candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
-                           scope_prefix: str | None) -> MatchList:
+                           scope_prefix: str | None) -> Ranked:
         """Consenting seekers for a posting, with bounded priority for verified policy groups."""
-        with self._query_slots:
-            return self._candidates_for_job(session, job, filters=filters, k=k, scope_prefix=scope_prefix)
-
-    def _candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
-                            scope_prefix: str | None) -> MatchList:
         started = time.perf_counter()
-        now = self.clock()
-        text = job_text(job)
-        loaded: dict[int, Seeker] = {}
+        with self._query_slots:
+            now = self.clock()
+            text = job_text(job)
+            loaded: dict[int, Seeker] = {}
 
-        def facts_of(ids: list[int]) -> dict[int, SeekerFacts]:
-            loaded.update({s.id: s for s in repo.all_seekers(session, ids=ids) if s.consent_to_share})
-            return {i: seeker_facts(loaded[i]) for i in ids if i in loaded}
+            def facts_of(ids: list[int]) -> dict[int, SeekerFacts]:
+                loaded.update({s.id: s for s in repo.all_seekers(session, ids=ids) if s.consent_to_share})
+                return {i: seeker_facts(loaded[i]) for i in ids if i in loaded}
 
-        results, eligible = rank_seekers(
-            index=self.indexes[SEEKER], columns=self.seeker_columns,
-            vector=self._stored_vector(session, JOB, job.id, text), job=job_facts(job), query_text=text,
-            options=replace(self._options(filters), now=now), k=k, now=now,
-            candidates_of=self._candidates_of(session, SEEKER), facts_of=facts_of, policy=self.policy, weights=self.weights,
-            params=self.params, scope_prefix=scope_prefix)
-        kept = [r for r in results if r.id in loaded]
-        result = MatchList(items=[_item(r, seeker=seeker_out(loaded[r.id], now=now)) for r in kept], eligible=eligible,
-                           model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2))
-        result._records = {r.id: loaded[r.id] for r in kept}
-        return result
-
-
-def _item(result: MatchResult, **record) -> MatchItem:
-    """A ranking result as the API shows it: components with weights and Chinese labels, the explanation."""
-    explanation = result.explanation.to_dict() if result.explanation else {}
-    weights = {key: c["weight"] for key, c in explanation.get("components", {}).items()}
-    components = {key: MatchComponent(value=round(v, 4), weight=round(weights.get(key, 0.0), 4),
-                                      label=COMPONENT_LABELS[key]) for key, v in result.components.items()}
-    explanation.pop("components", None)
-    return MatchItem(id=result.id, score=round(result.score, 4), fit=round(result.fit, 4),
-                     boost=round(result.boost, 4), components=components, explanation=explanation, **record)
+            results, eligible = rank_seekers(
+                index=self.indexes[SEEKER], columns=self.seeker_columns,
+                vector=self._stored_vector(session, JOB, job.id, text), job=job_facts(job), query_text=text,
+                options=replace(self._options(filters), now=now), k=k, now=now,
+                candidates_of=self._candidates_of(session, SEEKER), facts_of=facts_of, policy=self.policy,
+                weights=self.weights, params=self.params, scope_prefix=scope_prefix)
+            kept = [r for r in results if r.id in loaded]
+            return Ranked(kind=SEEKER, results=kept, records={r.id: loaded[r.id] for r in kept}, eligible=eligible,
+                          model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2), now=now)

@@ -59,7 +59,7 @@ def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embed
                 seeker = session.get(Seeker, db_id)
                 result = engine.jobs_for_seeker(session, seeker, filters=MatchFiltersIn(scope=RegionScopeIn.anywhere),
                                                 k=k, scope_prefix=None)
-                run[set_id] = [back[item.id] for item in result.items]
+                run[set_id] = [back[r.id] for r in result.results]
     judged = {sid: grades for sid, grades in qrels.items() if sid in run}
     return MatchingEvaluation(evaluate(run, judged), len(job_ids), len(seeker_ids), len(judged))
 

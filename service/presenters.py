@@ -10,10 +10,11 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import inspect
 
-from matching import refdata
-from matching.enums import FlagStatus, JobStatus
+from matching import postings, refdata
+from matching.enums import FlagStatus
+from matching.ranking import COMPONENT_LABELS, MatchResult
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
-from service.schemas import FlagOut, JobOut, ReferralOut, SeekerOut
+from service.schemas import FlagOut, JobOut, MatchComponent, MatchItem, MatchList, ReferralOut, SeekerOut
 
 
 def region_name(code: str) -> str:
@@ -44,9 +45,7 @@ def flag_active(flag: PolicyFlag, now: datetime) -> bool:
 
 
 def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
-    status = job.status
-    if status == JobStatus.open and job.valid_until is not None and job.valid_until < today:
-        status = JobStatus.expired.value
+    status = postings.effective_status(job.status, job.valid_until, today)
     data = _values(job, _mapped_fields(JobOut, JobPosting))
     data.update(
         status=status,
@@ -88,3 +87,25 @@ def seeker_out(seeker: Seeker, *, now: datetime | None = None, pending: bool = F
 
 def referral_out(referral: Referral) -> ReferralOut:
     return ReferralOut.model_validate(referral)
+
+
+def match_list(ranked) -> MatchList:
+    """A matching query's answer (:class:`service.engine.Ranked`) as the API shows it: each result with its
+    record (postings as :func:`job_out`, seekers masked as :func:`seeker_out`)."""
+    today = ranked.now.astimezone(UTC).date()
+    if ranked.kind == "job":
+        items = [match_item(r, job=job_out(ranked.records[r.id], today=today)) for r in ranked.results]
+    else:
+        items = [match_item(r, seeker=seeker_out(ranked.records[r.id], now=ranked.now)) for r in ranked.results]
+    return MatchList(items=items, eligible=ranked.eligible, model_id=ranked.model_id, took_ms=ranked.took_ms)
+
+
+def match_item(result: MatchResult, **record) -> MatchItem:
+    """A ranking result: components with weights and Chinese labels, the explanation."""
+    explanation = result.explanation.to_dict() if result.explanation else {}
+    weights = {key: c["weight"] for key, c in explanation.get("components", {}).items()}
+    components = {key: MatchComponent(value=round(v, 4), weight=round(weights.get(key, 0.0), 4),
+                                      label=COMPONENT_LABELS[key]) for key, v in result.components.items()}
+    explanation.pop("components", None)
+    return MatchItem(id=result.id, score=round(result.score, 4), fit=round(result.fit, 4),
+                     boost=round(result.boost, 4), components=components, explanation=explanation, **record)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from indexes import IndexLoadError, VectorIndex, choose_spec
 from indexes import snapshots
 from indexes.layered import LayeredIndex
+from matching import postings
 from matching.facts import JobColumns, SeekerColumns
 from service import changes, repository as repo, repository_changes as log_repo
 from service.facts import job_facts, seeker_facts
@@ -50,8 +51,7 @@ READ_CHUNK = 2000  # records read again at a time
 
 def is_live(job: JobPosting, today: date) -> bool:
     """Open, not past valid_until, and not yet filled: the postings matching may offer."""
-    return (job.status == "open" and (job.valid_until is None or job.valid_until >= today)
-            and job.hired_count < job.headcount)
+    return postings.is_matchable(job.status, job.valid_until, job.headcount, job.hired_count, today)
 
 
 @dataclass

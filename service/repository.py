@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, select, tuple_, update
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
+from matching.enums import JobStatus
 from service import changes
 from service.models import ApiKey, AuditEvent, Employer, JobPosting, PolicyFlag, Referral, Seeker
 
@@ -44,6 +45,17 @@ def region_filter(column, prefix: str | None):
     if not (prefix.isascii() and prefix.isdigit()):
         raise ValueError(f"region prefix must be digits: {prefix!r}")
     return column.like(f"{prefix}%")
+
+
+def open_postings(today: date):
+    """SQL for :func:`matching.postings.is_open`: status open and in date."""
+    return and_(JobPosting.status == JobStatus.open.value,
+                or_(JobPosting.valid_until.is_(None), JobPosting.valid_until >= today))
+
+
+def matchable_postings(today: date):
+    """SQL for :func:`matching.postings.is_matchable`: open, in date and with a place left."""
+    return and_(open_postings(today), JobPosting.hired_count < JobPosting.headcount)
 
 
 def _where(stmt: Select, *conditions) -> Select:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from matching.enums import FlagStatus, JobStatus, ReferralStatus
+from matching.enums import FlagStatus, ReferralStatus
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
 from service.models_casework import (
     AssistanceCase,
@@ -20,7 +20,7 @@ from service.models_casework import (
     HouseholdMember,
     UnemploymentSpell,
 )
-from service.repository import PageRequest, _where, paginate, region_filter
+from service.repository import PageRequest, _where, matchable_postings, paginate, region_filter
 
 # --- unemployment spells ---------------------------------------------------------------------
 
@@ -124,8 +124,7 @@ def open_jobs_for(
                        if occupation_codes else literal(1))
     stmt = _where(
         select(JobPosting).options(selectinload(JobPosting.employer))
-        .where(JobPosting.status == JobStatus.open.value, in_region,
-               or_(JobPosting.valid_until.is_(None), JobPosting.valid_until >= today))
+        .where(matchable_postings(today), in_region)
         .order_by(*((reserved,) if reserved_first else ()), same_occupation,
                   JobPosting.salary_max.desc().nulls_last(), JobPosting.id.desc())
         .limit(limit),
@@ -139,8 +138,7 @@ def reserved_jobs(session: Session, *, regions: Sequence[str], today: date, excl
     in_region = or_(*[JobPosting.region_code.like(f"{r}%") for r in regions]) if regions else literal(True)
     stmt = _where(
         select(JobPosting).options(selectinload(JobPosting.employer))
-        .where(JobPosting.status == JobStatus.open.value, JobPosting.work_type == "public_welfare", in_region,
-               or_(JobPosting.valid_until.is_(None), JobPosting.valid_until >= today))
+        .where(matchable_postings(today), JobPosting.work_type == "public_welfare", in_region)
         .order_by(JobPosting.id).limit(limit),
         JobPosting.id.not_in(list(exclude_job_ids)) if exclude_job_ids else None,
     )

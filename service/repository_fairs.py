@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.models import Employer, JobPosting
 from service.models_fairs import Fair, FairEmployer, FairPosting, KioskCount
-from service.repository import PageRequest, paginate, region_filter
+from service.repository import PageRequest, matchable_postings, paginate, region_filter
 
 
 def get_fair(session: Session, *, fair_id: int) -> Fair | None:
@@ -75,9 +75,7 @@ def open_fair_jobs(session: Session, *, fair_id: int, today: date) -> list[tuple
     rows = session.execute(
         select(JobPosting, FairEmployer.booth)
         .join(FairEmployer, and_(FairEmployer.employer_id == JobPosting.employer_id, FairEmployer.fair_id == fair_id))
-        .where(JobPosting.id.in_(fair_jobs_select(fair_id)), JobPosting.status == "open",
-               or_(JobPosting.valid_until.is_(None), JobPosting.valid_until >= today),
-               JobPosting.hired_count < JobPosting.headcount)
+        .where(JobPosting.id.in_(fair_jobs_select(fair_id)), matchable_postings(today))
         .options(selectinload(JobPosting.employer))
         .order_by(FairEmployer.booth, JobPosting.id)
     ).all()

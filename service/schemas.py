@@ -12,7 +12,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     Strict,
     field_validator,
     model_validator,
@@ -623,6 +622,3 @@ class MatchList(BaseModel):
     eligible: int = Field(description="通过硬性条件筛选的记录数")
     model_id: str
     took_ms: float
-    # The records behind the items as the engine loaded them (id → ORM row), for the use-case to add policy
-    # facts without reading them again; never serialised.
-    _records: dict[int, Any] = PrivateAttr(default_factory=dict)

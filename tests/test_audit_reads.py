@@ -11,7 +11,7 @@ added without a decision fails the test, and so does a declaration left behind b
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
@@ -19,9 +19,9 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from matching.enums import Role
-from service.models import AuditEvent, Seeker
-from service.presenters import seeker_out
-from service.schemas import MatchItem, MatchList
+from matching.ranking import MatchResult
+from service.engine import Ranked
+from service.models import AuditEvent, JobPosting, Seeker
 from tests.casework_helpers import contact, flagged_seeker, open_job, register
 from tests.factories import WENJIANG, id_number
 from tests.fair_helpers import bearer, create_fair, kiosk_token
@@ -126,15 +126,16 @@ class _FakeEngine:
     def readiness(self) -> str:
         return "ok"
 
-    def _one(self, **item) -> MatchList:
-        return MatchList(items=[MatchItem(score=1.0, fit=1.0, boost=0.0, components={}, explanation={}, **item)],
-                         eligible=1, model_id=self.model_id, took_ms=0.0)
+    def _one(self, kind: str, record) -> Ranked:
+        return Ranked(kind=kind, results=[MatchResult(id=record.id, score=1.0, fit=1.0, boost=0.0, components={})],
+                      records={record.id: record}, eligible=1, model_id=self.model_id, took_ms=0.0,
+                      now=datetime.now(UTC))
 
-    def jobs_for_seeker(self, session, seeker, *, filters, k, scope_prefix) -> MatchList:
-        return self._one(id=self.job_id)
+    def jobs_for_seeker(self, session, seeker, *, filters, k, scope_prefix) -> Ranked:
+        return self._one("job", session.get(JobPosting, self.job_id))
 
-    def candidates_for_job(self, session, job, *, filters, k, scope_prefix) -> MatchList:
-        return self._one(id=self.seeker_id, seeker=seeker_out(session.get(Seeker, self.seeker_id)))
+    def candidates_for_job(self, session, job, *, filters, k, scope_prefix) -> Ranked:
+        return self._one("seeker", session.get(Seeker, self.seeker_id))
 
 
 def _url(path: str, params: dict[str, int]) -> str:

@@ -7,7 +7,7 @@ import time
 
 
 def test_a_combiner_hands_each_caller_its_own_result():
-    from service.engine import Combiner
+    from service.batching import Combiner
 
     sizes: list[int] = []
 

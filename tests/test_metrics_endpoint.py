@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 import sys
 import textwrap
 
@@ -14,7 +15,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import metrics
-from service.schemas import MatchList
+from service.engine import Ranked
 
 TOKEN = "metrics-token-for-the-tests-0123456789"
 
@@ -56,8 +57,9 @@ class _FakeEngine:
     def readiness(self) -> str:
         return "ok"
 
-    def jobs_for_text(self, session, request, *, scope_prefix, kiosk) -> MatchList:
-        return MatchList(items=[], eligible=0, model_id="fake", took_ms=0.0)
+    def jobs_for_text(self, session, request, *, scope_prefix) -> Ranked:
+        return Ranked(kind="job", results=[], records={}, eligible=0, model_id="fake", took_ms=0.0,
+                      now=datetime.now(UTC))
 
 
 def test_match_durations_are_observed_by_scope(app, admin):

@@ -491,7 +491,7 @@ def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None) -> li
 
         ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=MatchFiltersIn(), k=limit + len(referred),
                                         scope_prefix=ctx.scope_prefix())
-        jobs = [ctx.session.get(JobPosting, item.id) for item in ranked.items if item.id not in referred][:limit]
+        jobs = [ranked.records[r.id] for r in ranked.results if r.id not in referred][:limit]
         if on_assistance:
             jobs.sort(key=lambda j: j.work_type != "public_welfare")  # stable: reserved posts first
     else:

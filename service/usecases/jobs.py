@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matching import refdata
+from matching import postings, refdata
 from matching.enums import JobStatus, Role
 from service import repository as repo
 from service.errors import AppError, Conflict, InvalidInput
@@ -23,9 +23,7 @@ Problems = list[tuple[int, AppError]]  # (item index, what is wrong with it)
 
 
 def effective_status(ctx: Context, job: JobPosting) -> str:
-    if job.status == JobStatus.open and job.valid_until is not None and job.valid_until < ctx.today():
-        return JobStatus.expired.value
-    return job.status
+    return postings.effective_status(job.status, job.valid_until, ctx.today())
 
 
 def _visible(ctx: Context, job: JobPosting | None) -> JobPosting:

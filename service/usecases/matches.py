@@ -5,6 +5,7 @@ from __future__ import annotations
 from matching import rules
 from matching.enums import Ownership, Role, SizeClass, WorkType
 from service.models import Employer, JobPosting, Seeker
+from service.presenters import match_list
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
 from service.usecases import casework, fairs
 from service.usecases.common import Context, not_found
@@ -37,10 +38,11 @@ def jobs_for_seeker(ctx: Context, *, engine, seeker_id: int, filters: MatchFilte
     seeker = ctx.session.get(Seeker, seeker_id)
     if seeker is None or not ctx.principal.in_region(seeker.region_code):
         raise not_found("求职者")
-    result = engine.jobs_for_seeker(ctx.session, seeker, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    result = match_list(ranked)
     ruleset, facts, today = casework.ruleset(), casework.seeker_policy_facts(ctx, seeker), ctx.today()
     for item in result.items:
-        job = result._records.get(item.id) or ctx.session.get(JobPosting, item.id)
+        job: JobPosting = ranked.records[item.id]
         outcomes = rules.evaluate_hire(ruleset, facts, _employer_facts(job.employer), _usual_terms(job), today)
         item.explanation["policy_measures"] = [_measure(o) for o in outcomes if o.applies]
     with ctx.transaction():
@@ -54,9 +56,10 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
     job = ctx.session.get(JobPosting, job_id)
     if job is None or not ctx.principal.in_region(job.region_code):
         raise not_found("岗位")
-    result = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    ranked = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
+    result = match_list(ranked)
     ruleset, employer, terms, today = casework.ruleset(), _employer_facts(job.employer), _usual_terms(job), ctx.today()
-    people = {item.id: result._records.get(item.id) or ctx.session.get(Seeker, item.id) for item in result.items}
+    people: dict[int, Seeker] = {item.id: ranked.records[item.id] for item in result.items}
     spells = casework.open_spells(ctx, list(people))
     for item in result.items:  # 政策找人: what hiring this candidate would unlock for the employer
         facts = casework.seeker_policy_facts(ctx, people[item.id], spell=spells.get(item.id))
@@ -73,7 +76,6 @@ def jobs_for_text(ctx: Context, *, engine, request: TextMatchRequest) -> MatchLi
     """For kiosks and first-time app users: nothing typed is stored."""
     ctx.require(*TEXT_READERS)
     fairs.require_unbound(ctx)
-    return engine.jobs_for_text(ctx.session, request, scope_prefix=ctx.scope_prefix(),
-                                kiosk=ctx.principal.role is Role.kiosk)
+    return match_list(engine.jobs_for_text(ctx.session, request, scope_prefix=ctx.scope_prefix()))
 
 

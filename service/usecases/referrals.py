@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from matching import postings
 from matching.enums import Channel, JobStatus, ReferralStatus, Role
 from service import repository as repo
 from service.errors import Conflict, InvalidInput
@@ -57,7 +58,7 @@ def create(ctx: Context, *, data: ReferralCreate) -> Referral:
     job = ctx.session.get(JobPosting, data.job_id)
     if job is None:
         raise InvalidInput("岗位不存在", field="job_id", code="unknown_job")
-    if job.status != JobStatus.open or (job.valid_until is not None and job.valid_until < ctx.today()):
+    if not postings.is_open(job.status, job.valid_until, ctx.today()):
         raise InvalidInput("岗位已不在招聘中", field="job_id", code="job_not_open")
     if repo.referral_for(ctx.session, seeker_id=seeker.id, job_id=job.id):
         raise Conflict("已向该岗位推荐过此求职者", code="duplicate_referral")

@@ -1,0 +1,131 @@
+"""The query path 匹配查询, on memory alone: plain data in, plain data out (no database, no HTTP).
+
+Filters make an allow-list over the columns, the index searches inside it, the pool is scored again with the
+stored float32 vectors and the n-gram scores, and the vectorised rerank (:mod:`matching.ranking`) orders it.
+What the columns do not hold — candidates' texts and vectors, the returned records' facts — comes through
+callables: the service reads them from its database, the benchmarks from dictionaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+import numpy as np
+
+from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
+from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
+from matching.lexical import ngram_pool_scores
+from matching.priority import PriorityPolicy
+from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
+
+POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
+
+
+class SearchIndex(Protocol):
+    """What the query path asks of an index (:class:`indexes.VectorIndex`, :class:`indexes.layered.LayeredIndex`)."""
+
+    def search(self, queries: np.ndarray, k: int, *, allow: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What the index returned for one query inside the hard filters: candidate ids and their cosines."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    eligible: int  # records that passed the hard filters
+
+
+def retrieve(index: SearchIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray,
+             vector: np.ndarray, k: int) -> Pool:
+    """The ``max(50, 5·k)`` nearest of the records at ``rows`` of ``columns``, searched inside that allow-list."""
+    allowed = columns.ids[rows]
+    if not len(allowed):
+        return Pool(np.zeros(0, np.int64), np.zeros(0), 0)
+    scores, ids = index.search(vector, min(max(POOL_PER_RESULT * k, POOL_MIN), len(allowed)), allow=allowed)
+    keep = ids[0] >= 0
+    return Pool(ids[0][keep], scores[0][keep].astype(np.float64), int(len(allowed)))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What the rerank needs of the pool besides the columns: each record's text and full-precision vector."""
+
+    texts: Mapping[int, str]
+    vectors: Mapping[int, np.ndarray]
+
+
+CandidatesOf = Callable[[list[int]], Candidates]
+FactsOf = Callable[[list[int]], Mapping[int, object]]
+
+
+def refine(pool: Pool, candidates: Candidates, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pool's records that still exist, each with its exact cosine to the query.
+
+    The index keeps 8-bit codes (a quarter of the memory), whose scores swap near-ties; the pool is five
+    times wider than the answer and is scored again with the stored float32 vectors, so both the ranking's
+    semantic component and which ten come first are exact.
+    """
+    present = np.array([int(i) in candidates.texts for i in pool.ids], dtype=bool)
+    ids, dense = pool.ids[present], pool.dense[present].copy()
+    have = np.array([int(i) in candidates.vectors for i in ids], dtype=bool)
+    if have.any():
+        matrix = np.stack([candidates.vectors[int(i)] for i in ids[have]])
+        dense[have] = matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
+    return ids, dense
+
+
+def _narrow(columns: JobColumns | SeekerColumns, rows: np.ndarray, scope_prefix: str | None) -> np.ndarray:
+    """Rows inside a caller's region scope (an officer's prefix), if it has one."""
+    if not scope_prefix:
+        return rows
+    lo, hi = region_range(scope_prefix)
+    region = columns.region[rows]
+    return rows[(region >= lo) & (region <= hi)]
+
+
+def _pool(index, columns, rows, vector, k, query_text, candidates_of: CandidatesOf):
+    """Search inside the rows, refine the pool, score its texts: (ids, dense, lexical, eligible)."""
+    pool = retrieve(index, columns, rows, vector, k)
+    if not len(pool.ids):
+        return None, pool.eligible
+    candidates = candidates_of(pool.ids.tolist())
+    ids, dense = refine(pool, candidates, vector)
+    lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
+    return (ids, dense, lexical), pool.eligible
+
+
+def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
+              query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
+              facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
+              scope_prefix: str | None = None, room_board: bool | None = None) -> tuple[list[MatchResult], int]:
+    """Postings for a seeker: filters → allow-list → index → exact pool → lexical scores → vectorised rerank.
+
+    ``query_text`` is normalised (:func:`matching.text.normalize`), as stored profile texts are."""
+    rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
+    if room_board:
+        rows = rows[columns.room_board[rows]]
+    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
+    if found is None:
+        return [], eligible
+    ids, dense, lexical = found
+    return rank_jobs_for_seeker(seeker, ids, dense, columns, today=today, jobs=facts_of, lexical=lexical,
+                                weights=weights, params=params, policy=policy, options=options, limit=k), eligible
+
+
+def rank_seekers(*, index: SearchIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
+                 query_text: str, options: MatchFilters, k: int, now: datetime, candidates_of: CandidatesOf,
+                 facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
+                 scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
+    """Consenting seekers for a posting, the same way, with the bounded priority boost in the rerank."""
+    rows = _narrow(columns, eligible_seeker_rows(columns, job, options, now.date()), scope_prefix)
+    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
+    if found is None:
+        return [], eligible
+    ids, dense, lexical = found
+    return rank_seekers_for_job(job, ids, dense, columns, today=now, seekers=facts_of, lexical=lexical,
+                                weights=weights, params=params, policy=policy, options=options, limit=k), eligible
