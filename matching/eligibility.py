@@ -31,8 +31,8 @@ import numpy as np
 
 from matching import postings
 from matching.enums import EDUCATION_LABELS, FLAG_LABELS, WORK_TYPE_LABELS, Education, FlagKind, JobStatus, WorkType
+from matching.codes import UNKNOWN
 from matching.facts import (
-    UNKNOWN,
     WORK_TYPE_CODE,
     JobColumns,
     JobFacts,

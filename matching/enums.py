@@ -119,6 +119,12 @@ class ReferralStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.recommended: "已推荐", ReferralStatus.applied: "已投递", ReferralStatus.interviewing: "面试中",
+    ReferralStatus.hired: "已录用", ReferralStatus.rejected: "未录用", ReferralStatus.withdrawn: "已撤回",
+}
+
+
 class Channel(StrEnum):
     app = "app"
     kiosk = "kiosk"

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from matching import postings
+from matching import geo, postings
+from matching.codes import UNKNOWN, merge_ranges, occupation_int, region_int
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 
 EDUCATIONS: tuple[Education, ...] = tuple(Education)
@@ -32,7 +33,6 @@ FLAG_KINDS: tuple[FlagKind, ...] = tuple(FlagKind)
 WORK_TYPE_CODE = {w: i for i, w in enumerate(WORK_TYPES)}
 FLAG_BIT = {k: 1 << i for i, k in enumerate(FLAG_KINDS)}
 
-UNKNOWN = -1
 NO_END = 99991231  # valid_until of a posting without one
 UNLIMITED = np.iinfo(np.int32).max  # headcount left when none is given
 
@@ -134,39 +134,6 @@ def age_on(birth: date | None, today: date) -> int | None:
     return None if birth is None else (ymd(today) - ymd(birth)) // 10000
 
 
-def region_int(code: str | None) -> int:
-    return int(code) if code and len(code) == 6 and code.isdigit() else UNKNOWN
-
-
-def occupation_int(code: str | None) -> int:
-    """``2-02-38-03`` → 2023803; ``-1`` for anything else."""
-    parts = (code or "").split("-")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
-        return UNKNOWN
-    a, b, c, d = (int(p) for p in parts)
-    return a * 1_000_000 + b * 10_000 + c * 100 + d
-
-
-def region_range(prefix: str) -> tuple[int, int]:
-    """Inclusive range of 6-digit county codes under a 2/4/6-digit prefix."""
-    if not prefix.isdigit() or len(prefix) not in (2, 4, 6):
-        raise ValueError(f"not a region prefix: {prefix!r}")
-    scale = 10 ** (6 - len(prefix))
-    lo = int(prefix) * scale
-    return lo, lo + scale - 1
-
-
-def merge_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Inclusive integer ranges merged where they overlap or touch, in order."""
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
 def normalise_skill(skill: str) -> str:
     return unicodedata.normalize("NFKC", skill).strip().casefold()
 
@@ -252,16 +219,6 @@ class Ragged:
         fresh._used = len(values)
         new_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64) if len(lengths) else starts
         return fresh, new_starts
-
-
-def segment_sum(values: np.ndarray, seg: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(seg, weights=values, minlength=n)[:n]
-
-
-def segment_max(values: np.ndarray, seg: np.ndarray, n: int, empty: float) -> np.ndarray:
-    out = np.full(n, empty, dtype=np.float64)
-    np.maximum.at(out, seg, values)
-    return out
 
 
 class _Columns:
@@ -364,9 +321,7 @@ class _Columns:
         self._moved.extend(fresh.tolist())
 
     def _note_offsets(self, idx: np.ndarray) -> None:
-        from matching.geo import offsets_from_county_km  # geo imports this module
-
-        offsets = offsets_from_county_km(self._data["region"][idx], self._data["lat"][idx], self._data["lon"][idx])
+        offsets = geo.offsets_from_county_km(self._data["region"][idx], self._data["lat"][idx], self._data["lon"][idx])
         if len(offsets) and np.isfinite(offsets).any():
             self.max_offset_km = max(self.max_offset_km, float(np.nanmax(offsets)))
 
@@ -599,9 +554,7 @@ class JobColumns(_Columns):
         self._store({f.id: self._record(f) for f in facts})
 
     def _record(self, f: JobFacts) -> dict[str, Any]:
-        from matching.geo import point_of  # geo imports this module
-
-        lat, lon = point_of(f.region_code, f.lat, f.lon)
+        lat, lon = geo.point_of(f.region_code, f.lat, f.lon)
         places = postings.places_left(f.headcount, f.hired_count)
         left = UNLIMITED if places is None else places
         return {
@@ -683,9 +636,7 @@ class SeekerColumns(_Columns):
         self._store({f.id: self._record(f) for f in facts})
 
     def _record(self, f: SeekerFacts) -> dict[str, Any]:
-        from matching.geo import desired_ranges, point_of
-
-        lat, lon = point_of(f.region_code, f.lat, f.lon)
+        lat, lon = geo.point_of(f.region_code, f.lat, f.lon)
         expiry = np.full(len(FLAG_KINDS), -np.inf)
         for flag in f.flags:
             if flag.status != FlagStatus.verified:
@@ -693,7 +644,7 @@ class SeekerColumns(_Columns):
             at = np.inf if flag.expires_at is None else as_instant(flag.expires_at).timestamp()
             i = FLAG_KINDS.index(flag.kind)
             expiry[i] = max(expiry[i], at)
-        ranges = desired_ranges(f)
+        ranges = geo.desired_ranges(f)
         bits = 0
         for w in f.desired_work_types:
             bits |= 1 << WORK_TYPE_CODE[w]

@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from matching import refdata
-from matching.facts import UNKNOWN, JobColumns, SeekerColumns, SeekerFacts, region_int, region_range, segment_sum
+from matching.codes import UNKNOWN, region_int, region_range, segment_sum
+
+if TYPE_CHECKING:
+    from matching.facts import JobColumns, SeekerColumns, SeekerFacts
 
 EARTH_RADIUS_KM = 6371.0088
 ANYWHERE = (0, 999_999)

@@ -16,7 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
-from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts, region_range
+from matching.codes import region_range
+from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.lexical import ngram_pool_scores
 from matching.priority import PriorityPolicy
 from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job

@@ -33,8 +33,8 @@ import numpy as np
 
 from matching import refdata
 from matching.eligibility import FilterCheck, MatchFilters, check_pair, eligible_jobs_mask, eligible_seekers_mask
+from matching.codes import UNKNOWN, occupation_int, segment_max, segment_sum
 from matching.facts import (
-    UNKNOWN,
     JobColumns,
     JobFacts,
     SeekerColumns,
@@ -42,9 +42,6 @@ from matching.facts import (
     active_flags,
     as_day,
     normalise_skill,
-    occupation_int,
-    segment_max,
-    segment_sum,
 )
 from matching.geo import haversine_km, point_of
 from matching.priority import (

@@ -10,16 +10,16 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import inspect
 
-from matching import postings, refdata
-from matching.enums import FlagStatus
+from matching import geo, postings, refdata
+from matching.facts import age_on, flag_is_active
 from matching.ranking import COMPONENT_LABELS, MatchResult
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
 from service.schemas import FlagOut, JobOut, MatchComponent, MatchItem, MatchList, ReferralOut, SeekerOut
 
 
 def region_name(code: str) -> str:
-    county = refdata.counties().get(code)
-    return county.full_name if county else code
+    """A county's full name, or a city's or province's for a 4- or 2-digit prefix (the code if unknown)."""
+    return geo.region_name(code)
 
 
 def occupation_name(code: str | None) -> str | None:
@@ -41,7 +41,7 @@ def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def flag_active(flag: PolicyFlag, now: datetime) -> bool:
-    return flag.status == FlagStatus.verified and (flag.expires_at is None or flag.expires_at > now)
+    return flag_is_active(flag, now)
 
 
 def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
@@ -60,12 +60,6 @@ def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
 def flag_out(flag: PolicyFlag, *, now: datetime) -> FlagOut:
     data = _values(flag, _mapped_fields(FlagOut, PolicyFlag))
     return FlagOut.model_validate({**data, "active": flag_active(flag, now)})
-
-
-def age_on(birth: date | None, today: date) -> int | None:
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 _SEEKER_DERIVED = frozenset({"id_number", "phone", "flags", "age", "region_name"})  # filled in below

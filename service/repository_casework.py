@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from matching.enums import FlagStatus, ReferralStatus
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
-from service.models_casework import (
+from service.models.casework import (
     AssistanceCase,
     AssistanceDeadline,
     CandidateExposure,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from service.models import Employer, JobPosting
-from service.models_fairs import Fair, FairEmployer, FairPosting, KioskCount
+from service.models.fairs import Fair, FairEmployer, FairPosting, KioskCount
 from service.repository import PageRequest, matchable_postings, paginate, region_filter
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from matching.sanitize import clean, has_hidden, single_line
 from service import schemas, schemas_casework, schemas_fairs
 from service.models import Employer, JobPosting, Seeker
-from service.models_fairs import Fair
+from service.models.fairs import Fair
 from service.openapi import ErrorOut, ValidationErrorOut
 from tests.factories import create_employer, create_job, create_seeker, id_number
 from tests.fair_helpers import create_fair

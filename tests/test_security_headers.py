@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from matching.enums import Role
-from service.models_casework import Contact
+from service.models.casework import Contact
 from tests.casework_helpers import open_job, person, register
 from tests.fair_helpers import create_fair, kiosk_token
 

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from matching.enums import FLAG_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
+from matching.enums import FLAG_LABELS, REFERRAL_STATUS_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
 from service import repository as repo
 from service.deps import SessionDep
 from service.params import RecordId
@@ -46,7 +46,7 @@ from service.security import Principal, same_secret
 from service.usecases import casework, referrals, stats
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
-from service.usecases.referrals import STATUS_LABELS, TRANSITIONS
+from service.usecases.referrals import TRANSITIONS
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates" / "console")
@@ -156,7 +156,7 @@ def _render(request: Request, ctx: Context | None, name: str, **data) -> HTMLRes
         "principal": principal, "region_label": region_name(principal.region_prefix) if principal and
         principal.region_prefix else "全部地区", "csrf": csrf_token(request), "msg": request.query_params.get("msg"),
         "err": request.query_params.get("err"), "FLAG_LABELS": FLAG_LABELS, "WORK_TYPE_LABELS": WORK_TYPE_LABELS,
-        "STATUS_LABELS": STATUS_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "SERVICE_LABELS": SERVICE_LABELS,
+        "STATUS_LABELS": REFERRAL_STATUS_LABELS, "CHANNEL_LABELS": CHANNEL_LABELS, "SERVICE_LABELS": SERVICE_LABELS,
         "BASIS_LABELS": BASIS_LABELS, "LOCAL": casework.LOCAL, "END_REASON_LABELS": END_REASON_LABELS, **data,
     })
 
@@ -344,7 +344,7 @@ def transition(ctx: Ctx, form: Form, referral_id: RecordId):
     def run():
         data = ReferralTransition(status=_one(form, "status"), reason=_one(form, "reason") or None)
         referrals.transition(ctx, referral_id=referral_id, data=data)
-        return f"推荐结果已更新为“{STATUS_LABELS[data.status]}”"
+        return f"推荐结果已更新为“{REFERRAL_STATUS_LABELS[data.status]}”"
     return _seeker_action(referral.seeker_id, run)
 
 

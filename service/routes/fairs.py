@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from service.deps import ContextDep, PageDep
 from service.params import RecordId
-from service.models_fairs import Fair
+from service.models.fairs import Fair
 from service.presenters import region_name
 from service.schemas import Page
 from service.schemas_fairs import (

@@ -14,11 +14,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from matching import rules
-from matching.enums import Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
+from matching.enums import REFERRAL_STATUS_LABELS, Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
 from service import repository_casework as crepo
 from service.errors import Conflict, InvalidInput
 from service.models import Employer, JobPosting, Referral, Seeker
-from service.models_casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
+from service.models.casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
 from service.presenters import age_on, flag_active, region_name
 from service.repository import PageRequest
 from service.schemas_casework import (
@@ -212,9 +212,6 @@ def _start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL)
 
 
-STATUS_LABELS = {ReferralStatus.recommended: "已推荐", ReferralStatus.applied: "已投递",
-                 ReferralStatus.interviewing: "面试中", ReferralStatus.hired: "已录用",
-                 ReferralStatus.rejected: "未录用", ReferralStatus.withdrawn: "已撤回"}
 
 
 def timeline(ctx: Context, *, seeker_id: int) -> list[TimelineEvent]:
@@ -241,7 +238,7 @@ def timeline(ctx: Context, *, seeker_id: int) -> list[TimelineEvent]:
             status = ReferralStatus(step["status"])
             detail = step.get("reason") or ""
             events.append(TimelineEvent(at=datetime.fromisoformat(step["at"]), kind="referral",
-                                        title=f"推荐「{titles[r.job_id]}」：{STATUS_LABELS[status]}",
+                                        title=f"推荐「{titles[r.job_id]}」：{REFERRAL_STATUS_LABELS[status]}",
                                         detail=detail, record_id=r.id))
     for case in crepo.cases_for(s, seeker_id=seeker.id):
         events.append(TimelineEvent(at=case.opened_at, kind="assistance",
@@ -580,14 +577,18 @@ def seeker_eligibility(ctx: Context, *, seeker_id: int, rules_path: Path | None 
     return sorted((_measure(o) for o in outcomes), key=lambda m: not m.applies)
 
 
+def employer_policy_facts(employer: Employer) -> rules.EmployerPolicyFacts:
+    """What the policy rules know of an employer (size and ownership may be unrecorded)."""
+    return rules.EmployerPolicyFacts(
+        size_class=SizeClass(employer.size_class) if employer.size_class else None,
+        ownership=Ownership(employer.ownership) if employer.ownership else None, region_code=employer.region_code,
+    )
+
+
 def employer_eligibility(ctx: Context, *, employer_id: int, rules_path: Path | None = None) -> list[MeasureOut]:
     ctx.require(*OFFICERS)
     employer = ctx.session.get(Employer, employer_id)
     if employer is None or not ctx.principal.in_region(employer.region_code):
         raise not_found("用人单位")
-    facts = rules.EmployerPolicyFacts(
-        size_class=SizeClass(employer.size_class) if employer.size_class else None,
-        ownership=Ownership(employer.ownership) if employer.ownership else None, region_code=employer.region_code,
-    )
-    outcomes = rules.evaluate_employer(ruleset(rules_path), facts, ctx.today())
+    outcomes = rules.evaluate_employer(ruleset(rules_path), employer_policy_facts(employer), ctx.today())
     return sorted((_measure(o) for o in outcomes), key=lambda m: not m.applies)

@@ -19,7 +19,7 @@ from service import repository as repo
 from service import repository_fairs as frepo
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import Employer, JobPosting
-from service.models_fairs import Fair, FairEmployer
+from service.models.fairs import Fair, FairEmployer
 from service.presenters import occupation_name, region_name
 from service.repository import PageRequest
 from service.schemas_fairs import BoothCreate, FairCreate, FairStatus, FairUpdate, KioskCountsIn, KioskMatchIn

@@ -21,7 +21,7 @@ from matching.enums import Role
 from service import repository as repo
 from service.errors import InvalidInput, Unauthorized
 from service.models import ApiKey, utcnow
-from service.models_fairs import Fair
+from service.models.fairs import Fair
 from service.security import Principal, hash_secret, new_key, parse_token
 
 KEY_CACHE_SECONDS = 5.0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from matching import rules
-from matching.enums import Ownership, Role, SizeClass, WorkType
-from service.models import Employer, JobPosting, Seeker
+from matching.enums import Role, WorkType
+from service.models import JobPosting, Seeker
 from service.presenters import match_list
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
 from service.usecases import casework, fairs
@@ -12,11 +12,6 @@ from service.usecases.common import Context, not_found
 
 PEOPLE_READERS = (Role.app, Role.officer, Role.admin)
 TEXT_READERS = (Role.app, Role.officer, Role.admin, Role.kiosk)
-
-
-def _employer_facts(employer: Employer) -> rules.EmployerPolicyFacts:
-    return rules.EmployerPolicyFacts(size_class=SizeClass(employer.size_class), ownership=Ownership(employer.ownership),
-                                     region_code=employer.region_code)
 
 
 def _usual_terms(job: JobPosting) -> rules.HireFacts:
@@ -43,7 +38,7 @@ def jobs_for_seeker(ctx: Context, *, engine, seeker_id: int, filters: MatchFilte
     ruleset, facts, today = casework.ruleset(), casework.seeker_policy_facts(ctx, seeker), ctx.today()
     for item in result.items:
         job: JobPosting = ranked.records[item.id]
-        outcomes = rules.evaluate_hire(ruleset, facts, _employer_facts(job.employer), _usual_terms(job), today)
+        outcomes = rules.evaluate_hire(ruleset, facts, casework.employer_policy_facts(job.employer), _usual_terms(job), today)
         item.explanation["policy_measures"] = [_measure(o) for o in outcomes if o.applies]
     with ctx.transaction():
         ctx.audit("seeker.match_jobs", "seeker", [seeker.id])
@@ -58,7 +53,7 @@ def candidates_for_job(ctx: Context, *, engine, job_id: int, filters: MatchFilte
         raise not_found("岗位")
     ranked = engine.candidates_for_job(ctx.session, job, filters=filters, k=k, scope_prefix=ctx.scope_prefix())
     result = match_list(ranked)
-    ruleset, employer, terms, today = casework.ruleset(), _employer_facts(job.employer), _usual_terms(job), ctx.today()
+    ruleset, employer, terms, today = casework.ruleset(), casework.employer_policy_facts(job.employer), _usual_terms(job), ctx.today()
     people: dict[int, Seeker] = {item.id: ranked.records[item.id] for item in result.items}
     spells = casework.open_spells(ctx, list(people))
     for item in result.items:  # 政策找人: what hiring this candidate would unlock for the employer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matching import postings
-from matching.enums import Channel, JobStatus, ReferralStatus, Role
+from matching.enums import REFERRAL_STATUS_LABELS, Channel, JobStatus, ReferralStatus, Role
 from service import repository as repo
 from service.errors import Conflict, InvalidInput
 from service.models import JobPosting, Referral, Seeker
@@ -23,8 +23,6 @@ TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
     S.rejected: frozenset(),
     S.withdrawn: frozenset(),
 }
-STATUS_LABELS = {S.recommended: "已推荐", S.applied: "已投递", S.interviewing: "面试中", S.hired: "已录用",
-                 S.rejected: "未录用", S.withdrawn: "已撤回"}
 DEFAULT_CHANNEL = {Role.app: Channel.app, Role.officer: Channel.officer, Role.admin: Channel.officer}
 
 
@@ -79,9 +77,9 @@ def transition(ctx: Context, *, referral_id: int, data: ReferralTransition) -> R
     referral = _load(ctx, referral_id)
     current, target = ReferralStatus(referral.status), data.status
     if target not in TRANSITIONS[current]:
-        allowed = "、".join(STATUS_LABELS[s] for s in sorted(TRANSITIONS[current])) or "无（已结束）"
+        allowed = "、".join(REFERRAL_STATUS_LABELS[s] for s in sorted(TRANSITIONS[current])) or "无（已结束）"
         raise InvalidInput(
-            f"不能从“{STATUS_LABELS[current]}”变为“{STATUS_LABELS[target]}”；可选：{allowed}",
+            f"不能从“{REFERRAL_STATUS_LABELS[current]}”变为“{REFERRAL_STATUS_LABELS[target]}”；可选：{allowed}",
             field="status", code="invalid_transition",
         )
     now = ctx.now()

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models import NO_ID_REUSE, Base, TimestampMixin, utcnow
+from service.models.base import NO_ID_REUSE, Base, TimestampMixin, utcnow
 
 OPEN_ONLY = {"sqlite_where": text("ended_on IS NULL"), "postgresql_where": text("ended_on IS NULL")}
 OPEN_CASE = {"sqlite_where": text("status = 'open'"), "postgresql_where": text("status = 'open'")}

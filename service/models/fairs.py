@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.models import NO_ID_REUSE, Base, Employer, TimestampMixin
+from service.models.base import NO_ID_REUSE, Base, TimestampMixin
+from service.models.core import Employer
 
 
 class Fair(TimestampMixin, Base):
