@@ -18,8 +18,9 @@ from service.headers import SecurityHeaders
 from service.logs import install_redaction
 from service.ratelimit import Limiter
 from service.routes import audit, employers, health, jobs, matches, referrals, seekers
-from service.routes import casework as casework_routes, console
-from service.routes import fairs as fair_routes, kiosk
+from service.casework import console, routes as casework_routes
+from service.fairs import routes as fair_routes
+from service.routes import kiosk
 from service.security import PiiCipher
 from service.settings import Settings, get_settings
 from service.usecases import jobs as job_cases

@@ -88,10 +88,10 @@ def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:
 
 def seed_demo_fair(ctx: Context, *, today: date, booths: int = 12) -> int:
     """A demo 春风行动 fair, open today, in the city with the most demo postings; its kiosk key is bound to it."""
-    from service import repository_fairs as frepo
+    from service.fairs import repository as frepo
     from service.presenters import region_name
-    from service.schemas_fairs import BoothCreate, FairCreate, FairStatus
-    from service.usecases import fairs
+    from service.fairs.schemas import BoothCreate, FairCreate, FairStatus
+    from service.fairs import usecases as fairs
 
     chosen = frepo.demo_fair_employers(ctx.session, limit=booths)
     region = chosen[0].region_code

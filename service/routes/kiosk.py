@@ -27,10 +27,10 @@ from service.params import RecordId
 from service.errors import AppError, TooManyRequests, Unauthorized
 from service.headers import from_this_site
 from service.ratelimit import throttle, verify_key
-from service.schemas_fairs import KioskCountsIn, KioskMatchIn
+from service.fairs.schemas import KioskCountsIn, KioskMatchIn
 from service.edge import parse_form
 from service.security import Principal, same_secret
-from service.usecases import fairs
+from service.fairs import usecases as fairs
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
 

@@ -11,7 +11,7 @@ from service.errors import AppError, Conflict, InvalidInput
 from service.models import Employer, JobPosting
 from service.repository import PageRequest
 from service.schemas import JobCreate, JobUpdate
-from service.usecases import fairs
+from service.fairs import usecases as fairs
 from service.usecases.common import Context, content_hash, not_found
 
 WRITERS = (Role.app, Role.officer, Role.admin)

@@ -7,7 +7,8 @@ from matching.enums import Role, WorkType
 from service.models import JobPosting, Seeker
 from service.presenters import match_list
 from service.schemas import MatchFiltersIn, MatchList, TextMatchRequest
-from service.usecases import casework, fairs
+from service.casework import usecases as casework
+from service.fairs import usecases as fairs
 from service.usecases.common import Context, not_found
 
 PEOPLE_READERS = (Role.app, Role.officer, Role.admin)

@@ -9,7 +9,7 @@ from service.errors import Conflict, InvalidInput
 from service.models import JobPosting, Referral, Seeker
 from service.repository import PageRequest
 from service.schemas import ReferralCreate, ReferralTransition
-from service.usecases import casework
+from service.casework import usecases as casework
 from service.usecases.common import Context, not_found
 
 ACTORS = (Role.app, Role.officer, Role.admin)

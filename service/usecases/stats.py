@@ -13,10 +13,10 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 from matching.enums import FLAG_LABELS, FlagKind
-from service import repository_casework as crepo
+from service.casework import repository as crepo
 from service.errors import InvalidInput
-from service.schemas_casework import EMPLOYED_REASONS, EndReason, ExposureShare, GroupRate, StatsOut, TargetRate
-from service.usecases.casework import OFFICERS, active_kinds
+from service.casework.schemas import EMPLOYED_REASONS, EndReason, ExposureShare, GroupRate, StatsOut, TargetRate
+from service.casework.usecases import OFFICERS, active_kinds
 from service.usecases.common import Context
 
 GRADUATE_TARGET = 0.90  # 高校毕业生年末就业率

@@ -11,7 +11,7 @@ from service.deps import ContextDep, PageDep
 from service.params import RecordId
 from service.presenters import region_name
 from service.schemas import Page
-from service.schemas_casework import (
+from service.casework.schemas import (
     AssistanceClose,
     AssistanceOpen,
     AssistanceOut,
@@ -30,7 +30,8 @@ from service.schemas_casework import (
     StatsOut,
     TimelineEvent,
 )
-from service.usecases import casework, stats
+from service.casework import usecases as casework
+from service.usecases import stats
 
 router = APIRouter(tags=["经办台 casework"])
 

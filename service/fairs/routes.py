@@ -9,7 +9,7 @@ from service.params import RecordId
 from service.models.fairs import Fair
 from service.presenters import region_name
 from service.schemas import Page
-from service.schemas_fairs import (
+from service.fairs.schemas import (
     BoothCreate,
     BoothOut,
     FairCreate,
@@ -19,7 +19,7 @@ from service.schemas_fairs import (
     FairUpdate,
     KioskCountOut,
 )
-from service.usecases import fairs
+from service.fairs import usecases as fairs
 from service.usecases.common import Context
 
 router = APIRouter(prefix="/fairs", tags=["招聘会 fairs"])

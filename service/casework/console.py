@@ -30,7 +30,7 @@ from service.presenters import region_name
 from service.ratelimit import client_address
 from service.repository import PageRequest
 from service.schemas import ReferralCreate, ReferralTransition
-from service.schemas_casework import (
+from service.casework.schemas import (
     BASIS_LABELS,
     CHANNEL_LABELS,
     END_REASON_LABELS,
@@ -43,7 +43,8 @@ from service.schemas_casework import (
 )
 from service.edge import parse_form
 from service.security import Principal, same_secret
-from service.usecases import casework, referrals, stats
+from service.casework import usecases as casework
+from service.usecases import referrals, stats
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
 from service.usecases.referrals import TRANSITIONS

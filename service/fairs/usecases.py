@@ -16,13 +16,13 @@ from matching import refdata
 from matching.enums import EDUCATION_LABELS, WORK_TYPE_LABELS, Education, Role, WorkType
 from matching import kiosk as scorer
 from service import repository as repo
-from service import repository_fairs as frepo
+from service.fairs import repository as frepo
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import Employer, JobPosting
 from service.models.fairs import Fair, FairEmployer
 from service.presenters import occupation_name, region_name
 from service.repository import PageRequest
-from service.schemas_fairs import BoothCreate, FairCreate, FairStatus, FairUpdate, KioskCountsIn, KioskMatchIn
+from service.fairs.schemas import BoothCreate, FairCreate, FairStatus, FairUpdate, KioskCountsIn, KioskMatchIn
 from service.usecases.common import Context, not_found
 
 log = logging.getLogger("rengang.fairs")

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from matching import rules
 from matching.enums import REFERRAL_STATUS_LABELS, Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
-from service import repository_casework as crepo
+from service.casework import repository as crepo
 from service.errors import Conflict, InvalidInput
 from service.models import Employer, JobPosting, Referral, Seeker
 from service.models.casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
 from service.presenters import age_on, flag_active, region_name
 from service.repository import PageRequest
-from service.schemas_casework import (
+from service.casework.schemas import (
     BASIS_LABELS,
     CHANNEL_LABELS,
     EMPLOYED_REASONS,
