@@ -105,7 +105,7 @@ def rescale(cos: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Posting:
-    """What the page holds of one posting at the fair (``service.usecases.fairs.kiosk_payload``)."""
+    """What the page holds of one posting at the fair (``service.fairs.usecases.kiosk_payload``)."""
 
     id: int
     title: str

@@ -16,7 +16,9 @@ from pydantic import BaseModel, Strict
 from sqlalchemy import inspect as sa_inspect
 
 from matching.sanitize import clean, has_hidden, single_line
-from service import schemas, schemas_casework, schemas_fairs
+from service import schemas
+from service.casework import schemas as schemas_casework
+from service.fairs import schemas as schemas_fairs
 from service.models import Employer, JobPosting, Seeker
 from service.models.fairs import Fair
 from service.openapi import ErrorOut, ValidationErrorOut

@@ -84,7 +84,7 @@ def test_csv_export(client, officer):
 def test_exposure_share_counts_logged_candidate_lists(client, app, officer):
     from service.models import Seeker
     from service.security import Principal
-    from service.usecases import casework
+    from service.casework import usecases as casework
     from service.usecases.common import Context
     from matching.enums import Role
 
