@@ -35,7 +35,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from indexes.spec import IndexSpec, choose_spec, new_faiss_index
+from indexes.spec import IndexSpec, choose_spec
+from indexes.stores import Allow, IvfStore, KeyedStore, Store, TombstoneStore, exact_top_k, pad
 from indexes.storage import (
     IDS_FILE,
     INDEX_FILE,
@@ -67,13 +68,10 @@ EXACT_MAX_IDS = {"flat": 2048, "ivf_sq8": 0, "hnsw": 2048}
 EXACT_MAX_SHARE = {"flat": 0.0, "ivf_sq8": 0.0, "hnsw": 0.05}
 IVF_MIN_ALLOWED_VISITS = 128
 IVF_TRAIN_PER_LIST = 64  # k-means sample: 64 vectors a list (FAISS wants ≥ 39)
-IVF_TARGETED_REMOVE_MAX = 64  # remove up to this many ids list by list; more: one scan of all lists
 CALIBRATION_QUERIES = 200
 # How each kind is read memory-mapped (FAISS 1.11+): flat codes in place (IndexFlatCodes), IVF inverted lists.
 # HNSW graphs are read into memory.
 MMAP_FLAGS = {"flat": faiss.IO_FLAG_MMAP_IFC, "ivf_sq8": faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY}
-HNSW_COMPACT_SHARE = 0.25  # rebuild an HNSW graph once this share of its nodes are tombstones
-_BITMAP_SLACK = 1 << 20  # use a bitmap selector unless the id range is this much larger than 64·allowed
 
 
 def set_search_threads(threads: int) -> None:
@@ -241,232 +239,15 @@ class _ReadWriteLock:
                 self._cond.notify_all()
 
 
-class _Allow:
-    """An allow-list for one search: the ids, and the FAISS selector over them, made once when needed."""
 
-    def __init__(self, ids: np.ndarray):
-        self.ids = ids
-        self._selector: faiss.IDSelector | None = None
-        self._bits: np.ndarray | None = None
-
-    def selector(self) -> faiss.IDSelector:
-        if self._selector is None:
-            top = int(self.ids.max()) + 1 if len(self.ids) else 1
-            if self.ids.min(initial=0) >= 0 and top <= 64 * len(self.ids) + _BITMAP_SLACK:
-                member = np.zeros(top, bool)
-                member[self.ids] = True
-                self._bits = np.packbits(member, bitorder="little")  # the selector points into it: keep it
-                self._selector = faiss.IDSelectorBitmap(top, faiss.swig_ptr(self._bits))
-            else:
-                self._selector = faiss.IDSelectorBatch(self.ids)
-        return self._selector
-
-
-class _KeyedStore:
-    """Flat: FAISS itself keys vectors by database id (``IndexIDMap2``)."""
-
-    lists_kept = False
-
-    def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None):
-        self.spec = spec
-        self.raw = raw if raw is not None else new_faiss_index(spec, dim)
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-        self.raw.add_with_ids(vectors, ids)
-        return np.full(len(ids), -1, np.int32)
-
-    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
-        self.raw.remove_ids(ids)
-
-    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
-        return self.raw.reconstruct_batch(ids)
-
-    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _exact_top_k(queries, self.reconstruct(allow.ids, lists), allow.ids, k)
-
-    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
-               ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParameters(sel=allow.selector()) if allow is not None else None
-        return self.raw.search(queries, k, params=params)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {}
-
-    def needs_compaction(self) -> bool:
-        return False
-
-
-class _IvfStore:
-    """IVF with scalar-quantised codes, keyed by database id, without a FAISS direct map.
-
-    The caller keeps each id's list (returned by :meth:`add`), which is all that exact scoring of an
-    allow-list (scan only the lists holding allowed ids) and removal (look in one list) need.
-    """
-
-    lists_kept = True
-
-    def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None):
-        self.spec = spec
-        self.raw = raw if raw is not None else new_faiss_index(spec, dim)
-        self.ivf = faiss.extract_index_ivf(self.raw)
-        if self.ivf.direct_map.type != faiss.DirectMap.NoMap:  # older saves carried one
-            self.ivf.set_direct_map_type(faiss.DirectMap.NoMap)
-        self._centroids: np.ndarray | None = None
-
-    def centroids(self) -> np.ndarray:
-        if self._centroids is None:
-            self._centroids = self.ivf.quantizer.reconstruct_n(0, self.ivf.nlist)
-        return self._centroids
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-        lists = self.ivf.quantizer.search(vectors, 1)[1][:, 0].astype(np.int64)
-        self.ivf.add_core(len(ids), faiss.swig_ptr(vectors), faiss.swig_ptr(ids), faiss.swig_ptr(lists))
-        return lists.astype(np.int32)
-
-    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
-        if len(ids) > IVF_TARGETED_REMOVE_MAX:
-            self.ivf.remove_ids(faiss.IDSelectorBatch(ids))
-            return
-        invlists, code_size = self.ivf.invlists, self.ivf.code_size
-        for record_id, list_no in zip(ids.tolist(), lists.tolist(), strict=True):
-            size = invlists.list_size(list_no)
-            offset = int(np.flatnonzero(faiss.rev_swig_ptr(invlists.get_ids(list_no), size) == record_id)[0])
-            last = size - 1
-            if offset != last:  # move the last entry into the hole, as FAISS's own removal does
-                last_id = int(faiss.rev_swig_ptr(invlists.get_ids(list_no), size)[last])
-                code = faiss.rev_swig_ptr(invlists.get_single_code(list_no, last), code_size).copy()
-                invlists.update_entry(list_no, offset, last_id, faiss.swig_ptr(code))
-            invlists.resize(list_no, last)
-            self.ivf.ntotal -= 1
-        self.raw.ntotal = self.ivf.ntotal
-
-    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
-        out = np.empty((len(ids), self.ivf.d), np.float32)
-        invlists = self.ivf.invlists
-        for row, (record_id, list_no) in enumerate(zip(ids.tolist(), lists.tolist(), strict=True)):
-            size = invlists.list_size(list_no)
-            offset = int(np.flatnonzero(faiss.rev_swig_ptr(invlists.get_ids(list_no), size) == record_id)[0])
-            self.ivf.reconstruct_from_offset(list_no, offset, faiss.swig_ptr(out[row]))
-        return out
-
-    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every allowed vector scored: scan only the lists that hold allowed ids, with their coarse scores."""
-        lists = np.unique(lists).astype(np.int64)
-        if not len(lists):
-            return _pad(len(queries), k)
-        keys = np.ascontiguousarray(np.broadcast_to(lists, (len(queries), len(lists))))
-        coarse = np.ascontiguousarray(queries @ self.centroids()[lists].T, dtype=np.float32)
-        scores, labels = _pad(len(queries), k)
-        params = faiss.SearchParametersIVF(nprobe=len(lists))
-        params.sel = allow.selector()
-        self.ivf.search_preassigned_c(len(queries), faiss.swig_ptr(queries), k, faiss.swig_ptr(keys),
-                                      faiss.swig_ptr(coarse), faiss.swig_ptr(scores), faiss.swig_ptr(labels),
-                                      False, params)
-        scores[labels < 0] = -np.inf  # FAISS pads with -FLT_MAX
-        return scores, labels
-
-    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
-               ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParametersIVF(nprobe=min(nprobe or self.spec.nprobe, self.spec.nlist))
-        if allow is not None:
-            params.sel = allow.selector()
-        return self.raw.search(queries, k, params=params)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {}
-
-    def needs_compaction(self) -> bool:
-        return False
-
-
-class _TombstoneStore:
-    """HNSW cannot remove vectors: keep its own position → id table and mark removed nodes dead.
-
-    Searches pass a bitmap selector over live (and allowed) positions; once a quarter of the nodes
-    are dead the owner rebuilds the graph from the live vectors.
-    """
-
-    lists_kept = False
-
-    def __init__(self, spec: IndexSpec, dim: int, raw: faiss.Index | None = None,
-                 labels: np.ndarray | None = None):
-        self.spec = spec
-        self.raw = raw if raw is not None else new_faiss_index(spec, dim)
-        self.labels = labels if labels is not None else np.zeros(0, np.int64)  # position → id, -1 when removed
-        live = np.flatnonzero(self.labels >= 0)
-        self.pos = dict(zip(self.labels[live].tolist(), live.tolist(), strict=True))
-        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
-        self._live_bits: np.ndarray | None = None
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-        start = self.raw.ntotal
-        self.raw.add(vectors)
-        self.labels = np.concatenate([self.labels, ids])
-        self.pos.update(zip(ids.tolist(), range(start, start + len(ids)), strict=True))
-        self._sorted = None
-        return np.full(len(ids), -1, np.int32)
-
-    def remove(self, ids: np.ndarray, lists: np.ndarray) -> None:
-        positions = [self.pos.pop(i) for i in ids.tolist()]
-        self.labels[positions] = -1
-        self._sorted, self._live_bits = None, None
-
-    def reconstruct(self, ids: np.ndarray, lists: np.ndarray) -> np.ndarray:
-        return self.raw.reconstruct_batch(self._positions(ids))
-
-    def exact(self, queries: np.ndarray, k: int, allow: _Allow, lists: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _exact_top_k(queries, self.reconstruct(allow.ids, lists), allow.ids, k)
-
-    def search(self, queries: np.ndarray, k: int, allow: _Allow | None, nprobe: int | None,
-               ef_search: int | None) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParametersHNSW(efSearch=max(ef_search or self.spec.ef_search, k))
-        bits = self._live_bitmap() if allow is None else self._bitmap(self._positions(allow.ids, missing_ok=True))
-        if bits is not None:
-            params.sel = faiss.IDSelectorBitmap(bits)
-        scores, positions = self.raw.search(queries, k, params=params)
-        return scores, np.where(positions >= 0, self.labels[np.maximum(positions, 0)], -1)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {"labels": self.labels}
-
-    def needs_compaction(self) -> bool:
-        dead = len(self.labels) - len(self.pos)
-        return dead > 64 and dead > HNSW_COMPACT_SHARE * len(self.labels)
-
-    def _positions(self, ids: np.ndarray, *, missing_ok: bool = False) -> np.ndarray:
-        if self._sorted is None:
-            live = np.flatnonzero(self.labels >= 0)
-            order = np.argsort(self.labels[live], kind="stable")
-            self._sorted = (self.labels[live][order], live[order])
-        keys, positions = self._sorted
-        at = np.minimum(np.searchsorted(keys, ids), max(len(keys) - 1, 0))
-        found = (keys[at] == ids) if len(keys) else np.zeros(len(ids), bool)
-        if not missing_ok and not found.all():
-            raise KeyError(int(ids[~found][0]))
-        return positions[at[found]]
-
-    def _bitmap(self, positions: np.ndarray) -> np.ndarray:
-        mask = np.zeros(len(self.labels), bool)
-        mask[positions] = True
-        return np.packbits(mask, bitorder="little")
-
-    def _live_bitmap(self) -> np.ndarray | None:
-        if len(self.pos) == len(self.labels):
-            return None
-        if self._live_bits is None:
-            self._live_bits = np.packbits(self.labels >= 0, bitorder="little")
-        return self._live_bits
-
-
-Store = _KeyedStore | _IvfStore | _TombstoneStore
 
 
 def _new_store(spec: IndexSpec, dim: int, raw: faiss.Index | None = None) -> Store:
     if spec.kind == "hnsw":
-        return _TombstoneStore(spec, dim, raw)
+        return TombstoneStore(spec, dim, raw)
     if spec.kind == "ivf_sq8":
-        return _IvfStore(spec, dim, raw)
-    return _KeyedStore(spec, dim, raw)
+        return IvfStore(spec, dim, raw)
+    return KeyedStore(spec, dim, raw)
 
 
 class VectorIndex:
@@ -623,19 +404,19 @@ class VectorIndex:
         with self._rw.read():
             n = len(self._table)
             if n == 0 or len(queries) == 0:
-                return _pad(len(queries), k)
+                return pad(len(queries), k)
             if allow is None:
                 scores, ids = self._store.search(queries, k, None, nprobe, ef_search)
                 return self._fill_short_rows(queries, k, None, scores, ids, nprobe, ef_search)
             allow_ids = _as_ids(allow)
             if not len(allow_ids):
-                return _pad(len(queries), k)
+                return pad(len(queries), k)
             nprobe, ef_search = self._filtered_knobs(len(allow_ids) / n, k, nprobe, ef_search)
             exact = self._exact_plan(allow_ids, n, nprobe)
             if exact is not None:
                 present, lists = exact
-                return self._store.exact(queries, k, _Allow(present), lists) if len(present) else _pad(len(queries), k)
-            allowed = _Allow(allow_ids)
+                return self._store.exact(queries, k, Allow(present), lists) if len(present) else pad(len(queries), k)
+            allowed = Allow(allow_ids)
             scores, ids = self._store.search(queries, k, allowed, nprobe, ef_search)
             return self._fill_short_rows(queries, k, allowed, scores, ids, nprobe, ef_search)
 
@@ -671,7 +452,7 @@ class VectorIndex:
             ef_search = math.ceil(max(ef_search or self.spec.ef_search, 2 * k) / min(share, 1.0))
         return nprobe, ef_search
 
-    def _fill_short_rows(self, queries, k, allow: _Allow | None, scores, ids, nprobe, ef_search):
+    def _fill_short_rows(self, queries, k, allow: Allow | None, scores, ids, nprobe, ef_search):
         """Rows with fewer than k results while k allowed ids exist: retry with wider knobs, then exactly."""
         scores[ids < 0] = -np.inf
         short = (ids < 0).any(axis=1)
@@ -693,7 +474,7 @@ class VectorIndex:
         if short.any():
             rows = np.flatnonzero(short)
             pos, _ = self._table.find(present)
-            scores[rows], ids[rows] = _exact_top_k(queries[rows], self._store.reconstruct(present, self._table.lists[pos]),
+            scores[rows], ids[rows] = exact_top_k(queries[rows], self._store.reconstruct(present, self._table.lists[pos]),
                                                    present, k)
         return scores, ids
 
@@ -764,7 +545,7 @@ class VectorIndex:
             labels = arrays.get("labels")
             if labels is None or len(labels) != raw.ntotal or int((labels >= 0).sum()) != len(ids):
                 raise IndexLoadError(f"HNSW position table in {directory} does not match the index")
-            index._store = _TombstoneStore(manifest.spec, manifest.dim, raw, _as_ids(labels))
+            index._store = TombstoneStore(manifest.spec, manifest.dim, raw, _as_ids(labels))
         else:
             if raw.ntotal != len(ids):
                 raise IndexLoadError(f"index in {directory} holds {raw.ntotal} vectors, manifest says {len(ids)}")
@@ -817,31 +598,11 @@ def _train(raw: faiss.Index, vectors: np.ndarray, spec: IndexSpec, rng: np.rando
     raw.train(vectors)
 
 
-def _pad(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.full((n, k), -np.inf, np.float32), np.full((n, k), -1, np.int64)
-
-
-def _exact_top_k(queries: np.ndarray, vectors: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k of ``queries`` against ``vectors`` (rows named by ``ids``), padded to k."""
-    out_scores, out_ids = _pad(len(queries), k)
-    take = min(k, len(ids))
-    if take == 0:
-        return out_scores, out_ids
-    scores = queries @ vectors.T
-    top = np.argpartition(-scores, take - 1, axis=1)[:, :take] if take < len(ids) else np.tile(
-        np.arange(len(ids)), (len(queries), 1))
-    top_scores = np.take_along_axis(scores, top, axis=1)
-    order = np.argsort(-top_scores, axis=1, kind="stable")
-    top, top_scores = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
-    out_scores[:, :take], out_ids[:, :take] = top_scores, ids[top]
-    return out_scores, out_ids
-
-
 def _calibrate(store: Store, spec: IndexSpec, ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray,
                target: float) -> tuple[IndexSpec, dict[str, Any]]:
     """Raise the default nprobe / efSearch until recall@10 vs exact search reaches ``target``."""
     k = 10
-    truth = _exact_top_k(queries, vectors, ids, k)[1]
+    truth = exact_top_k(queries, vectors, ids, k)[1]
     knob, value, ceiling = ("nprobe", spec.nprobe, spec.nlist) if spec.kind == "ivf_sq8" else (
         "ef_search", spec.ef_search, 1024)
 
