@@ -27,7 +27,6 @@ from matching import geo, postings
 from matching.codes import UNKNOWN, merge_ranges, occupation_int, region_int
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 
-EDUCATIONS: tuple[Education, ...] = tuple(Education)
 WORK_TYPES: tuple[WorkType, ...] = tuple(WorkType)
 FLAG_KINDS: tuple[FlagKind, ...] = tuple(FlagKind)
 WORK_TYPE_CODE = {w: i for i, w in enumerate(WORK_TYPES)}

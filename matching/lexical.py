@@ -217,10 +217,6 @@ class Lexicon:
 
     # --- skills -------------------------------------------------------------------
 
-    def is_skill(self, term: str) -> bool:
-        self._ensure_built()
-        return term.lower() in self._skills
-
     def extract_skills(self, text: str) -> list[str]:
         """Dictionary skill terms in free text, in order of first mention, each once.
 
