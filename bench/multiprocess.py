@@ -143,7 +143,7 @@ def service_processes(root: int) -> dict[str, list[int]]:
     """The processes under ``rengang serve`` by role: ``api``, ``worker`` (embedding), ``supervisor``, ``other``.
 
     With one API process uvicorn serves in the ``serve`` process itself; with more, that process supervises
-    children it started with multiprocessing's ``spawn``.
+    ``rengang api-process`` children (each on its own ``SO_REUSEPORT`` socket).
     """
     children = _children()
     tree, todo = [], [root]
@@ -152,7 +152,7 @@ def service_processes(root: int) -> dict[str, list[int]]:
         tree.append(pid)
         todo += children.get(pid, [])
     roles: dict[str, list[int]] = {"api": [], "worker": [], "supervisor": [], "other": []}
-    spawned = [pid for pid in tree if any("spawn_main" in a for a in _cmdline(pid))]
+    spawned = [pid for pid in tree if "api-process" in _cmdline(pid) or any("spawn_main" in a for a in _cmdline(pid))]
     args = _cmdline(root)
     several = "--workers" in args[:-1] and args[args.index("--workers") + 1] != "1"  # a supervisor, children or not
     for pid in tree:
@@ -675,6 +675,13 @@ def run_multiprocess_scenario(*, n: int, workdir: Path, anchors: Anchors, models
     rng = np.random.default_rng(seed)
     out: dict[str, Any] = {"n": n, "backend": "postgresql" if database_url.startswith("postgresql") else "sqlite",
                            "concurrency": concurrency, "duration_s": duration_s}
+    from service.settings import Settings as _Settings
+
+    defaults = _Settings(env="test", secret_key=SECRET)
+    out["service"] = {"api_sockets": "listens on a socket of its own (SO_REUSEPORT)",
+                      "embed_cpu_priority": defaults.embed_cpu_priority,
+                      "snapshot_saver": "the embedding worker (with --embed-workers ≥ 1), else an API process",
+                      "model_weights": "a memory-mapped file shared by every process"}
     worker_threads = thread_count(threads)
     precision = embedder.precision if embedder is not None else resolve_precision("auto", "cpu")
     log(f"[multi-process {n:,}] compute floor: {precision} matmul with {worker_threads} threads")

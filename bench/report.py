@@ -251,15 +251,23 @@ def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
              f"match loads with `bench/load.py` ({mp['concurrency']} clients, {mp['duration_s']:.0f} s after 5 s of "
              "warm-up), everything else with one request per new connection, so any API process may answer.", ""]
     replaced = [w for w in mp.get("api_process_watch", []) if w["replaced"]]
+    svc = mp.get("service", {})
     if "api_process_watch" in mp:
-        lines += ["API processes uvicorn replaced (a child that died or missed its 5-s health check starts its engine "
-                  "over): " + ("; ".join(f"{w['replaced']} under `{w['service']}`" for w in replaced) if replaced
-                               else "none") + ".", ""]
+        who = ("`serve` replaced (a child that died starts its engine over)" if svc.get("api_sockets")
+               else "uvicorn replaced (a child that died or missed its 5-s health check starts its engine over)")
+        lines += [f"API processes {who}: " + ("; ".join(f"{w['replaced']} under `{w['service']}`" for w in replaced)
+                                              if replaced else "none") + ".", ""]
+    if svc:
+        lines += [f"Service as run: each API process {svc['api_sockets']}; embedding at CPU priority "
+                  f"`{svc['embed_cpu_priority']}`; snapshots saved by `{svc['snapshot_saver']}`; model weights "
+                  f"{svc['model_weights']}.", ""]
     lines += ["### Stored-profile matches and memory, no embedding worker", "",
-              "`GET /seekers/{id}/matches?k=10`. Memory sums the API processes (not uvicorn's supervisor): RSS, "
+              "`GET /seekers/{id}/matches?k=10`. Memory sums the API processes (not their supervisor): RSS, "
               "PSS from `/proc/<pid>/smaps_rollup` (a page shared by two processes counts half in each), and the "
               "part of each that is the memory-mapped snapshot files (`/proc/<pid>/smaps`), after the load."
-              + (f" Each API process also loads the embedding model for free-text queries: "
+              + (" Each API process also loads the embedding model for free-text queries; its weights are a "
+                 "memory-mapped file the processes share (file-backed, not anonymous)." if svc.get("model_weights")
+                 else f" Each API process also loads the embedding model for free-text queries: "
                  f"{mp['floor']['model']['float32_weights_mib']} MiB of float32 weights (from its config, not "
                  "measured), anonymous memory, not shared." if "float32_weights_mib" in mp["floor"]["model"] else ""),
               ""]
@@ -286,12 +294,12 @@ def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
     imp = mp["matches_during_import"]["import"]
     lines += ["### Bulk ingest and embedding", "",
               f"Accepted: `POST /jobs/bulk` of {acc['items_per_request']:,} postings, committed and answered; the "
-              f"embedding worker (nice 10) embeds them afterwards. Embedded: the queue's drain and the worker's own "
+              f"embedding worker ({'CPU priority ' + svc['embed_cpu_priority'] if svc else 'nice 10'}) embeds them afterwards. Embedded: the queue's drain and the worker's own "
               f"counters over {emb['window_s']:.0f} s with nothing else running. Floor: "
               f"{floor['model']['flops'] / 1e9:.2f} GFLOP a text at {floor['model']['tokens']} tokens "
               f"({floor['model']['layers']} layers, hidden {floor['model']['hidden']}, feed-forward "
               f"{floor['model']['intermediate']}: 2 × {floor['model']['matmul_weights']:,} matmul weights × tokens + "
-              f"4·T²·d per layer for attention) over {floor['matmul']['gflops']} GFLOP/s, float32 `torch.matmul` of "
+              f"4·T²·d per layer for attention) over {floor['matmul']['gflops']} GFLOP/s, {floor['matmul'].get('dtype', 'float32')} `torch.matmul` of "
               f"{floor['matmul']['size']}² matrices on {floor['matmul']['threads']} threads (the worker's count) = "
               f"{floor['texts_per_s']} texts/s.", ""]
     lines += _table(["what", "postings", "s", "postings/s", "request p50 s", "errors"],

@@ -49,9 +49,15 @@ def serve(
     """Start N API processes (index replicas following the change log) and the embedding workers.
 
     Each API process loads the newest index snapshot (memory-mapped, shared) and follows the database's change
-    log; embedding workers run as processes of their own at a lower CPU priority. A worker that dies is
-    started again; uvicorn does the same for API processes.
+    log; embedding workers run as processes of their own at a low CPU priority. With more than one API process
+    each listens on a socket of its own on the same port (``SO_REUSEPORT``): the kernel spreads new connections
+    evenly between them, where one shared socket let whichever process was idle take a burst of keep-alive
+    connections (measured: all 32 of a load on one process of two). A process that dies is started again.
     """
+    import signal
+    import sys
+    import threading
+
     import uvicorn
 
     from service import db, metrics
@@ -60,6 +66,7 @@ def serve(
     settings = _settings()
     db.upgrade(settings.resolved_database_url)  # once, before the processes start
     n = workers or os.cpu_count() or 1
+    host, port = host or settings.host, port or settings.port
     metrics.prepare_multiprocess_dir(settings.var_dir / "metrics")
     os.environ["RENGANG_EMBED_IN_PROCESS"] = "false"
     if embed_workers and "RENGANG_SNAPSHOT_SAVER" not in os.environ:
@@ -67,36 +74,74 @@ def serve(
         os.environ["RENGANG_SNAPSHOT_SAVER"] = "worker"
     from service.settings import get_settings
 
-    get_settings.cache_clear()  # with --workers 1 uvicorn builds the app in this process: from these settings
-    supervisor = _WorkerSupervisor(embed_workers)
-    supervisor.start()
+    get_settings.cache_clear()  # with --workers 1 the app is built in this process: from these settings
+    embedders = _Supervisor([sys.executable, "-m", "service.cli", "worker"], embed_workers, "嵌入进程")
+    embedders.start()
     try:
-        uvicorn.run("service.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                    log_level=settings.log_level, log_config=_log_config(settings.log_level), access_log=False,
-                    workers=n, http=json_protocol(),
-                    # a process loading its model and snapshot holds the GIL for seconds at a time: uvicorn's 5-s
-                    # health check killed such processes on a busy machine, over and over
-                    timeout_worker_healthcheck=120)
+        if n == 1:
+            uvicorn.run("service.app:create_app", factory=True, host=host, port=port, log_level=settings.log_level,
+                        log_config=_log_config(settings.log_level), access_log=False, http=json_protocol())
+            return
+        _listen(host, port).close()  # the port is free (or ours to share): fail here, not in N restart loops
+        api = _Supervisor([sys.executable, "-m", "service.cli", "api-process", "--host", host, "--port", str(port)],
+                          n, "API 进程")
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        api.start()
+        typer.echo(f"{n} 个 API 进程监听 {host}:{port}", err=True)
+        stop.wait()
+        api.stop()
     finally:
-        supervisor.stop()
+        embedders.stop()
 
 
-class _WorkerSupervisor:
-    """``rengang worker`` processes beside the API: each restarted if it dies, all stopped at the end."""
+def _listen(host: str, port: int):
+    """A listening TCP socket on ``host:port`` that other processes may share (``SO_REUSEPORT``)."""
+    import socket
 
-    def __init__(self, count: int):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise typer.BadParameter(f"无法监听 {host}:{port}：{e.strerror}") from e
+    sock.listen(2048)
+    return sock
+
+
+@app.command("api-process", hidden=True)
+def api_process(host: Annotated[str, typer.Option()], port: Annotated[int, typer.Option()]) -> None:
+    """One API process of ``serve``, on a socket of its own shared with its siblings (``SO_REUSEPORT``)."""
+    import uvicorn
+
+    from service.edge import json_protocol
+
+    settings = _settings()
+    config = uvicorn.Config("service.app:create_app", factory=True, host=host, port=port,
+                            log_level=settings.log_level, log_config=_log_config(settings.log_level),
+                            access_log=False, http=json_protocol())
+    uvicorn.Server(config).run(sockets=[_listen(host, port)])
+
+
+class _Supervisor:
+    """``count`` processes running ``argv`` beside ``serve``: each started again if it dies, all stopped at the end."""
+
+    def __init__(self, argv: list[str], count: int, label: str):
         import threading
 
-        self.count = count
+        self.argv, self.count, self.label = argv, count, label
         self.processes: list = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+        self._thread = threading.Thread(target=self._watch, name="supervisor", daemon=True)
 
     def _spawn(self):
         import subprocess
-        import sys
 
-        return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"])
+        return subprocess.Popen(self.argv)
 
     def start(self) -> None:
         self.processes = [self._spawn() for _ in range(self.count)]
@@ -109,7 +154,7 @@ class _WorkerSupervisor:
         while not self._stop.wait(1.0):
             for i, proc in enumerate(self.processes):
                 if proc.poll() is not None and not self._stop.is_set():
-                    typer.echo(f"嵌入进程 {proc.pid} 已退出（{proc.returncode}），重新启动", err=True)
+                    typer.echo(f"{self.label} {proc.pid} 已退出（{proc.returncode}），重新启动", err=True)
                     metrics.process_exited(proc.pid)
                     self.processes[i] = self._spawn()
 

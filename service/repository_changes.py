@@ -47,16 +47,18 @@ def trim_changes(session: Session, *, before: datetime) -> int:
 # --- the embedding queue -------------------------------------------------------------------------------------
 
 
-def claim(session: Session, *, worker: str, limit: int, now: datetime, lease: timedelta
-          ) -> list[tuple[str, int, int]]:
+def claim(session: Session, *, worker: str, limit: int, now: datetime, lease: timedelta,
+          priority: int | None = None) -> list[tuple[str, int, int]]:
     """Claim up to ``limit`` queued records nobody holds (or whose claim ran out): ``(kind, id, version)``,
-    small writes first (``priority``), then oldest first.
+    small writes first (``priority``), then oldest first; only rows of ``priority`` when given.
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets workers claim side by side without waiting for each other;
     SQLite runs one writer at a time. The claim is committed by the caller before embedding starts, so no
     row lock is held while the model runs and a write that queues the record again never waits for it.
     """
     free = or_(EmbedQueue.claimed_until.is_(None), EmbedQueue.claimed_until < now)
+    if priority is not None:
+        free = and_(free, EmbedQueue.priority == priority)
     picked = (select(EmbedQueue.kind, EmbedQueue.record_id).where(free)
               .order_by(EmbedQueue.priority, EmbedQueue.queued_at)
               .limit(limit).with_for_update(skip_locked=True))

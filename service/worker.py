@@ -7,10 +7,13 @@ transaction stores the vectors, appends the records to the change log and remove
 version it claimed. So a worker killed mid-batch loses nothing (its claim runs out and another worker takes
 the rows) and never stores a vector twice; a record written again while it was being embedded stays queued.
 
-Serving comes first. The model runs in a compute thread of its own at a low CPU priority (``SCHED_IDLE`` by
-default: it gets only CPU time no request wants, and the threads the model starts inherit that), while the
-claims and the short write transactions stay at normal priority: a starved thread holding SQLite's write lock
-or PostgreSQL's change-log lock would stall every writer behind it.
+Serving comes first. A bulk import's backlog is embedded in a compute thread of its own at a low CPU priority
+(``SCHED_IDLE`` by default: it gets only CPU time no request wants, and the threads the model starts inherit
+that); records written on their own (a posting saved from a form: queue priority 0) are claimed first, in
+batches of their own, and embedded at normal priority in another thread, so they become matchable in about a
+second even while the machine is busy serving. The claims and the short write transactions stay at normal
+priority: a starved thread holding SQLite's write lock or PostgreSQL's change-log lock would stall every
+writer behind it.
 
 ``rengang worker`` runs one anywhere (another machine, a GPU); ``rengang serve`` starts them beside the API
 processes; a service started without them (tests, one process) runs one in a thread.
@@ -77,6 +80,7 @@ class EmbeddingWorker:
         self._compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-compute",
                                            initializer=set_thread_cpu_priority,
                                            initargs=(settings.embed_cpu_priority,))
+        self._urgent = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-urgent")
         self.saves_snapshots = saves_snapshots  # this machine's index snapshots, at the compute thread's priority
         self.prepared = threading.Event()  # set once the occupation catalogue is embedded (or read from its cache)
         self.running = threading.Event()  # cleared: the loop claims nothing until set again
@@ -112,12 +116,17 @@ class EmbeddingWorker:
         Reading and embedding come first, outside any write transaction (SQLite has one writer: the API's writes
         must never wait for the model); the writes then go in one short transaction.
         """
+        compute = self._urgent
         with self.session_factory() as session:
-            claimed = queue.claim(session, worker=self.name, limit=self.batch, now=self.clock(), lease=self.lease)
+            claimed = queue.claim(session, worker=self.name, limit=self.batch, now=self.clock(), lease=self.lease,
+                                  priority=changes.URGENT)
+            if not claimed:
+                compute = self._compute
+                claimed = queue.claim(session, worker=self.name, limit=self.batch, now=self.clock(), lease=self.lease)
             session.commit()
         if not claimed:
             return 0
-        writes = self._compute.submit(self._plans, claimed).result()
+        writes = compute.submit(self._plans, claimed).result()
         with self.session_factory() as session:
             for write in writes:
                 write(session)
@@ -144,6 +153,7 @@ class EmbeddingWorker:
 
     def close(self) -> None:
         self._compute.shutdown(wait=True)
+        self._urgent.shutdown(wait=True)
 
     def drain(self, *, timeout: float | None = None) -> int:
         """Run rounds until the queue is empty (or ``timeout`` seconds pass); the rows finished."""

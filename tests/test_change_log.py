@@ -110,6 +110,13 @@ def test_a_posting_written_on_its_own_is_claimed_before_a_bulk_import_queued_ear
         first = log_repo.claim(session, worker="w", limit=1, now=datetime.now(UTC), lease=timedelta(seconds=60))
         session.commit()
     assert [c[:2] for c in first] == [("job", single["id"])]
+    with app.state.session_factory() as session:  # what the worker does: small writes in batches of their own
+        assert log_repo.claim(session, worker="w", limit=10, now=datetime.now(UTC), lease=timedelta(seconds=60),
+                              priority=changes.URGENT) == []
+        rest = log_repo.claim(session, worker="w", limit=100, now=datetime.now(UTC), lease=timedelta(seconds=60),
+                              priority=changes.BULK)
+        session.rollback()
+    assert sorted(c[1] for c in rest) == sorted(bulk.json()["ids"])
     # A record of the import edited on its own afterwards moves up with that write.
     edited = bulk.json()["ids"][-1]
     client.patch(f"/api/v1/jobs/{edited}", json={"title": "批量岗位（改）"}, headers=admin)

@@ -353,3 +353,5 @@ def test_the_worker_embeds_at_idle_cpu_priority_and_writes_at_normal(matching_ap
     assert compute[0] == os.SCHED_IDLE
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # this (a request's) thread is untouched
     assert os.sched_getscheduler(compute[1]) == os.SCHED_IDLE
+    urgent = worker._urgent.submit(lambda: os.sched_getscheduler(0)).result()
+    assert urgent == os.SCHED_OTHER  # postings saved on their own are embedded at normal priority
