@@ -123,8 +123,11 @@ def test_each_api_process_listens_on_its_own_socket_and_gets_its_share_of_connec
 
         killed = next(iter(by_pid))
         os.kill(killed, signal.SIGKILL)
-        _wait(lambda: (lambda now: now if len(now) == 2 and killed not in now else None)(listening()), 90,
-              "the killed API process replaced")
+        def replaced() -> bool:
+            now = listening()
+            return now is not None and killed not in now
+
+        _wait(replaced, 90, "the killed API process replaced")
         _wait(lambda: _healthy(port), 30, "/healthz answering after the restart")
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
