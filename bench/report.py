@@ -258,9 +258,9 @@ def _multiprocess(mp: dict[str, Any], machine: dict[str, Any]) -> list[str]:
         lines += [f"API processes {who}: " + ("; ".join(f"{w['replaced']} under `{w['service']}`" for w in replaced)
                                               if replaced else "none") + ".", ""]
     if svc:
-        lines += [f"Service as run: each API process {svc['api_sockets']}; embedding at CPU priority "
-                  f"`{svc['embed_cpu_priority']}`; snapshots saved by `{svc['snapshot_saver']}`; model weights "
-                  f"{svc['model_weights']}.", ""]
+        lines += [f"Service as run: each API process {svc['api_sockets']}; bulk backlogs embedded at CPU priority "
+                  f"`{svc['embed_cpu_priority']}` (postings saved on their own at normal priority); snapshots saved "
+                  f"by {svc['snapshot_saver']}; model weights {svc['model_weights']}.", ""]
     lines += ["### Stored-profile matches and memory, no embedding worker", "",
               "`GET /seekers/{id}/matches?k=10`. Memory sums the API processes (not their supervisor): RSS, "
               "PSS from `/proc/<pid>/smaps_rollup` (a page shared by two processes counts half in each), and the "
