@@ -70,7 +70,8 @@ class EmbeddingWorker:
         self.embedder = embedder
         self.coder = coder or OccupationCoder.with_embedder(embedder, lexicon=default_lexicon(),
                                                             cache_dir=settings.resolved_models_dir / "cache")
-        self.batch = batch or settings.embed_batch
+        # Claim at least two forward passes' worth: 64 on a CPU (passes of 16), 512 on a GPU (passes of 256).
+        self.batch = batch or max(settings.embed_batch, 2 * int(getattr(embedder, "batch_size", 0) or 0))
         self.name = name or f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.clock = clock
         self.lease = timedelta(seconds=settings.embed_claim_seconds)

@@ -355,3 +355,20 @@ def test_the_worker_embeds_at_idle_cpu_priority_and_writes_at_normal(matching_ap
     assert os.sched_getscheduler(compute[1]) == os.SCHED_IDLE
     urgent = worker._urgent.submit(lambda: os.sched_getscheduler(0)).result()
     assert urgent == os.SCHED_OTHER  # postings saved on their own are embedded at normal priority
+
+
+def test_a_worker_claims_two_forward_passes_at_least(matching_app):
+    """A GPU embedder encodes 256 texts a pass: its worker claims 512 records at a time, a CPU one 64."""
+    from types import SimpleNamespace
+
+    from service.worker import EmbeddingWorker
+
+    engine = matching_app.state.matcher
+    gpu_like = SimpleNamespace(batch_size=256, model_id=engine.model_id, dim=engine.embedder.dim)
+    settings, factory, coder = engine.settings, engine.session_factory, engine.worker.coder
+    for embedder, expected in ((gpu_like, 512), (engine.embedder, max(settings.embed_batch, 32))):
+        worker = EmbeddingWorker(settings=settings, session_factory=factory, embedder=embedder, coder=coder)
+        try:
+            assert worker.batch == expected
+        finally:
+            worker.close()
