@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI
 
 from service import db, error_handlers, openapi
+from service.audit import ReadAudit
 from service.edge import EdgeChecks
 from service.access_log import AccessLog
 from service.headers import SecurityHeaders
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         app.state.engine = engine
         app.state.session_factory = db.make_session_factory(engine)
         app.state.cipher = PiiCipher(settings.secret())
+        app.state.read_audit = ReadAudit(app.state.session_factory)
         app.state.api_keys = KeyCache()
         app.state.limiter = Limiter(settings)
         app.state.clock = clock or (lambda: datetime.now(UTC))

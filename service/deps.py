@@ -82,7 +82,7 @@ async def get_context(request: Request, authorization: AuthorizationHeader = Non
     try:
         principal = await _principal(request, session, authorization, x_api_key)
         yield Context(session=session, principal=principal, cipher=state.cipher,
-                      clock=state.clock)
+                      clock=state.clock, read_audit=getattr(state, "read_audit", None))
     finally:
         await _close(session)
 

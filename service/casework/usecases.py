@@ -71,8 +71,7 @@ def active_kinds(seeker: Seeker, now: datetime) -> list[FlagKind]:
 def _audit_read(ctx: Context, action: str, seeker_ids: list[int], **detail) -> None:
     """Every read of a person's data leaves one audit event per person shown, on record type "seeker"."""
     if seeker_ids:
-        with ctx.transaction():
-            ctx.audit(action, "seeker", list(dict.fromkeys(seeker_ids)), **detail)
+        ctx.audit_read(action, "seeker", list(dict.fromkeys(seeker_ids)), **detail)
 
 
 # --- 失业登记 ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class Context:
     principal: Principal
     cipher: PiiCipher
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    read_audit: Any = None  # service.audit.ReadAudit: reads' events committed together with others'
 
     def now(self) -> datetime:
         return self.clock()
@@ -44,14 +45,22 @@ class Context:
         return self.principal.region_prefix if self.principal.role is Role.officer else None
 
     def audit(self, action: str, record_type: str, record_ids: Sequence[int | None], **detail: Any) -> None:
-        repo.add_audit_events(
-            self.session,
-            [
-                {"key_id": self.principal.key_id, "role": self.principal.role.value, "action": action,
-                 "record_type": record_type, "record_id": rid, "detail": detail}
-                for rid in record_ids
-            ],
-        )
+        """Events of a write, in the write's own transaction."""
+        repo.add_audit_events(self.session, self._events(action, record_type, record_ids, detail))
+
+    def audit_read(self, action: str, record_type: str, record_ids: Sequence[int | None], **detail: Any) -> None:
+        """Events of a read that writes nothing else: committed (with other requests' events, when the app groups
+        them) before this returns."""
+        if self.read_audit is None:
+            with self.transaction():
+                self.audit(action, record_type, record_ids, **detail)
+        else:
+            self.read_audit.record(self._events(action, record_type, record_ids, detail))
+
+    def _events(self, action: str, record_type: str, record_ids: Sequence[int | None],
+                detail: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"key_id": self.principal.key_id, "role": self.principal.role.value, "action": action,
+                 "record_type": record_type, "record_id": rid, "detail": detail} for rid in record_ids]
 
     @contextmanager
     def transaction(self, conflict_message: str = "记录与已有数据冲突") -> Iterator[None]:

@@ -41,8 +41,7 @@ def jobs_for_seeker(ctx: Context, *, engine, seeker_id: int, filters: MatchFilte
         job: JobPosting = ranked.records[item.id]
         outcomes = rules.evaluate_hire(ruleset, facts, casework.employer_policy_facts(job.employer), _usual_terms(job), today)
         item.explanation["policy_measures"] = [_measure(o) for o in outcomes if o.applies]
-    with ctx.transaction():
-        ctx.audit("seeker.match_jobs", "seeker", [seeker.id])
+    ctx.audit_read("seeker.match_jobs", "seeker", [seeker.id])
     return result
 
 

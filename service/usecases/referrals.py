@@ -43,8 +43,7 @@ def _load(ctx: Context, referral_id: int) -> Referral:
 def get(ctx: Context, *, referral_id: int) -> Referral:
     """Read one referral: that a person applied for a job is their personal data, so the read is audited."""
     referral = _load(ctx, referral_id)
-    with ctx.transaction():
-        ctx.audit("referral.read", "seeker", [referral.seeker_id], referral_id=referral.id)
+    ctx.audit_read("referral.read", "seeker", [referral.seeker_id], referral_id=referral.id)
     return referral
 
 
@@ -126,6 +125,5 @@ def list_(
         ctx.session, page=page, seeker_id=seeker_id, job_id=job_id, status=status, scope_prefix=ctx.scope_prefix()
     )
     if items:  # each listed person, once: who was referred where is theirs
-        with ctx.transaction():
-            ctx.audit("referral.list_read", "seeker", list(dict.fromkeys(r.seeker_id for r in items)))
+        ctx.audit_read("referral.list_read", "seeker", list(dict.fromkeys(r.seeker_id for r in items)))
     return items, total

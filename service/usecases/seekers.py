@@ -32,8 +32,7 @@ def _load(ctx: Context, seeker_id: int) -> Seeker:
 def get(ctx: Context, *, seeker_id: int) -> Seeker:
     """Read one seeker's personal data: always audited."""
     seeker = _load(ctx, seeker_id)
-    with ctx.transaction():
-        ctx.audit("seeker.read", "seeker", [seeker.id])
+    ctx.audit_read("seeker.read", "seeker", [seeker.id])
     return seeker
 
 
@@ -126,8 +125,7 @@ def list_(
         id_number_hash=ctx.cipher.lookup_hash(id_number) if id_number else None,
     )
     if items:
-        with ctx.transaction():
-            ctx.audit("seeker.list_read", "seeker", [s.id for s in items])
+        ctx.audit_read("seeker.list_read", "seeker", [s.id for s in items])
     return items, total
 
 
@@ -148,8 +146,7 @@ def reveal(ctx: Context, *, seeker_id: int, reason: str) -> tuple[str | None, st
 def flags(ctx: Context, *, seeker_id: int) -> list[PolicyFlag]:
     """A person's policy groups (disability, low income…): sensitive, so the read is audited."""
     seeker = _load(ctx, seeker_id)
-    with ctx.transaction():
-        ctx.audit("flag.read", "seeker", [seeker.id])
+    ctx.audit_read("flag.read", "seeker", [seeker.id])
     return list(seeker.flags)
 
 
