@@ -68,6 +68,7 @@ FILTER_LABELS = {
     "education": "学历要求",
     "age": "年龄要求",
     "reserved": "专项岗位资格",
+    "room_board": "包吃住",
 }
 
 
@@ -88,6 +89,7 @@ class MatchFilters:
     work_types: tuple[WorkType, ...] | None = None  # None: the seeker's desired types
     public_welfare_kinds: frozenset[FlagKind] = DEFAULT_PUBLIC_WELFARE_KINDS
     now: datetime | None = None  # instant flags are judged at; default: the end of ``today``
+    room_board: bool = False  # only postings that provide board and lodging (包吃住)
 
 
 def _now(options: MatchFilters, today: date | datetime) -> date | datetime:
@@ -170,6 +172,9 @@ def eligible_jobs_mask(
     allowed = options.work_types if options.work_types is not None else seeker.desired_work_types
     if allowed:
         ok &= _work_type_lut(allowed)[wt]
+
+    if options.room_board:
+        ok &= take(columns.room_board)
 
     if seeker.desired_salary_min is not None:
         pay = take(columns.pay)
@@ -322,6 +327,9 @@ def check_pair(
     allowed = options.work_types if options.work_types is not None else seeker.desired_work_types
     ok = not allowed or job.work_type in allowed
     add("work_type", ok, WORK_TYPE_LABELS[job.work_type] + ("" if ok else "，不在求职意向内"))
+
+    if options.room_board:
+        add("room_board", job.room_board, "提供食宿" if job.room_board else "不提供食宿")
 
     pay = job.salary_max if job.salary_max is not None else job.salary_min
     if pay is None or seeker.desired_salary_min is None:

@@ -103,13 +103,11 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
 def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
               query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
               facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-              scope_prefix: str | None = None, room_board: bool | None = None) -> tuple[list[MatchResult], int]:
+              scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
     """Postings for a seeker: filters → allow-list → index → exact pool → lexical scores → vectorised rerank.
 
     ``query_text`` is normalised (:func:`matching.text.normalize`), as stored profile texts are."""
     rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
-    if room_board:
-        rows = rows[columns.room_board[rows]]
     found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
     if found is None:
         return [], eligible

@@ -293,7 +293,8 @@ class MatchingEngine:
     def _options(self, filters: MatchFiltersIn) -> MatchFilters:
         scope = filters.scope.value
         region = RegionScope.within_km(filters.radius_km or 50) if scope == "radius" else RegionScope(ScopeKind(scope))
-        return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None)
+        return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None,
+                       room_board=bool(filters.room_board))
 
     def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
                    filters: MatchFiltersIn, k: int, scope_prefix: str | None, started: float) -> Ranked:
@@ -312,7 +313,7 @@ class MatchingEngine:
             index=self.indexes[JOB], columns=self.job_columns, vector=vector, seeker=seeker, query_text=text,
             options=self._options(filters), k=k, today=today, candidates_of=self._candidates_of(session, JOB),
             facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
-            scope_prefix=scope_prefix, room_board=filters.room_board)
+            scope_prefix=scope_prefix)
         kept = [r for r in results if r.id in loaded]
         return Ranked(kind=JOB, results=kept, records={r.id: loaded[r.id] for r in kept}, eligible=eligible,
                       model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2),

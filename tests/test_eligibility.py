@@ -478,3 +478,19 @@ def test_saved_columns_of_another_shape_are_refused():
         JobColumns.from_arrays(broken)
     with pytest.raises(ValueError):
         JobColumns.from_arrays({k: v for k, v in arrays.items() if k != "col.pay"})
+
+
+def test_the_board_and_lodging_filter_is_one_filter_among_the_others():
+    """包吃住 is applied by the masks and explained by the per-pair check, like every hard filter."""
+    rng = np.random.default_rng(31)
+    jobs = [random_job(rng, room_board=bool(rng.random() < 0.4)) for _ in range(120)]
+    seekers = [random_seeker(rng) for _ in range(40)]
+    columns = JobColumns.from_facts(jobs)
+    options = MatchFilters(region=RegionScope.anywhere(), room_board=True)
+    for s in seekers:
+        expected = [pair_is_eligible(j, s, TODAY, options) for j in jobs]
+        np.testing.assert_array_equal(eligible_jobs_mask(columns, s, options, TODAY), expected)
+        assert not any(ok and not j.room_board for j, ok in zip(jobs, expected, strict=True))
+    checks = {c.key: c for c in check_pair(jobs[0], seekers[0], TODAY, options)}
+    assert checks["room_board"].passed == jobs[0].room_board and checks["room_board"].label_zh == "包吃住"
+    assert "room_board" not in {c.key for c in check_pair(jobs[0], seekers[0], TODAY, MatchFilters())}

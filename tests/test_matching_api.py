@@ -372,3 +372,18 @@ def test_a_worker_claims_two_forward_passes_at_least(matching_app):
             assert worker.batch == expected
         finally:
             worker.close()
+
+
+def test_board_and_lodging_is_a_hard_filter_explained_like_the_others(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    with_board = create_job(mclient, admin, employer_id=employer["id"], title="钢筋工（包吃住）", skills=["钢筋"],
+                            room_board=True)
+    create_job(mclient, admin, employer_id=employer["id"], title="钢筋工", skills=["钢筋"], room_board=False)
+    r = mclient.post("/api/v1/matches/jobs", headers=admin,
+                     json={"text": "钢筋工，要包吃住", "scope": "anywhere", "room_board": True, "k": 10})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["id"] for i in items] == [with_board["id"]]
+    checks = {c["key"]: c for c in items[0]["explanation"]["filters"]}
+    assert checks["room_board"]["passed"] and checks["room_board"]["label"] == "包吃住"
