@@ -333,6 +333,10 @@ class Replica:
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads = []
+        self.drop_snapshot_lease()
+
+    def drop_snapshot_lease(self) -> None:
+        """Hand the snapshot lease back (if held) so that another process takes it at once."""
         try:
             with self.session_factory() as session:
                 log_repo.drop_lease(session, name=self._lease_name, holder=self.name)

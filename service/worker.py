@@ -82,7 +82,12 @@ class EmbeddingWorker:
                                            initializer=set_thread_cpu_priority,
                                            initargs=(settings.embed_cpu_priority,))
         self._urgent = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedding-urgent")
-        self.saves_snapshots = saves_snapshots  # this machine's index snapshots, at the compute thread's priority
+        # Snapshots are built beside the embedding, not in its place (a 100k build takes a minute at idle priority).
+        self._snapshot_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshots",
+                                                 initializer=set_thread_cpu_priority,
+                                                 initargs=(settings.embed_cpu_priority,))
+        self._snapshot_run = None
+        self.saves_snapshots = saves_snapshots  # this machine's index snapshots, at the embedding's priority
         self.prepared = threading.Event()  # set once the occupation catalogue is embedded (or read from its cache)
         self.running = threading.Event()  # cleared: the loop claims nothing until set again
         self.running.set()
@@ -152,9 +157,18 @@ class EmbeddingWorker:
                                       model_id=self.model_id, dim=self.embedder.dim, clock=self.clock)
         return self._snapshots.save_due()
 
+    def _save_snapshots_logged(self) -> None:
+        try:
+            self._save_snapshots()
+        except Exception:
+            log.exception("saving snapshots failed; the log keeps everything they would hold")
+
     def close(self) -> None:
         self._compute.shutdown(wait=True)
         self._urgent.shutdown(wait=True)
+        self._snapshot_pool.shutdown(wait=True)
+        if getattr(self, "_snapshots", None) is not None:
+            self._snapshots.drop_snapshot_lease()
 
     def drain(self, *, timeout: float | None = None) -> int:
         """Run rounds until the queue is empty (or ``timeout`` seconds pass); the rows finished."""
@@ -251,12 +265,10 @@ class EmbeddingWorker:
             log.exception("could not prepare the worker")
         next_snapshot = time.monotonic()
         while not stop.is_set():
-            if self.saves_snapshots and time.monotonic() >= next_snapshot:
+            idle_saver = self._snapshot_run is None or self._snapshot_run.done()
+            if self.saves_snapshots and idle_saver and time.monotonic() >= next_snapshot:
                 next_snapshot = time.monotonic() + (self.settings.index_save_seconds or 30)
-                try:
-                    self._compute.submit(self._save_snapshots).result()
-                except Exception:
-                    log.exception("saving snapshots failed; the log keeps everything they would hold")
+                self._snapshot_run = self._snapshot_pool.submit(self._save_snapshots_logged)
             if not self.running.is_set():
                 self.running.wait(idle_seconds)
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -220,6 +222,7 @@ def test_one_replica_per_directory_saves_snapshots_and_the_others_adopt_them(mcl
 def test_a_worker_saves_snapshots_that_are_due_and_replicas_start_from_them(mclient, mkeys, matching_app, tmp_path):
     """snapshot_saver=worker: the worker judges from the log and the disk alone, builds at its low priority."""
     from service.worker import EmbeddingWorker
+    import os
 
     admin = mkeys.headers("admin")
     employer = create_employer(mclient, admin)
@@ -230,7 +233,8 @@ def test_a_worker_saves_snapshots_that_are_due_and_replicas_start_from_them(mcli
     worker = EmbeddingWorker(settings=settings, session_factory=engine.session_factory, embedder=engine.embedder,
                              coder=engine.worker.coder, saves_snapshots=True)
     try:
-        assert sorted(worker._compute.submit(worker._save_snapshots).result()) == ["job", "seeker"]  # none on disk
+        assert sorted(worker._snapshot_pool.submit(worker._save_snapshots).result()) == ["job", "seeker"]  # none yet
+        assert worker._snapshot_pool.submit(os.sched_getscheduler, 0).result() == os.SCHED_IDLE  # beside embedding
         assert worker._save_snapshots() == []  # nothing changed since
         create_job(mclient, admin, employer_id=employer["id"], title="叉车司机", skills=["叉车"])
         mclient.get("/api/v1/jobs", headers=admin)  # settles: embedded, one more change row
@@ -245,6 +249,28 @@ def test_a_worker_saves_snapshots_that_are_due_and_replicas_start_from_them(mcli
     reports = replica.load()
     assert {r.source for r in reports} == {"snapshot"} and sum(r.replayed for r in reports) == 0
     assert len(replica.indexes["job"]) == 4 and len(replica.job_columns) == 4
+
+    # The worker's own loop saves what is due in its snapshot thread while it goes on claiming.
+    from indexes import snapshots
+
+    looping = EmbeddingWorker(settings=settings.model_copy(update={"index_save_seconds": 1}),
+                              session_factory=engine.session_factory, embedder=engine.embedder,
+                              coder=engine.worker.coder, saves_snapshots=True)
+    before = snapshots.current_seq(tmp_path / "w" / "job")
+    for i in range(3):
+        create_job(mclient, admin, employer_id=employer["id"], title=f"电工{i}", skills=["电工"])
+    stop = threading.Event()
+    thread = threading.Thread(target=looping.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while snapshots.current_seq(tmp_path / "w" / "job") == before:
+            assert time.monotonic() < deadline, "the worker's loop saved no snapshot"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        looping.wake()
+        thread.join(timeout=60)
 
 
 def test_a_snapshot_of_an_index_past_the_flat_threshold_is_ivf(mclient, mkeys, matching_app, tmp_path):
