@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from matching.enums import Role
@@ -30,11 +30,29 @@ def _text(driver, css: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, css).text
 
 
+def _left(old):
+    """The page ``old`` belonged to is gone. Chromium reports a node of a document it has already replaced either
+    as stale or, in a race with the navigation, as "Node with given id does not belong to the document"."""
+
+    def check(_driver) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def _click(driver, element) -> None:
     """Click something that loads a new page, and wait until it has."""
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+    WebDriverWait(driver, 15).until(_left(old))
 
 
 def test_officer_runs_the_whole_loop(live_server, browser):
