@@ -10,6 +10,7 @@ removed file stays valid).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -24,6 +25,8 @@ import numpy as np
 
 from indexes.storage import IndexLoadError, Manifest, read_manifest
 from indexes.vector_index import VectorIndex
+
+log = logging.getLogger("rengang.snapshots")
 
 CURRENT = "CURRENT"
 ARRAYS = "arrays.npz"
@@ -109,7 +112,8 @@ def load_snapshot(root: str | Path, *, expect: dict[str, Any] | None = None, mma
                 try:
                     with np.load(folder / ARRAYS, allow_pickle=False) as npz:
                         saved = {name: npz[name] for name in npz.files}
-                except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+                except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+                    log.warning("the arrays of snapshot %s are unreadable (%s): loading it without them", folder, e)
                     saved = {}
         except IndexLoadError:
             if current(root) != folder:

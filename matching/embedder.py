@@ -17,6 +17,7 @@ moved further would need an id of its own.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 
 from matching.model_convert import DEFAULT_MODEL_ID, ensure_default_model
+
+log = logging.getLogger("rengang.embedder")
 
 Precision = Literal["auto", "float32", "bfloat16", "float16"]
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16", "float16")
@@ -370,14 +373,20 @@ def map_weights(module, source: Path, *, cache_dir: Path, precision: str) -> Pat
         key.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
     file = cache_dir / f"weights-{key.hexdigest()[:20]}.pt"
     if not file.is_file():
+        tmp_name = None
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".weights-", delete=False) as tmp:
+                tmp_name = tmp.name
                 torch.save({name: t.contiguous() for name, t in state.items()}, tmp)
                 tmp.flush()
                 os.fsync(tmp.fileno())
-            os.replace(tmp.name, file)
-        except OSError:
+            os.replace(tmp_name, file)
+        except OSError as e:
+            if tmp_name is not None:
+                Path(tmp_name).unlink(missing_ok=True)
+            log.warning("could not write the shared weights file in %s (%s): this process keeps its own copy",
+                        cache_dir, e)
             return None
     mapped = torch.load(file, mmap=True, weights_only=True, map_location="cpu")
     module.load_state_dict(mapped, assign=True)

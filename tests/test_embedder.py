@@ -579,3 +579,24 @@ def test_the_weights_are_a_memory_mapped_file_every_process_shares(bf16_embedder
     params = list(bf16_embedder._model.parameters())
     inside = [any(lo <= p.data_ptr() < hi for lo, hi in ranges) for p in params]
     assert all(inside), f"{inside.count(False)} of {len(params)} parameters are in private memory"
+
+
+def test_weights_that_cannot_be_written_stay_private_and_leave_nothing_behind(tmp_path, caplog):
+    import torch
+
+    from matching.embedder import map_weights
+
+    module = torch.nn.Linear(8, 4)
+    before = module.weight.detach().clone()
+    source = tmp_path / "model"
+    source.mkdir()
+    (source / "config.json").write_text("{}")
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the cache folder should be")
+    assert map_weights(module, source, cache_dir=blocked / "cache", precision="float32") is None
+    assert "keeps its own copy" in caplog.text
+    assert torch.equal(module.weight, before)
+    cache = tmp_path / "cache"
+    file = map_weights(module, source, cache_dir=cache, precision="float32")
+    assert file is not None and [p.name for p in cache.iterdir()] == [file.name]  # no temporary file left
+    assert torch.equal(module.weight, before)

@@ -84,3 +84,21 @@ def test_snapshots_are_found_through_their_pointer_and_the_oldest_pruned(tmp_pat
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("snap-")]) == 3
     with pytest.raises(IndexLoadError):
         snapshots.load(tmp_path, expect={"model_id": "another"})
+
+
+def test_a_snapshot_with_unreadable_arrays_loads_without_them(tmp_path, caplog):
+    import numpy as np
+
+    from indexes import VectorIndex, snapshots
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(20, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(8)
+    index.build(np.arange(1, 21), vectors)
+    folder = snapshots.save(tmp_path, index, {"model_id": "m"}, seq=3, arrays={"columns.x": np.arange(5)})
+    assert list(snapshots.load_snapshot(tmp_path).arrays) == ["columns.x"]
+    (folder / snapshots.ARRAYS).write_bytes(b"not a zip file")
+    snap = snapshots.load_snapshot(tmp_path)
+    assert snap.arrays == {} and snap.seq == 3 and len(snap.index) == 20
+    assert "unreadable" in caplog.text

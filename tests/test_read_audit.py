@@ -69,3 +69,22 @@ def test_a_match_read_is_audited_through_the_group_commit(app, client, admin):
     with app.state.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "seeker.read", AuditEvent.record_id == seeker["id"])) == 1
+
+
+def test_a_read_audited_beside_pending_changes_commits_them_together(app, client, admin):
+    from matching.enums import Role
+    from service.models import Employer
+    from service.security import PiiCipher, Principal
+    from service.usecases.common import Context
+    from tests.factories import create_employer
+
+    made = create_employer(client, admin)
+    with app.state.session_factory() as session:
+        ctx = Context(session=session, principal=Principal(key_id="k", role=Role.admin),
+                      cipher=PiiCipher(b"x" * 32), read_audit=ReadAudit(app.state.session_factory))
+        session.get(Employer, made["id"]).name = "改名的用人单位"
+        ctx.audit_read("test.pending", "seeker", [1])
+        assert ctx.read_audit.commits == 0 and not session.dirty  # committed in the session's own transaction
+    assert _count(app, "test.pending") == 1
+    with app.state.session_factory() as session:
+        assert session.get(Employer, made["id"]).name == "改名的用人单位"

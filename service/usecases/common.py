@@ -51,7 +51,8 @@ class Context:
     def audit_read(self, action: str, record_type: str, record_ids: Sequence[int | None], **detail: Any) -> None:
         """Events of a read that writes nothing else: committed (with other requests' events, when the app groups
         them) before this returns."""
-        if self.read_audit is None:
+        if self.read_audit is None or self.session.new or self.session.dirty or self.session.deleted:
+            # (changes waiting in this session: commit them with the events, in one transaction, as a write would)
             with self.transaction():
                 self.audit(action, record_type, record_ids, **detail)
         else:
