@@ -25,6 +25,7 @@ from service import db
 from service.models import Change, EmbedQueue, Embedding
 from tests.conftest import BACKENDS, POSTGRES_URL, TEST_SECRET
 from tests.factories import employer_payload, job_payload
+from tests.waiting import until
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="the multi-process test runs on PostgreSQL")
 
@@ -83,16 +84,6 @@ def _ready(base: str, timeout: float) -> dict:
     raise AssertionError(f"{base} not ready in {timeout} s")
 
 
-def _until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout} s")
-
-
 @pytest.fixture()
 def cluster(tmp_path, models_dir):
     """A database of its own (the suite's session database is in use by the other tests meanwhile)."""
@@ -140,7 +131,7 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
         r = httpx.post(f"{b}/api/v1/matches/jobs", json={"text": "我会开叉车", "k": 5}, headers=admin, timeout=30)
         return r.status_code == 200 and job["id"] in [i["id"] for i in r.json()["items"]]
 
-    _until(matched_through_b, 300, "a posting written through A matched through B")
+    until(matched_through_b, 300, "a posting written through A matched through B")
     phases["first match"] = time.monotonic() - began
 
     # A worker killed mid-batch: nothing lost, nothing stored twice.
@@ -154,10 +145,10 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
         with factory() as session:
             return session.scalar(select(func.count()).select_from(Embedding).where(Embedding.kind == "job")) or 0
 
-    _until(lambda: stored() > 10, 300, "workers embedding the import")
+    until(lambda: stored() > 10, 300, "workers embedding the import")
     workers[0].send_signal(signal.SIGKILL)
     phases["worker killed"] = time.monotonic() - began
-    _until(lambda: stored() == 101, 300, "the other worker finishing the import, the killed one's claim run out")
+    until(lambda: stored() == 101, 300, "the other worker finishing the import, the killed one's claim run out")
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(EmbedQueue)) == 0
         per_job = dict(session.execute(select(Change.record_id, func.count()).where(
@@ -174,7 +165,7 @@ def test_two_api_replicas_and_two_workers_on_postgresql(cluster):
     _again, a2 = cluster.api("var-a")
     _ready(a2, 600)
     ready_after = time.monotonic() - started
-    backlog = _until(lambda: (lambda b: b if b["index_size"]["job"] == 101 else None)(
+    backlog = until(lambda: (lambda b: b if b["index_size"]["job"] == 101 else None)(
         httpx.get(f"{a2}/readyz", timeout=5).json()["backlog"]), 30, "the restarted replica holding every posting")
     assert backlog["pending"] == {"job": 0, "seeker": 0} and backlog["lag"] == 0
     assert "from the snapshot" in (cluster.tmp / "var-a-4.log").read_text()

@@ -8,10 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,16 +72,6 @@ def _api_processes(serve: int) -> list[int]:
     return [p for p in _children(serve) if "api-process" in _cmdline(p)]
 
 
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s: {what}")
-
-
 def _healthy(port: int) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -105,9 +96,9 @@ def test_each_api_process_listens_on_its_own_socket_and_gets_its_share_of_connec
             by_pid = {pid: _inodes_of(pid) & listeners for pid in _api_processes(serve.pid)}
             return by_pid if len(by_pid) == 2 and all(by_pid.values()) else None
 
-        by_pid = _wait(listening, 90, "two API processes listening")
+        by_pid = until(listening, 90, "two API processes listening")
         assert len(set().union(*by_pid.values())) == 2  # a socket each, not one shared
-        _wait(lambda: _healthy(port), 90, "/healthz answering")
+        until(lambda: _healthy(port), 90, "/healthz answering")
 
         conns = []
         for _ in range(40):  # keep-alive connections, as a load generator or a proxy holds them
@@ -127,8 +118,8 @@ def test_each_api_process_listens_on_its_own_socket_and_gets_its_share_of_connec
             now = listening()
             return now is not None and killed not in now
 
-        _wait(replaced, 90, "the killed API process replaced")
-        _wait(lambda: _healthy(port), 30, "/healthz answering after the restart")
+        until(replaced, 90, "the killed API process replaced")
+        until(lambda: _healthy(port), 30, "/healthz answering after the restart")
     finally:
         os.killpg(serve.pid, signal.SIGTERM)
         try:
