@@ -267,11 +267,18 @@ def run_engine_scenario(*, n: int, anchors: Anchors, workdir: Path, queries: int
     log(f"[{n:,}] candidates for a posting")
     out["candidates_for_job"] = candidates_latency(anchors, jobs, seekers or min(n, 100_000), queries // 2, rng)
     out["incremental"] = incremental_writes(jobs, index, rng)
-    if peers:
+    libraries = [p for p in peers if p != "pgvector"]  # pgvector is a server, measured on the engine's scopes
+    if libraries:
         from bench.peers import run_peers
 
-        log(f"[{n:,}] peers: {', '.join(peers)}")
-        out["peers"] = _peers(jobs, index, anchors, peers, peer_queries, peer_budget_s, rng, run_peers)
+        log(f"[{n:,}] peers: {', '.join(libraries)}")
+        out["peers"] = _peers(jobs, index, anchors, libraries, peer_queries, peer_budget_s, rng, run_peers)
+    if "pgvector" in peers:
+        from bench.pgvector import run_pgvector
+
+        log(f"[{n:,}] pgvector, beside the engine's scopes")
+        out["pgvector"] = run_pgvector(jobs, anchors, queries=peer_queries, budget_s=peer_budget_s,
+                                       log=lambda m: log(f"[{n:,}] {m}"))
     return out
 
 

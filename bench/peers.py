@@ -25,8 +25,8 @@ Peers:
   Milvus user stores filter attributes) and searched with ``filter="<field> == true"``; Milvus turns
   the expression into a bitset passed to FAISS as an ``IDSelectorBatch`` (in-search). Its latency
   includes the gRPC round trip, which is what a user of it pays.
-- pgvector is not measured: it needs a PostgreSQL server with the extension, and neither a Debian
-  package nor a download is reachable from this machine.
+- pgvector is not one of these: a server answers SQL, not allow-lists, so ``bench/pgvector.py`` measures it on
+  the engine bench's own scopes and seekers instead (``--peers …,pgvector``), beside the engine's whole path.
 
 Memory is reported two ways: ``bytes_per_vector_serialized`` (the peer's own saved form) and
 ``bytes_per_vector_rss`` (growth of this process's resident set across the build, after

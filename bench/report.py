@@ -200,6 +200,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
                           e["incremental"]["columns_upsert_one"]["p50_ms"], e["incremental"]["add_1000_s"],
                           e["incremental"]["remove_1000_s"]] for n, e in engine.items()])
         lines += _peers(engine)
+        lines += _pgvector(engine)
     api = results.get("api", {})
     if api:
         workers_era = any("topology" in a for a in api.values())
@@ -382,6 +383,70 @@ def _peers(engine: dict[str, Any]) -> list[str]:
                          *cells, " / ".join(f"{r:.1f}×" for r in ratios)])
         lines += [f"### {_size(n)} postings (p50 ms / recall@10 per allow-list)", ""]
         lines += _table(["index", "build s", "B/vector", "filter", *list(own), "p50 ratio per allow-list"], rows)
+    return lines
+
+
+def _pgvector(engine: dict[str, Any]) -> list[str]:
+    """pgvector (bench/pgvector.py) per scope beside the engine's whole path from the same run."""
+    runs = {n: e["pgvector"] for n, e in engine.items() if e.get("pgvector")}
+    if not runs:
+        return []
+    lines = ["## pgvector in PostgreSQL, beside the engine's whole path", "",
+             "The same postings in a PostgreSQL table (`bench/pgvector.py`), B-tree indexes on region, city and "
+             "province; per scope the same anchor seekers as the engine's scenarios (their own draw), one query at a "
+             "time: `SELECT id … WHERE <the engine's hard filters for that seeker> ORDER BY embedding <=> $v LIMIT "
+             "10`, values bound server-side and never prepared, so each query is planned with its values. Latency is "
+             "the client round trip with planning. Engine: the whole path of *Jobs for a seeker* above (filters, "
+             "search, lexical scores, rerank, explanations), same run. Recall@10 against exact float32 search over "
+             "the same filters. Ratio: pgvector p50 ÷ engine p50 (above 1: the engine is faster).", ""]
+    for n, pg in runs.items():
+        if "skipped" in pg:
+            lines += [f"### {_size(n)} postings", "", f"pgvector skipped: {pg['skipped']}", ""]
+            continue
+        srv, mem, hnsw = pg["server"], pg["memory"], pg.get("hnsw", {})
+        own = engine[n]["jobs_for_seeker"]
+        variants = hnsw.get("variants", {})
+        settings = ", ".join(f"`{k}` {v}" for k, v in pg["settings"].items())
+        lines += [f"### {_size(n)} postings", "",
+                  f"PostgreSQL {srv['postgresql']} with pgvector {srv['pgvector']} ({srv['started_by']}); {settings}. "
+                  f"Load (binary COPY, B-trees, VACUUM ANALYZE) {pg['load_s']} s; table "
+                  f"{mem['table_bytes_per_vector']} B/posting, B-trees {mem['btree_bytes_per_vector']} B/posting"
+                  + (f"; HNSW (m {hnsw['m']}, ef_construction {hnsw['ef_construction']}) built in {hnsw['build_s']} s, "
+                     f"{hnsw['index_bytes_per_vector']} B/posting, `hnsw.ef_search` {hnsw['ef_search']} (unfiltered "
+                     f"recall@10 {hnsw['unfiltered_recall']})"
+                     if "build_s" in hnsw else "")
+                  + (f". {hnsw['iterative_scan'][0].upper()}{hnsw['iterative_scan'][1:]}" if "iterative_scan" in hnsw
+                     else "") + ".", ""]
+        header = ["scope", "eligible (SQL)", "engine p50 / p99 ms", "pgvector B-tree + exact p50 / p99 ms", "recall@10",
+                  "p50 ratio"]
+        for name in variants:
+            header += [f"{name} p50 / p99 ms", "recall@10", "p50 ratio"]
+        rows, faster = [], 0
+        for scope, r in pg["scopes"].items():
+            if "skipped" in r:
+                rows.append([scope, "skipped: " + r["skipped"], *["" for _ in header[2:]]])
+                continue
+            mine, ex = own.get(scope), r["exact"]
+            base = mine["p50_ms"] if mine else None
+            cells = [scope, r["eligible_mean"], f"{mine['p50_ms']:.3f} / {mine['p99_ms']:.3f}" if mine else "–",
+                     f"{ex['p50_ms']:.3f} / {ex['p99_ms']:.3f}", ex["recall_at_10"],
+                     f"{ex['p50_ms'] / base:.1f}×" if base else "–"]
+            faster += bool(base is not None and base <= ex["p50_ms"])
+            for variant in variants.values():
+                v = variant["scopes"].get(scope)
+                cells += ([f"{v['p50_ms']:.3f} / {v['p99_ms']:.3f}", v["recall_at_10"],
+                           f"{v['p50_ms'] / base:.1f}×" if base else "–"] if v else ["–", "–", "–"])
+            rows.append(cells)
+        lines += _table(header, rows)
+        measured = sum(1 for r in pg["scopes"].values() if "exact" in r)
+        lines += [f"Engine p50 at or below pgvector's exact p50 on {faster} of {measured} scopes.", ""]
+        plans = {scope: r["exact"]["plans"] for scope, r in pg["scopes"].items() if "exact" in r}
+        for name, variant in variants.items():
+            for scope, v in variant["scopes"].items():
+                plans[f"{scope}, {name}"] = v["plans"]
+        lines += ["Plans PostgreSQL chose (EXPLAIN of the first queries of each scope): "
+                  + "; ".join(f"{scope}: " + ", ".join(f"{shape} ×{count}" for shape, count in p.items())
+                              for scope, p in plans.items()) + ".", ""]
     return lines
 
 

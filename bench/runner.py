@@ -171,7 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--queries", type=int, default=300, help="queries per latency scenario")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the main API load test")
-    parser.add_argument("--peers", default="numpy,faiss-flat,hnswlib,usearch")
+    parser.add_argument("--peers", default="numpy,faiss-flat,hnswlib,usearch",
+                        help="libraries run on the same allow-lists (numpy, faiss-flat, hnswlib, usearch, milvus-lite) "
+                        "and pgvector, run on the engine's scopes (bench/pgvector.py; pgserver from the bench extra, "
+                        "or a server at $RENGANG_PGVECTOR_URL); up to 100k postings")
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-embedding", action="store_true")
     parser.add_argument("--multiprocess", default=None, metavar="SIZE",
