@@ -28,6 +28,7 @@ from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.text import posting_text, seeker_text
 from matching.query import Candidates
+from matching.records import RecordStore, encode_card
 
 
 def occupation_label(code: str | None) -> str | None:
@@ -134,6 +135,7 @@ class SyntheticJobs:
     salary_factor: np.ndarray
     noise_scale: float
     columns: JobColumns = field(default_factory=JobColumns)
+    _store: RecordStore | None = None
 
     def facts(self, i: int) -> JobFacts:
         """The posting with id ``i`` as the engine's facts."""
@@ -160,6 +162,21 @@ class SyntheticJobs:
     def candidates_of(self, ids) -> Candidates:
         """As the service reads them: texts and float32 vectors (here, the synthetic vectors themselves)."""
         return Candidates(self.texts_of(ids), {int(i): self.vectors[int(i) - 1] for i in ids})
+
+    def store(self) -> RecordStore:
+        """The postings as a replica holds them (:class:`matching.records.RecordStore`), laid out in the columns'
+        region order, the columns' ``slot`` pointing at them (built once): what the service's readers read
+        (:func:`matching.query.store_readers`)."""
+        if self._store is None:
+            order = self.columns.ids.copy()
+            laid = RecordStore(self.vectors.shape[1])
+            for start in range(0, len(order), 100_000):
+                part = order[start:start + 100_000]
+                laid.put(part, self.vectors[part - 1], [self.anchors.job_texts[int(self.anchor[i - 1])] for i in part],
+                         [encode_card({}, self.facts(int(i))) for i in part])
+            self._store = RecordStore.from_arrays(laid.to_arrays(order), self.vectors.shape[1])
+            self.columns.set_slots(np.arange(len(order)))
+        return self._store
 
 
 def synthesize_jobs(anchors: Anchors, n: int, rng: np.random.Generator) -> SyntheticJobs:

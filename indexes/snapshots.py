@@ -1,7 +1,8 @@
 """Index snapshots: saved with the change-log sequence they reflect, found through a pointer file.
 
 A kind's directory holds ``snap-<seq>-<stamp>/`` folders (each a :meth:`VectorIndex.save` directory, plus
-``arrays.npz``: whatever the caller keeps beside the index at the same sequence, such as filter columns) and a
+``arrays.npz``: whatever the caller keeps beside the index at the same sequence, such as filter columns;
+``mapped/<name>.npy``: large arrays read memory-mapped, such as the records' vectors and texts) and a
 ``CURRENT`` file naming the newest. Saving writes a new folder, then replaces ``CURRENT`` (one atomic rename),
 so a process reading the directory at any moment finds a complete snapshot, and a snapshot another process has
 memory-mapped is never written over; older ones are removed after the newest ``keep`` (an open mapping of a
@@ -30,6 +31,8 @@ log = logging.getLogger("rengang.snapshots")
 
 CURRENT = "CURRENT"
 ARRAYS = "arrays.npz"
+MAPPED = "mapped"
+_MAPPED_NAME = re.compile(r"[a-z][a-z0-9_.]{0,80}")
 _NAME = re.compile(r"snap-([0-9]{1,20})-[0-9]+")
 
 
@@ -39,12 +42,13 @@ class Snapshot:
     manifest: Manifest
     seq: int
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # empty if the snapshot has none
+    mapped: dict[str, np.ndarray] = field(default_factory=dict)  # read memory-mapped (or loaded, without mmap)
 
 
 def save(root: str | Path, index: VectorIndex, manifest: dict[str, Any], *, seq: int, keep: int = 3,
-         arrays: Mapping[str, np.ndarray] | None = None) -> Path:
-    """Save ``index`` (and ``arrays`` beside it) as the newest snapshot of ``root``, reflecting the change log up
-    to ``seq``."""
+         arrays: Mapping[str, np.ndarray] | None = None, mapped: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Save ``index`` (and ``arrays`` and ``mapped`` beside it) as the newest snapshot of ``root``, reflecting the
+    change log up to ``seq``."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"snap-{seq:012d}-{time.time_ns()}"
@@ -56,6 +60,15 @@ def save(root: str | Path, index: VectorIndex, manifest: dict[str, Any], *, seq:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, folder / ARRAYS)
+    if mapped:
+        (folder / MAPPED).mkdir()
+        for name, array in mapped.items():
+            if not _MAPPED_NAME.fullmatch(name):
+                raise ValueError(f"not a mapped array name: {name!r}")
+            with open(folder / MAPPED / f"{name}.npy", "wb") as f:
+                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
     pointer = root / f".{CURRENT}.{os.getpid()}-{time.time_ns()}"
     pointer.write_text(folder.name)
     with open(pointer, "rb") as f:
@@ -115,12 +128,21 @@ def load_snapshot(root: str | Path, *, expect: dict[str, Any] | None = None, mma
                 except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
                     log.warning("the arrays of snapshot %s are unreadable (%s): loading it without them", folder, e)
                     saved = {}
+            mapped: dict[str, np.ndarray] = {}
+            if arrays and (folder / MAPPED).is_dir():
+                try:
+                    mapped = {p.stem: np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False)
+                              for p in sorted((folder / MAPPED).glob("*.npy"))}
+                except (OSError, ValueError, EOFError) as e:
+                    log.warning("the mapped arrays of snapshot %s are unreadable (%s): loading it without them",
+                                folder, e)
+                    mapped = {}
         except IndexLoadError:
             if current(root) != folder:
                 continue
             raise
         return Snapshot(index, manifest, int(manifest.extra.get("seq", _NAME.fullmatch(folder.name).group(1))),
-                        saved)
+                        saved, mapped)
     raise IndexLoadError(f"snapshots in {root} kept changing while loading")
 
 

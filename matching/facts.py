@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -252,6 +252,7 @@ class _Columns:
 
     ids = _Col()
     alive = _Col()
+    slot = _Col()  # where the record's vector, text and card lie in its RecordStore (-1: none given)
 
     def __len__(self) -> int:
         """Live records."""
@@ -273,9 +274,11 @@ class _Columns:
                 grown[: self._n] = arr[: self._n]
                 self._data[name] = grown
 
-    def _store(self, records: dict[int, dict[str, Any]]) -> None:
+    def _store(self, records: dict[int, dict[str, Any]], slots: Mapping[int, int] | None = None) -> None:
         if not records:
             return
+        for rid, record in records.items():
+            record["slot"] = -1 if slots is None else slots.get(rid, -1)
         rows = []
         appended = 0
         for rid in records:
@@ -393,6 +396,13 @@ class _Columns:
         self._sorted = None
         self._sort_regions()
 
+    def set_slots(self, slots: np.ndarray) -> None:
+        """Every row's record-store slot at once (a store laid out in this object's row order)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if len(slots) != self._n:
+            raise ValueError(f"{len(slots)} slots for {self._n} rows")
+        self._data["slot"][: self._n] = slots
+
     # --- saved beside an index snapshot ------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -483,6 +493,7 @@ class JobColumns(_Columns):
         {
             "ids": (np.int64, -1),
             "alive": (np.bool_, False),
+            "slot": (np.int64, -1),
             "region": (np.int32, UNKNOWN),
             "lat": (np.float32, np.nan),
             "lon": (np.float32, np.nan),
@@ -549,8 +560,8 @@ class JobColumns(_Columns):
         columns.upsert(facts)
         return columns
 
-    def upsert(self, facts: Iterable[JobFacts]) -> None:
-        self._store({f.id: self._record(f) for f in facts})
+    def upsert(self, facts: Iterable[JobFacts], slots: Mapping[int, int] | None = None) -> None:
+        self._store({f.id: self._record(f) for f in facts}, slots)
 
     def _record(self, f: JobFacts) -> dict[str, Any]:
         lat, lon = geo.point_of(f.region_code, f.lat, f.lon)
@@ -586,6 +597,7 @@ class SeekerColumns(_Columns):
         {
             "ids": (np.int64, -1),
             "alive": (np.bool_, False),
+            "slot": (np.int64, -1),
             "region": (np.int32, UNKNOWN),
             "lat": (np.float32, np.nan),
             "lon": (np.float32, np.nan),
@@ -631,8 +643,8 @@ class SeekerColumns(_Columns):
         columns.upsert(facts)
         return columns
 
-    def upsert(self, facts: Iterable[SeekerFacts]) -> None:
-        self._store({f.id: self._record(f) for f in facts})
+    def upsert(self, facts: Iterable[SeekerFacts], slots: Mapping[int, int] | None = None) -> None:
+        self._store({f.id: self._record(f) for f in facts}, slots)
 
     def _record(self, f: SeekerFacts) -> dict[str, Any]:
         lat, lon = geo.point_of(f.region_code, f.lat, f.lon)

@@ -1,9 +1,11 @@
 """The query path 匹配查询, on memory alone: plain data in, plain data out (no database, no HTTP).
 
-Filters make an allow-list over the columns, the index searches inside it, the pool is scored again with the
-stored float32 vectors and the n-gram scores, and the vectorised rerank (:mod:`matching.ranking`) orders it.
-What the columns do not hold — candidates' texts and vectors, the returned records' facts — comes through
-callables: the service reads them from its database, the benchmarks from dictionaries.
+Filters make an allow-list over the columns. A small one (a county's or a city's records) is scored exactly,
+with one matrix product over the records' float32 vectors (``cosines_of``, laid out by region so the rows are
+contiguous); a larger one is searched inside the index, and its pool scored again with the float32 vectors.
+Then the pool's n-gram scores, and the vectorised rerank (:mod:`matching.ranking`) orders it. What the columns
+do not hold — candidates' texts and vectors, the returned records' facts — comes through callables: the service
+reads them from its replica's record store (:mod:`matching.records`), the benchmarks from dictionaries.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from matching.codes import region_range
 from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.lexical import ngram_pool_scores
 from matching.priority import PriorityPolicy
+from matching.records import Card, RecordStore
 from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
 
 POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
+# Allow-lists up to this many records are scored exactly, without the index: 4,096 × 384 float32 is 6 MB read
+# in one pass, less than the index's search plus the refine (bench: "exact scan" in BENCHMARKS.md).
+EXACT_MAX = 4096
 
 
 class SearchIndex(Protocol):
@@ -62,6 +68,43 @@ class Candidates:
 
 CandidatesOf = Callable[[list[int]], Candidates]
 FactsOf = Callable[[list[int]], Mapping[int, object]]
+# exact inner products of a query with the records at these rows of the columns
+CosinesOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def store_readers(columns: JobColumns | SeekerColumns, store: RecordStore,
+                  decode: Callable[[Mapping[str, object]], object]
+                  ) -> tuple[CandidatesOf, FactsOf, CosinesOf, dict[int, Card]]:
+    """The query path's three readers over a record store whose slots the columns' ``slot`` column names, and the
+    cards ``facts_of`` read (``decode`` turns a card's plain facts into the facts dataclass)."""
+    slot = columns.slot
+    cards: dict[int, Card] = {}
+
+    def candidates_of(ids: list[int]) -> Candidates:
+        texts = store.texts(ids)
+        held = [i for i in ids if i in texts]
+        vectors = store.vectors_at(store.slots_of(held)) if held else ()
+        return Candidates(texts, dict(zip(held, vectors, strict=True)))
+
+    def facts_of(ids: list[int]) -> dict[int, object]:
+        cards.update(store.cards(ids))
+        return {i: decode(cards[i].facts) for i in ids if i in cards}
+
+    def cosines_of(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        return store.cosines(slot[rows], vector)
+
+    return candidates_of, facts_of, cosines_of, cards
+
+
+def scan(columns: JobColumns | SeekerColumns, rows: np.ndarray, vector: np.ndarray, k: int,
+         cosines_of: CosinesOf) -> Pool:
+    """The pool of a small allow-list, exactly: every allowed record scored, the ``max(50, 5·k)`` best kept."""
+    if not len(rows):
+        return Pool(np.zeros(0, np.int64), np.zeros(0), 0)
+    cosines = cosines_of(rows, vector)
+    size = min(max(POOL_PER_RESULT * k, POOL_MIN), len(rows))
+    top = np.argpartition(-cosines, size - 1)[:size] if size < len(rows) else np.arange(len(rows))
+    return Pool(columns.ids[rows[top]], cosines[top].astype(np.float64), int(len(rows)))
 
 
 def refine(pool: Pool, candidates: Candidates, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,13 +132,26 @@ def _narrow(columns: JobColumns | SeekerColumns, rows: np.ndarray, scope_prefix:
     return rows[(region >= lo) & (region <= hi)]
 
 
-def _pool(index, columns, rows, vector, k, query_text, candidates_of: CandidatesOf):
-    """Search inside the rows, refine the pool, score its texts: (ids, dense, lexical, eligible)."""
-    pool = retrieve(index, columns, rows, vector, k)
+def pool_of(index: SearchIndex, columns: JobColumns | SeekerColumns, rows: np.ndarray, vector: np.ndarray, k: int,
+            cosines_of: CosinesOf | None = None) -> tuple[Pool, bool]:
+    """The pool of the allow-list at ``rows``: scanned exactly if small (and ``cosines_of`` is given), else searched
+    in the index; and whether it was scanned (its cosines are exact already)."""
+    exact = cosines_of is not None and len(rows) <= EXACT_MAX
+    return (scan(columns, rows, vector, k, cosines_of) if exact else retrieve(index, columns, rows, vector, k)), exact
+
+
+def _pool(index, columns, rows, vector, k, query_text, candidates_of: CandidatesOf, cosines_of: CosinesOf | None):
+    """Scan a small allow-list or search inside a large one (then refine), score the pool's texts:
+    (ids, dense, lexical), eligible."""
+    pool, exact = pool_of(index, columns, rows, vector, k, cosines_of)
     if not len(pool.ids):
         return None, pool.eligible
     candidates = candidates_of(pool.ids.tolist())
-    ids, dense = refine(pool, candidates, vector)
+    if exact:
+        present = np.fromiter((int(i) in candidates.texts for i in pool.ids), dtype=bool, count=len(pool.ids))
+        ids, dense = pool.ids[present], pool.dense[present]
+    else:
+        ids, dense = refine(pool, candidates, vector)
     lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
     return (ids, dense, lexical), pool.eligible
 
@@ -103,12 +159,13 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
 def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
               query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
               facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-              scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
-    """Postings for a seeker: filters → allow-list → index → exact pool → lexical scores → vectorised rerank.
+              scope_prefix: str | None = None, cosines_of: CosinesOf | None = None) -> tuple[list[MatchResult], int]:
+    """Postings for a seeker: filters → allow-list → exact scan, or index + exact pool → lexical scores →
+    vectorised rerank.
 
     ``query_text`` is normalised (:func:`matching.text.normalize`), as stored profile texts are."""
     rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
-    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
+    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of, cosines_of)
     if found is None:
         return [], eligible
     ids, dense, lexical = found
@@ -119,10 +176,11 @@ def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, se
 def rank_seekers(*, index: SearchIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
                  query_text: str, options: MatchFilters, k: int, now: datetime, candidates_of: CandidatesOf,
                  facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-                 scope_prefix: str | None = None) -> tuple[list[MatchResult], int]:
+                 scope_prefix: str | None = None, cosines_of: CosinesOf | None = None
+                 ) -> tuple[list[MatchResult], int]:
     """Consenting seekers for a posting, the same way, with the bounded priority boost in the rerank."""
     rows = _narrow(columns, eligible_seeker_rows(columns, job, options, now.date()), scope_prefix)
-    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of)
+    found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of, cosines_of)
     if found is None:
         return [], eligible
     ids, dense, lexical = found

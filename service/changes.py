@@ -1,6 +1,7 @@
 """The change log 变更日志: the database is the hub, everything derived follows it.
 
-Every transaction that writes a posting, a seeker, a seeker's policy flags or a stored vector appends one row
+Every transaction that writes a posting, a seeker, a seeker's policy flags, a stored vector, or an employer
+field a posting's match result shows (name, size, ownership, region: the replicas' cards) appends one row
 per record to ``changes`` before it commits, in the same transaction (a transactional outbox), and queues the
 records whose embedded text may have changed in ``embed_queue``. So a record is never written without its
 change, and a change is never recorded for a write that was rolled back. Index replicas read ``changes`` by
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event, func, insert, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.models import Change, EmbedQueue, JobPosting, PolicyFlag, Seeker
+from service.models import Change, EmbedQueue, Employer, JobPosting, PolicyFlag, Seeker
 
 JOB, SEEKER = "job", "seeker"
 NOTIFY_CHANNEL = "rengang_changes"
@@ -42,7 +43,12 @@ JOB_TEXT_FIELDS = ("title", "occupation_code", "skills", "requirements", "descri
 SEEKER_TEXT_FIELDS = ("desired_occupations", "desired_occupation_codes", "skills", "experience", "major",
                       "self_intro")
 
+# The employer fields a posting's card holds (service.presenters.job_card): a change to one is a change of every
+# posting of that employer.
+EMPLOYER_CARD_FIELDS = ("name", "size_class", "ownership", "region_code")
+
 _PENDING = "rengang.changes.pending"
+_EMPLOYERS = "rengang.changes.employers"
 _WROTE = "rengang.changes.wrote"
 _listeners: list[Callable[[], None]] = []
 _listeners_lock = threading.Lock()
@@ -104,6 +110,8 @@ def _note_flush(session: Session, _flush_context) -> None:
                 touch(session, SEEKER, [obj.id], embed=_text_changed(obj, SEEKER_TEXT_FIELDS))
         elif isinstance(obj, PolicyFlag) and session.is_modified(obj):
             touch(session, SEEKER, [obj.seeker_id], embed=False)
+        elif isinstance(obj, Employer) and session.is_modified(obj) and _text_changed(obj, EMPLOYER_CARD_FIELDS):
+            session.info.setdefault(_EMPLOYERS, set()).add(obj.id)
     for obj in session.deleted:
         if isinstance(obj, JobPosting):
             touch(session, JOB, [obj.id], embed=True)  # the worker drops its stored vector
@@ -116,6 +124,10 @@ def _note_flush(session: Session, _flush_context) -> None:
 def _write(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # commit flushes after this hook: flush now so this flush's changes are noted
+    employers = session.info.pop(_EMPLOYERS, None)
+    if employers:
+        touch(session, JOB, session.scalars(select(JobPosting.id).where(JobPosting.employer_id.in_(employers))),
+              embed=False)
     pending: dict[tuple[str, int], bool] | None = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -160,4 +172,5 @@ def _committed(session: Session) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_EMPLOYERS, None)
     session.info.pop(_WROTE, None)

@@ -6,9 +6,11 @@ The database is the source of truth. Writes never wait for the model: embedding 
 replicas pick the vectors up from the change log, so a start loads a snapshot and the log instead of
 embedding, and the rerank reads candidates' texts as stored.
 
-The query path itself (:mod:`matching.query`) works on memory alone; the engine hands it this replica's
-indexes and columns and reads from the database what it asks for (candidates' texts and vectors, the returned
-records' facts). Answers are plain data (:class:`Ranked`); the use-cases present them.
+The query path itself (:mod:`matching.query`) works on memory alone; the engine hands it one view of this
+replica (index, filter columns, record store): candidates' vectors and texts and the returned records' facts
+and cards come from the store, so a match reads no database; only the asking record (a stored seeker's or
+posting's vector) is read, and only if the replica does not hold it as it stands. Answers are plain data
+(:class:`Ranked`); the use-cases present them.
 """
 
 from __future__ import annotations
@@ -29,18 +31,19 @@ from matching import refdata
 from matching.eligibility import MatchFilters
 from matching.embedder import USE_MODEL_NAME, Embedder, load_embedder, text_hash
 from matching.enums import Education
-from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
+from matching.facts import JobColumns, SeekerColumns, SeekerFacts
 from matching.geo import RegionScope, ScopeKind
 from matching.lexical import Lexicon, default_lexicon
 from matching.priority import default_policy, load_policy
-from matching.query import Candidates, CandidatesOf, rank_jobs, rank_seekers
+from matching.query import rank_jobs, rank_seekers, store_readers
 from matching.ranking import MatchResult, ScoringParams, Weights
+from matching.records import Card, job_facts_from_plain, seeker_facts_from_plain
 from matching.text import normalize
 from service import changes, repository as repo, repository_changes as log_repo
 from service.batching import Combiner
 from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting, Seeker
-from service.replica import Replica
+from service.replica import Replica, View
 from service.schemas import MatchFiltersIn, RegionScopeIn, TextMatchRequest
 from service.settings import Settings
 from service.worker import EmbeddingWorker
@@ -63,12 +66,13 @@ def load_service_embedder(settings: Settings) -> Embedder:
 
 @dataclass
 class Ranked:
-    """A matching query's answer as plain data: the ranked results, the records behind them as read, how many
-    records passed the hard filters; the use-case presents it (:func:`service.presenters.match_list`)."""
+    """A matching query's answer as plain data: the ranked results, the cards of the records behind them (as the
+    replica holds them), how many records passed the hard filters; the use-case presents it
+    (:func:`service.presenters.match_list`)."""
 
     kind: str  # what was ranked: "job" or "seeker"
     results: list[MatchResult]
-    records: dict[int, JobPosting | Seeker]
+    cards: dict[int, Card]
     eligible: int
     model_id: str
     took_ms: float
@@ -233,27 +237,18 @@ class MatchingEngine:
 
     # --- queries ------------------------------------------------------------------------------
 
-    def _stored_vector(self, session: Session, kind: str, record_id: int, text: str) -> np.ndarray:
-        """The stored embedding (never recomputed at query time); embedded once if missing or stale."""
+    def _vector_of(self, session: Session, view: View, kind: str, record_id: int, text: str) -> np.ndarray:
+        """The asking record's embedding, never recomputed at query time if stored: from the replica when it holds
+        the record's current vector, else from the database; embedded once if missing or stale."""
+        if view.index.is_current(record_id, text_hash(text)):
+            slots = view.store.slots_of([record_id])
+            if slots[0] >= 0:
+                return view.store.vectors_at(slots)
         ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=[record_id])
         if len(ids) and hashes[0] == text_hash(text):
             return vectors[:1]
         encode = self.embedder.encode_documents if kind == JOB else self.embedder.encode_queries
         return encode([text])
-
-    def _candidates_of(self, session: Session, kind: str) -> CandidatesOf:
-        """Candidates' texts and float32 vectors as stored (texts built again only for rows stored before texts
-        were kept)."""
-
-        def candidates_of(ids: list[int]) -> Candidates:
-            texts, vectors = repo.embedding_texts_and_vectors(session, kind=kind, model_id=self.model_id, ids=ids)
-            missing = [i for i in ids if i not in texts]
-            if missing:
-                rows = repo.all_jobs(session, ids=missing) if kind == JOB else repo.all_seekers(session, ids=missing)
-                texts.update({r.id: job_text(r) if kind == JOB else seeker_profile_text(r) for r in rows})
-            return Candidates(texts, vectors)
-
-        return candidates_of
 
     def encode_query(self, text: str) -> np.ndarray:
         """One free-text query's vector, encoded together with the queries arriving at the same time."""
@@ -261,14 +256,16 @@ class MatchingEngine:
 
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
                         scope_prefix: str | None) -> Ranked:
+        """Postings for a stored seeker (read once by the caller; their flags loaded with them)."""
         started = time.perf_counter()
         with self._query_slots:
             text = seeker_profile_text(seeker)
-            vector = self._stored_vector(session, SEEKER, seeker.id, text)
-            return self._rank_jobs(session, vector, seeker_facts(seeker), text, filters, k, scope_prefix, started)
+            vector = self._vector_of(session, self.replica.views[SEEKER], SEEKER, seeker.id, text)
+            return self._rank_jobs(vector, seeker_facts(seeker), text, filters, k, scope_prefix, started)
 
-    def jobs_for_text(self, session: Session, request: TextMatchRequest, *, scope_prefix: str | None) -> Ranked:
-        """Ad-hoc: free text plus filters, nothing stored. Anonymous callers never see reserved posts."""
+    def jobs_for_text(self, session: Session | None, request: TextMatchRequest, *, scope_prefix: str | None) -> Ranked:
+        """Ad-hoc: free text plus filters, nothing stored (and no database read). Anonymous callers never see
+        reserved posts."""
         started = time.perf_counter()
         vector = self.encode_query(request.text)[None, :]
         today = self.today()
@@ -287,8 +284,7 @@ class MatchingEngine:
             filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code
                                                  else RegionScopeIn.anywhere})
         with self._query_slots:
-            return self._rank_jobs(session, vector, facts, normalize(request.text), filters, request.k, scope_prefix,
-                                   started)
+            return self._rank_jobs(vector, facts, normalize(request.text), filters, request.k, scope_prefix, started)
 
     def _options(self, filters: MatchFiltersIn) -> MatchFilters:
         scope = filters.scope.value
@@ -296,26 +292,23 @@ class MatchingEngine:
         return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None,
                        room_board=bool(filters.room_board))
 
-    def _rank_jobs(self, session: Session, vector: np.ndarray, seeker: SeekerFacts, text: str,
-                   filters: MatchFiltersIn, k: int, scope_prefix: str | None, started: float) -> Ranked:
+    def _rank_jobs(self, vector: np.ndarray, seeker: SeekerFacts, text: str, filters: MatchFiltersIn, k: int,
+                   scope_prefix: str | None, started: float) -> Ranked:
         today = self.today()
         if filters.salary_floor is not None:
             seeker = replace(seeker, desired_salary_min=filters.salary_floor)
         if filters.region_code and not seeker.region_code:
             seeker = replace(seeker, region_code=filters.region_code)
-        loaded: dict[int, JobPosting] = {}
-
-        def facts_of(ids: list[int]) -> dict[int, JobFacts]:
-            loaded.update({j.id: j for j in repo.all_jobs(session, ids=ids)})
-            return {i: job_facts(loaded[i]) for i in ids if i in loaded}
-
+        view = self.replica.views[JOB]
+        candidates_of, facts_of, cosines_of, cards = store_readers(view.columns, view.store, job_facts_from_plain)
         results, eligible = rank_jobs(
-            index=self.indexes[JOB], columns=self.job_columns, vector=vector, seeker=seeker, query_text=text,
-            options=self._options(filters), k=k, today=today, candidates_of=self._candidates_of(session, JOB),
-            facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
-            scope_prefix=scope_prefix)
-        kept = [r for r in results if r.id in loaded]
-        return Ranked(kind=JOB, results=kept, records={r.id: loaded[r.id] for r in kept}, eligible=eligible,
+            index=view.index, columns=view.columns, vector=vector, seeker=seeker, query_text=text,
+            options=self._options(filters), k=k, today=today, candidates_of=candidates_of, facts_of=facts_of,
+            policy=self.policy, weights=self.weights, params=self.params, scope_prefix=scope_prefix,
+            cosines_of=cosines_of)
+        cards.update(view.store.cards([r.id for r in results if r.id not in cards]))
+        kept = [r for r in results if r.id in cards]
+        return Ranked(kind=JOB, results=kept, cards={r.id: cards[r.id] for r in kept}, eligible=eligible,
                       model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2),
                       now=self.clock())
 
@@ -326,18 +319,15 @@ class MatchingEngine:
         with self._query_slots:
             now = self.clock()
             text = job_text(job)
-            loaded: dict[int, Seeker] = {}
-
-            def facts_of(ids: list[int]) -> dict[int, SeekerFacts]:
-                loaded.update({s.id: s for s in repo.all_seekers(session, ids=ids) if s.consent_to_share})
-                return {i: seeker_facts(loaded[i]) for i in ids if i in loaded}
-
+            vector = self._vector_of(session, self.replica.views[JOB], JOB, job.id, text)
+            view = self.replica.views[SEEKER]
+            candidates_of, facts_of, cosines_of, cards = store_readers(view.columns, view.store, seeker_facts_from_plain)
             results, eligible = rank_seekers(
-                index=self.indexes[SEEKER], columns=self.seeker_columns,
-                vector=self._stored_vector(session, JOB, job.id, text), job=job_facts(job), query_text=text,
-                options=replace(self._options(filters), now=now), k=k, now=now,
-                candidates_of=self._candidates_of(session, SEEKER), facts_of=facts_of, policy=self.policy,
-                weights=self.weights, params=self.params, scope_prefix=scope_prefix)
-            kept = [r for r in results if r.id in loaded]
-            return Ranked(kind=SEEKER, results=kept, records={r.id: loaded[r.id] for r in kept}, eligible=eligible,
+                index=view.index, columns=view.columns, vector=vector, job=job_facts(job), query_text=text,
+                options=replace(self._options(filters), now=now), k=k, now=now, candidates_of=candidates_of,
+                facts_of=facts_of, policy=self.policy, weights=self.weights, params=self.params,
+                scope_prefix=scope_prefix, cosines_of=cosines_of)
+            cards.update(view.store.cards([r.id for r in results if r.id not in cards]))
+            kept = [r for r in results if r.id in cards]
+            return Ranked(kind=SEEKER, results=kept, cards={r.id: cards[r.id] for r in kept}, eligible=eligible,
                           model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2), now=now)

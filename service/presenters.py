@@ -1,4 +1,11 @@
-"""ORM rows to API schemas. Personal fields leave only masked."""
+"""ORM rows to API schemas, and matching results to the API's answers. Personal fields leave only masked.
+
+A match answer is dressed from the records' *cards* (:mod:`matching.records`): each record as the API shows
+it, built once when the replica takes the record in (:func:`job_card`, :func:`seeker_card`), with what depends
+on the moment of the query (a posting's effective status, a person's age, whether a flag is active) set when it
+is shown. The answer is a plain dict serialised once (:func:`match_json`); ``MatchList`` documents it, and a
+test holds the two equal.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,15 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import inspect
 
+import orjson
+
 from matching import geo, postings, refdata
-from matching.facts import age_on, flag_is_active
+from matching.enums import FlagStatus
+from matching.facts import age_on, as_instant, flag_is_active
 from matching.ranking import COMPONENT_LABELS, MatchResult
+from matching.records import Card, encode_card
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
-from service.schemas import FlagOut, JobOut, MatchComponent, MatchItem, MatchList, ReferralOut, SeekerOut
+from service.schemas import FlagOut, JobOut, ReferralOut, SeekerOut
 
 
 def region_name(code: str) -> str:
@@ -45,7 +56,11 @@ def flag_active(flag: PolicyFlag, now: datetime) -> bool:
 
 
 def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
-    status = postings.effective_status(job.status, job.valid_until, today)
+    return JobOut.model_validate(_job_data(job, status=postings.effective_status(job.status, job.valid_until, today),
+                                           pending=pending))
+
+
+def _job_data(job: JobPosting, *, status: str, pending: bool) -> dict[str, Any]:
     data = _values(job, _mapped_fields(JobOut, JobPosting))
     data.update(
         status=status,
@@ -54,7 +69,7 @@ def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
         region_name=region_name(job.region_code),
         matching="pending" if pending else "ready",
     )
-    return JobOut.model_validate(data)
+    return data
 
 
 def flag_out(flag: PolicyFlag, *, now: datetime) -> FlagOut:
@@ -83,23 +98,67 @@ def referral_out(referral: Referral) -> ReferralOut:
     return ReferralOut.model_validate(referral)
 
 
-def match_list(ranked) -> MatchList:
-    """A matching query's answer (:class:`service.engine.Ranked`) as the API shows it: each result with its
-    record (postings as :func:`job_out`, seekers masked as :func:`seeker_out`)."""
+# --- cards and match answers ----------------------------------------------------------------------------
+
+
+def job_card(job: JobPosting, facts) -> bytes:
+    """A posting as a match result shows it (``status`` as stored: the effective one is worked out when shown),
+    its facts, and its employer's policy facts."""
+    shown = JobOut.model_validate(_job_data(job, status=job.status, pending=False)).model_dump(mode="json")
+    employer = {"size_class": job.employer.size_class, "ownership": job.employer.ownership,
+                "region_code": job.employer.region_code}
+    return encode_card(shown, facts, {"employer": employer})
+
+
+def seeker_card(seeker: Seeker, facts) -> bytes:
+    """A consenting seeker as a candidate list shows them: masked, ``age`` and flags' ``active`` worked out when
+    shown."""
+    return encode_card(seeker_out(seeker).model_dump(mode="json"), facts)
+
+
+def shown_job(card: Card, today: date) -> dict[str, Any]:
+    shown = dict(card.shown)
+    valid_until = date.fromisoformat(shown["valid_until"]) if shown["valid_until"] else None
+    shown["status"] = postings.effective_status(shown["status"], valid_until, today)
+    return shown
+
+
+def shown_seeker(card: Card, now: datetime) -> dict[str, Any]:
+    shown = dict(card.shown)
+    birth = date.fromisoformat(shown["birth_date"]) if shown["birth_date"] else None
+    shown["age"] = age_on(birth, now.astimezone(UTC).date())
+    at = as_instant(now)
+    shown["flags"] = [{**f, "active": f["status"] == FlagStatus.verified.value and (
+        f["expires_at"] is None or as_instant(datetime.fromisoformat(f["expires_at"])) > at)} for f in shown["flags"]]
+    return shown
+
+
+def match_list(ranked) -> dict[str, Any]:
+    """A matching query's answer (:class:`service.engine.Ranked`) as the API shows it (``MatchList``'s shape, as
+    plain data): each result with its record from its card."""
     today = ranked.now.astimezone(UTC).date()
     if ranked.kind == "job":
-        items = [match_item(r, job=job_out(ranked.records[r.id], today=today)) for r in ranked.results]
+        items = [match_item(r, job=shown_job(ranked.cards[r.id], today), seeker=None) for r in ranked.results]
     else:
-        items = [match_item(r, seeker=seeker_out(ranked.records[r.id], now=ranked.now)) for r in ranked.results]
-    return MatchList(items=items, eligible=ranked.eligible, model_id=ranked.model_id, took_ms=ranked.took_ms)
+        items = [match_item(r, job=None, seeker=shown_seeker(ranked.cards[r.id], ranked.now))
+                 for r in ranked.results]
+    return {"items": items, "eligible": int(ranked.eligible), "model_id": ranked.model_id,
+            "took_ms": float(ranked.took_ms)}
 
 
-def match_item(result: MatchResult, **record) -> MatchItem:
-    """A ranking result: components with weights and Chinese labels, the explanation."""
+def match_item(result: MatchResult, **record) -> dict[str, Any]:
+    """A ranking result: components with weights and Chinese labels, the explanation (``MatchItem``'s shape)."""
     explanation = result.explanation.to_dict() if result.explanation else {}
     weights = {key: c["weight"] for key, c in explanation.get("components", {}).items()}
-    components = {key: MatchComponent(value=round(v, 4), weight=round(weights.get(key, 0.0), 4),
-                                      label=COMPONENT_LABELS[key]) for key, v in result.components.items()}
+    components = {key: {"value": round(float(v), 4), "weight": round(float(weights.get(key, 0.0)), 4),
+                        "label": COMPONENT_LABELS[key]} for key, v in result.components.items()}
     explanation.pop("components", None)
-    return MatchItem(id=result.id, score=round(result.score, 4), fit=round(result.fit, 4),
-                     boost=round(result.boost, 4), components=components, explanation=explanation, **record)
+    return {"id": int(result.id), "score": round(float(result.score), 4), "fit": round(float(result.fit), 4),
+            "boost": round(float(result.boost), 4), "components": components, "explanation": explanation,
+            **record}
+
+
+def match_json(answer: dict[str, Any]) -> bytes:
+    """A match answer serialised once (orjson), with no second validation pass: it was built from validated
+    records, and ``tests/test_match_answers.py`` holds it equal to ``MatchList``'s own serialisation."""
+    return orjson.dumps(answer)

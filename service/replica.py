@@ -1,8 +1,10 @@
 """This process's copy of what matching reads, following the database's change log 副本.
 
-Per kind (postings, consenting seekers) a :class:`~indexes.layered.LayeredIndex` — the newest snapshot,
-memory-mapped and shared with the other processes on the machine, plus this process's delta — and the filter
-columns. At start it loads the snapshot (the index and the columns saved beside it) and replays the change log
+Per kind (postings, consenting seekers) a :class:`View`: a :class:`~indexes.layered.LayeredIndex` — the newest
+snapshot, memory-mapped and shared with the other processes on the machine, plus this process's delta — the
+filter columns, and a :class:`~matching.records.RecordStore` with each record's float32 vector, text and card
+(what a result shows), so a match reads no database. At start it loads the snapshot (the index, and the columns
+and records saved beside it, the records memory-mapped) and replays the change log
 from the sequence the snapshot reflects (or, with no usable snapshot, builds one from the records and vectors
 stored in the database: it never embeds). Then it
 follows the log: each change names a record, which is read again and put in (or taken out of) the index and
@@ -24,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -36,9 +38,11 @@ from indexes import snapshots
 from indexes.layered import LayeredIndex
 from matching import postings
 from matching.facts import JobColumns, SeekerColumns
+from matching.records import RecordStore
 from service import changes, repository as repo, repository_changes as log_repo
-from service.facts import job_facts, seeker_facts
+from service.facts import job_facts, job_text, seeker_facts, seeker_profile_text
 from service.models import JobPosting
+from service.presenters import job_card, seeker_card
 from service.settings import Settings
 
 log = logging.getLogger("rengang.replica")
@@ -46,6 +50,7 @@ log = logging.getLogger("rengang.replica")
 JOB, SEEKER = changes.JOB, changes.SEEKER
 FOLLOW_BATCH = 5000  # change rows read at a time
 COLUMNS = "columns."  # the snapshot's arrays that are filter columns
+RECORDS = "records."  # the snapshot's memory-mapped arrays that are the record store
 READ_CHUNK = 2000  # records read again at a time
 
 
@@ -66,11 +71,23 @@ class LoadReport:
 
 @dataclass
 class Base:
-    """What a replica starts from: an index and the filter columns of the same records, at ``seq`` of the log."""
+    """What a replica starts from: an index, the filter columns and the record store of the same records, at
+    ``seq`` of the log (the columns in region order, slot ``i`` of the store is row ``i``)."""
 
     index: VectorIndex
     columns: JobColumns | SeekerColumns
+    store: RecordStore
     seq: int
+
+
+@dataclass(frozen=True)
+class View:
+    """What a query of one kind reads, swapped as a whole: a query takes the view once and reads the index, the
+    columns and the store that belong together (a compaction or a newer snapshot makes a new view)."""
+
+    index: LayeredIndex
+    columns: JobColumns | SeekerColumns
+    store: RecordStore
 
 
 class Replica:
@@ -83,9 +100,7 @@ class Replica:
         self.model_id = model_id
         self.dim = dim
         self.clock = clock
-        self.indexes: dict[str, LayeredIndex] = {}
-        self.job_columns = JobColumns()
-        self.seeker_columns = SeekerColumns()
+        self.views: dict[str, View] = {}
         self.applied_seq = 0
         self.head_seq = 0
         self.last_load: list[LoadReport] = []
@@ -96,6 +111,22 @@ class Replica:
         self.following = threading.Event()  # cleared: the follow loop waits (catch_up still works when called)
         self.following.set()
         self._threads: list[threading.Thread] = []
+
+    @property
+    def indexes(self) -> dict[str, LayeredIndex]:
+        return {kind: view.index for kind, view in self.views.items()}
+
+    @property
+    def job_columns(self) -> JobColumns:
+        return self.views[JOB].columns if JOB in self.views else JobColumns()
+
+    @property
+    def seeker_columns(self) -> SeekerColumns:
+        return self.views[SEEKER].columns if SEEKER in self.views else SeekerColumns()
+
+    @property
+    def stores(self) -> dict[str, RecordStore]:
+        return {kind: view.store for kind, view in self.views.items()}
 
     @property
     def root(self) -> Path:
@@ -112,17 +143,13 @@ class Replica:
     def load(self) -> list[LoadReport]:
         """Snapshot (index and filter columns, or a build from the database) + the log since it, for both kinds."""
         with self._lock:
-            reports, seqs, columns = [], {}, {}
+            reports, seqs = [], {}
             for kind in (JOB, SEEKER):
                 started = time.perf_counter()
                 base, source = self._base(kind)
-                self.indexes[kind] = LayeredIndex(base.index, seq=base.seq)
-                columns[kind] = base.columns
+                self.views[kind] = self._view(base)
                 seqs[kind] = base.seq
                 reports.append(LoadReport(kind, source, len(base.index), 0, time.perf_counter() - started))
-            for c in columns.values():
-                c.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
-            self.job_columns, self.seeker_columns = columns[JOB], columns[SEEKER]
             self.applied_seq = min(seqs.values())
             started = time.perf_counter()
             replayed = self._replay_since(seqs)
@@ -133,17 +160,24 @@ class Replica:
             self.last_load = reports
             return reports
 
+    @staticmethod
+    def _view(base: Base) -> View:
+        base.columns.compact_on_remove = False  # queries read while writes land: compacted copies are swapped in
+        return View(LayeredIndex(base.index, seq=base.seq), base.columns, base.store)
+
     def _base(self, kind: str) -> tuple[Base, str]:
-        """The newest snapshot of ``kind`` if it fits this model and the log still reaches back to it."""
+        """The newest snapshot of ``kind`` if it fits this model, holds columns and records that agree with its
+        index, and the log still reaches back to it; else one built from the database (never embedding)."""
         try:
             snap = snapshots.load_snapshot(self.root / kind, expect=self._manifest(), mmap=self.settings.index_mmap)
+            base = self._snapshot_base(kind, snap)
         except IndexLoadError as e:
             log.info("no usable %s snapshot (%s): building one from the stored vectors", kind, e)
         else:
             with self.session_factory() as session:
                 low, high = log_repo.log_bounds(session)
             if snap.seq <= high and (low == 0 or low <= snap.seq + 1):
-                return Base(snap.index, self._columns_of(kind, snap), snap.seq), "snapshot"
+                return base, "snapshot"
             log.info("the %s snapshot reflects change %d, the log holds %d-%d: building afresh", kind, snap.seq,
                      low, high)
         base = self.build_base(kind)
@@ -151,22 +185,25 @@ class Replica:
             self.save_base(kind, base)
         return base, "built"
 
-    def _columns_of(self, kind: str, snap: snapshots.Snapshot) -> JobColumns | SeekerColumns:
-        """The filter columns saved with the snapshot; read from the database if it has none (or unusable ones)."""
+    def _snapshot_base(self, kind: str, snap: snapshots.Snapshot) -> Base:
+        """The snapshot's index with the columns and records saved beside it; IndexLoadError if they are missing
+        (a snapshot of an earlier version) or do not agree with the index."""
         cls = JobColumns if kind == JOB else SeekerColumns
         saved = {k.removeprefix(COLUMNS): v for k, v in snap.arrays.items() if k.startswith(COLUMNS)}
-        if saved:
-            try:
-                columns = cls.from_arrays(saved)
-            except ValueError as e:
-                log.warning("the %s snapshot's columns are unusable (%s): reading them from the database", kind, e)
-            else:
-                if np.array_equal(np.sort(columns.ids), np.sort(snap.index.ids())):
-                    return columns
-                log.warning("the %s snapshot's columns name other records than its index: reading them", kind)
-        ids = set(snap.index.ids().tolist())
-        with self.session_factory() as session:
-            return self._columns(kind, [r for r in self._matchable(session, kind) if r.id in ids])
+        records = {k.removeprefix(RECORDS): v for k, v in snap.mapped.items() if k.startswith(RECORDS)}
+        if not saved or not records:
+            raise IndexLoadError("the snapshot holds no filter columns or records")
+        try:
+            columns = cls.from_arrays(saved)
+            store = RecordStore.from_arrays(records, self.dim)
+        except ValueError as e:
+            raise IndexLoadError(f"the snapshot's columns or records are unusable: {e}") from None
+        if not np.array_equal(np.sort(columns.ids), np.sort(snap.index.ids())):
+            raise IndexLoadError("the snapshot's columns name other records than its index")
+        if not (np.array_equal(np.asarray(records["ids"]), columns.ids)
+                and np.array_equal(columns.slot, np.arange(len(columns.ids)))):
+            raise IndexLoadError("the snapshot's records are not laid out as its columns")
+        return Base(snap.index, columns, store, snap.seq)
 
     def build_base(self, kind: str) -> Base:
         """An index and filter columns of every record of ``kind`` that matching may offer and that has a stored
@@ -181,29 +218,46 @@ class Replica:
             hashes = [h for h, k in zip(hashes, keep, strict=True) if k]
             queries = repo.sample_embeddings(session, kind=SEEKER if kind == JOB else JOB, model_id=self.model_id)
             indexed = set(ids.tolist())
-            columns = self._columns(kind, [r for r in records if r.id in indexed])
+            by_id = {r.id: r for r in records if r.id in indexed}
+            facts = {i: (job_facts if kind == JOB else seeker_facts)(r) for i, r in by_id.items()}
+            columns = (JobColumns if kind == JOB else SeekerColumns).from_facts(facts.values())
+            columns.compact()  # in region order: a region scope's rows are one block, in the store too
+            order = columns.ids.copy()
+            row_of = {int(i): r for r, i in enumerate(ids.tolist())}
+            texts, cards = self._texts_and_cards(kind, [by_id[int(i)] for i in order], [facts[int(i)] for i in order])
+            laid = RecordStore(self.dim)
+            laid.put(order, vectors[[row_of[int(i)] for i in order]] if len(order) else np.zeros((0, self.dim)),
+                     texts, cards)
+            store = RecordStore.from_arrays(laid.to_arrays(order), self.dim)
+            columns.set_slots(np.arange(len(order)))
         index = VectorIndex(self.dim, choose_spec(len(ids), flat_threshold=self.settings.flat_threshold))
         if len(ids):
             index.build(ids, vectors, hashes, queries=queries if len(queries) else None)
-        return Base(index, columns, seq)
+        return Base(index, columns, store, seq)
+
+    @staticmethod
+    def _texts_and_cards(kind: str, records: Sequence, facts: Sequence) -> tuple[list[str], list[bytes]]:
+        if kind == JOB:
+            return [job_text(r) for r in records], [job_card(r, f) for r, f in zip(records, facts, strict=True)]
+        return ([seeker_profile_text(r) for r in records],
+                [seeker_card(r, f) for r, f in zip(records, facts, strict=True)])
 
     def save_base(self, kind: str, base: Base) -> None:
-        """Save ``base`` as the newest snapshot of ``kind``: the index and, beside it, the filter columns."""
-        arrays = {COLUMNS + k: v for k, v in base.columns.to_arrays().items()}
-        snapshots.save(self.root / kind, base.index, self._manifest(), seq=base.seq, arrays=arrays)
+        """Save ``base`` as the newest snapshot of ``kind``: the index and, beside it, the filter columns (in
+        region order) and the record store laid out in the same order, memory-mapped when loaded."""
+        columns = base.columns.to_arrays()
+        order = columns["col.ids"]
+        columns["col.slot"] = np.arange(len(order), dtype=np.int64)
+        records = base.store.to_arrays(order)
+        snapshots.save(self.root / kind, base.index, self._manifest(), seq=base.seq,
+                       arrays={COLUMNS + k: v for k, v in columns.items()},
+                       mapped={RECORDS + k: v for k, v in records.items()})
 
     def _matchable(self, session: Session, kind: str) -> list:
         if kind == JOB:
             today = self.today()
             return [j for j in repo.all_jobs(session) if is_live(j, today)]
         return [s for s in repo.all_seekers(session) if s.consent_to_share]
-
-    @staticmethod
-    def _columns(kind: str, records: Sequence) -> JobColumns | SeekerColumns:
-        columns = (JobColumns.from_facts(job_facts(r) for r in records) if kind == JOB
-                   else SeekerColumns.from_facts(seeker_facts(r) for r in records))
-        columns.compact()  # in region order: a region scope's rows are one block
-        return columns
 
     def _replay_since(self, seqs: dict[str, int]) -> dict[str, int]:
         """Apply every change after each kind's base sequence; returns records re-read per kind."""
@@ -258,10 +312,14 @@ class Replica:
             self.load()
 
     def _apply(self, session: Session, kind: str, ids: Sequence[int]) -> None:
+        self.views[kind] = self._apply_to(self.views[kind], session, kind, ids)
+
+    def _apply_to(self, view: View, session: Session, kind: str, ids: Sequence[int]) -> View:
+        """``view`` with the records ``ids`` read again: put in (or taken out of) its index, columns and store;
+        returns the view to serve (a new one if the columns were compacted)."""
         for start in range(0, len(ids), READ_CHUNK):
             chunk = list(ids[start:start + READ_CHUNK])
-            index = self.indexes[kind]
-            columns = self.job_columns if kind == JOB else self.seeker_columns
+            index, columns, store = view.index, view.columns, view.store
             vec_ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=chunk)
             # A record with no vector yet that this replica does not hold (a bulk import's postings, just written)
             # changes nothing here: it is read when its vector is stored, not twice.
@@ -284,13 +342,18 @@ class Replica:
             if gone:
                 index.remove(gone)
                 columns.remove(gone)
-            facts = job_facts if kind == JOB else seeker_facts
-            columns.upsert(facts(r) for r in records if r.id in indexed)
+                store.remove(gone)
+            kept = [r for r in records if r.id in indexed]
+            if kept:
+                facts = [(job_facts if kind == JOB else seeker_facts)(r) for r in kept]
+                texts, cards = self._texts_and_cards(kind, kept, facts)
+                row_of = {int(i): n for n, i in enumerate(vec_ids.tolist())}
+                put = [r.id for r in kept]
+                slots = store.put(put, vectors[[row_of[i] for i in put]], texts, cards)
+                columns.upsert(facts, slots=dict(zip(put, slots.tolist(), strict=True)))
             if columns.wants_compaction():
-                if kind == JOB:
-                    self.job_columns = columns.compacted()
-                else:
-                    self.seeker_columns = columns.compacted()
+                view = replace(view, columns=columns.compacted())
+        return view
 
     def follow(self) -> None:
         """Catch up whenever woken (PostgreSQL NOTIFY, a commit in this process) or every poll interval."""
@@ -423,12 +486,14 @@ class Replica:
             if current is None or newest is None or newest <= current.seq:
                 continue
             try:
-                base, _m, seq = snapshots.load(self.root / kind, expect=self._manifest(), mmap=self.settings.index_mmap)
+                snap = snapshots.load_snapshot(self.root / kind, expect=self._manifest(),
+                                               mmap=self.settings.index_mmap)
+                base, seq = self._snapshot_base(kind, snap), snap.seq
             except IndexLoadError:
                 log.exception("could not load the newer %s snapshot", kind)
                 continue
             with self._lock:
-                fresh = LayeredIndex(base, seq=seq)
+                fresh = self._view(base)
                 ids: set[int] = set()
                 with self.session_factory() as session:
                     start = seq
@@ -439,13 +504,9 @@ class Replica:
                             break
                         ids.update(r for _s, k, r in rows if k == kind)
                         start = rows[-1][0]
-                    previous, self.indexes[kind] = self.indexes[kind], fresh
-                    try:
-                        if ids:
-                            self._apply(session, kind, sorted(ids))
-                    except BaseException:
-                        self.indexes[kind] = previous
-                        raise
+                    if ids:
+                        fresh = self._apply_to(fresh, session, kind, sorted(ids))
+                    self.views[kind] = fresh
             log.info("now serving the %s snapshot of change %d (+%d records since)", kind, seq, len(ids))
 
     def _maintain_snapshots(self) -> None:

@@ -127,8 +127,14 @@ class _FakeEngine:
         return "ok"
 
     def _one(self, kind: str, record) -> Ranked:
+        from matching.records import decode_card
+        from service.facts import job_facts, seeker_facts
+        from service.presenters import job_card, seeker_card
+
+        card = (job_card(record, job_facts(record)) if kind == "job"
+                else seeker_card(record, seeker_facts(record)))
         return Ranked(kind=kind, results=[MatchResult(id=record.id, score=1.0, fit=1.0, boost=0.0, components={})],
-                      records={record.id: record}, eligible=1, model_id=self.model_id, took_ms=0.0,
+                      cards={record.id: decode_card(card)}, eligible=1, model_id=self.model_id, took_ms=0.0,
                       now=datetime.now(UTC))
 
     def jobs_for_seeker(self, session, seeker, *, filters, k, scope_prefix) -> Ranked:

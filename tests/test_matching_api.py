@@ -168,19 +168,35 @@ def test_a_replica_that_missed_writes_catches_up_from_the_log_and_equals_a_fresh
         assert sorted(replica.indexes["job"].ids().tolist()) == sorted(fresh.indexes["job"].ids().tolist())
         _assert_same_columns(replica.job_columns, fresh.job_columns)
         _assert_same_columns(replica.seeker_columns, fresh.seeker_columns)
+        for kind in ("job", "seeker"):
+            _assert_same_records(replica.views[kind], fresh.views[kind])
         queries = engine.embedder.encode_queries(["焊工", "仓库"])
         np.testing.assert_array_equal(replica.indexes["job"].search(queries, 5)[1],
                                       fresh.indexes["job"].search(queries, 5)[1])
     assert engine.worker.stats.embedded == embedded  # replicas never embed
 
 
+def _assert_same_records(a, b) -> None:
+    """The same records in both views' stores, each with the same vector, text and card; each row of the columns
+    points at its own record's slot."""
+    ids = np.sort(b.columns.ids[b.columns.alive])
+    assert len(a.store) == len(b.store) == len(ids)
+    for view in (a, b):
+        rows = view.columns.rows_of(ids)
+        assert np.array_equal(view.columns.slot[rows], view.store.slots_of(ids))
+    np.testing.assert_array_equal(a.store.vectors_at(a.store.slots_of(ids)), b.store.vectors_at(b.store.slots_of(ids)))
+    assert a.store.texts(ids) == b.store.texts(ids)
+    assert a.store.cards(ids) == b.store.cards(ids)
+
+
 def _assert_same_columns(a, b) -> None:
-    """Every live record with the same value in every column (rows may lie in another order)."""
+    """Every live record with the same value in every column (rows may lie in another order; so may the records'
+    slots in their stores: :func:`_assert_same_records`)."""
     ids = np.sort(b.ids[b.alive])
     assert np.array_equal(np.sort(a.ids[a.alive]), ids)
     ra, rb = a.rows_of(ids), b.rows_of(ids)
     for name in a._SPEC:
-        if name.endswith(("_start", "_len")):
+        if name.endswith(("_start", "_len")) or name == "slot":
             continue
         np.testing.assert_array_equal(a._data[name][ra], b._data[name][rb], err_msg=name)
     for name in a._RAGGED:
@@ -413,3 +429,70 @@ def test_board_and_lodging_is_a_hard_filter_explained_like_the_others(mclient, m
     assert [i["id"] for i in items] == [with_board["id"]]
     checks = {c["key"]: c for c in items[0]["explanation"]["filters"]}
     assert checks["room_board"]["passed"] and checks["room_board"]["label"] == "包吃住"
+
+
+def test_match_answers_serialise_exactly_as_their_documented_schema(mclient, mkeys):
+    """The matching routes serialise plain data once (orjson); the documented ``MatchList`` reads every answer back
+    and writes it out the same: same keys, same values, nothing the schema does not name."""
+    import json
+
+    from service.schemas import MatchList
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    jobs = _postings(mclient, admin, employer["id"])
+    seeker = create_seeker(mclient, admin, experience="做过保洁和家政", desired_salary_min=3000)
+    answers = [
+        mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"scope": "anywhere"}, headers=admin),
+        mclient.get(f"/api/v1/jobs/{jobs['家政保洁员']['id']}/matches", headers=admin),
+        mclient.post("/api/v1/matches/jobs", json={"text": "会开叉车", "scope": "anywhere"}, headers=admin),
+    ]
+    for r in answers:
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", r.text
+        body = r.json()
+        assert body["items"], r.url
+        assert json.loads(MatchList.model_validate(body).model_dump_json()) == body
+
+
+def test_a_match_reads_no_posting_employer_or_vector_from_the_database(mclient, mkeys, matching_app):
+    """Candidates' vectors, texts, facts and the result items come from the replica's record store: the stored
+    profile is read once; postings, employers and stored vectors not at all (a free-text match reads nothing)."""
+    from sqlalchemy import event
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    _postings(mclient, admin, employer["id"])
+    seeker = create_seeker(mclient, admin, experience="做过保洁和家政")
+    mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", headers=admin)  # settles; warms what is cached
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    engine = matching_app.state.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        r = mclient._client.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"scope": "anywhere"},
+                                headers=admin)
+        stored = list(statements)
+        statements.clear()
+        t = mclient._client.post("/api/v1/matches/jobs", json={"text": "保洁", "scope": "anywhere"}, headers=admin)
+        free = [s for s in statements if "audit" not in s and "api_keys" not in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert r.status_code == 200 and len(r.json()["items"]) == 5 and t.status_code == 200
+    for table in ("job_postings", "employers", "embeddings"):
+        assert not [s for s in stored + free if f"from {table}" in s or f"join {table}" in s], table
+    assert sum("from seekers" in s for s in stored) == 1, stored
+
+
+def test_an_employer_renamed_shows_in_its_postings_match_results(mclient, mkeys):
+    """A posting's result shows its employer's name from the replica's card: renaming the employer is a change of
+    each of its postings in the log, so the cards follow."""
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    _postings(mclient, admin, employer["id"])
+    r = mclient.patch(f"/api/v1/employers/{employer['id']}", json={"name": "锦江区新名字家政服务有限公司"}, headers=admin)
+    assert r.status_code == 200, r.text
+    body = mclient.post("/api/v1/matches/jobs", json={"text": "保洁", "scope": "anywhere"}, headers=admin).json()
+    assert {i["job"]["employer_name"] for i in body["items"]} == {"锦江区新名字家政服务有限公司"}

@@ -58,7 +58,7 @@ class _FakeEngine:
         return "ok"
 
     def jobs_for_text(self, session, request, *, scope_prefix) -> Ranked:
-        return Ranked(kind="job", results=[], records={}, eligible=0, model_id="fake", took_ms=0.0,
+        return Ranked(kind="job", results=[], cards={}, eligible=0, model_id="fake", took_ms=0.0,
                       now=datetime.now(UTC))
 
 

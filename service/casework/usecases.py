@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from matching import rules
 from matching.enums import REFERRAL_STATUS_LABELS, Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
 from service.casework import repository as crepo
+from service import repository as repo
 from service.errors import Conflict, InvalidInput
 from service.models import Employer, JobPosting, Referral, Seeker
 from service.models.casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
@@ -487,7 +488,9 @@ def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None) -> li
 
         ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=MatchFiltersIn(), k=limit + len(referred),
                                         scope_prefix=ctx.scope_prefix())
-        jobs = [ranked.records[r.id] for r in ranked.results if r.id not in referred][:limit]
+        wanted = [r.id for r in ranked.results if r.id not in referred][:limit]
+        read = {j.id: j for j in repo.all_jobs(ctx.session, ids=wanted)}
+        jobs = [read[i] for i in wanted if i in read]
         if on_assistance:
             jobs.sort(key=lambda j: j.work_type != "public_welfare")  # stable: reserved posts first
     else:
