@@ -29,7 +29,8 @@ from matching.enums import WorkType
 from matching.geo import RegionScope
 from matching.priority import default_policy
 from matching.ranking import ScoringParams, Weights
-from matching.query import rank_jobs, rank_seekers, refine, retrieve
+from matching.query import pool_of, rank_jobs, rank_seekers, refine, store_readers
+from matching.records import job_facts_from_plain
 
 K = 10
 # name → (filters, what the seeker's own facts say): the seeker's desired regions, or a scope around home
@@ -93,9 +94,13 @@ def jobs_for_seeker_latency(jobs: SyntheticJobs, index: VectorIndex, anchors: An
 
     Latency is timed in one pass and recall computed in a second: the exact search recall needs gathers up to
     gigabytes, and interleaved with the timed queries they evicted the caches and added 15–25 ms to a 1-ms
-    search's p99 (measured on 1M postings), which no service query pays."""
+    search's p99 (measured on 1M postings), which no service query pays.
+
+    Candidates' vectors, texts and facts are read as the service reads them, from a record store laid out in the
+    columns' region order (:meth:`SyntheticJobs.store`): small allow-lists are scanned exactly."""
     out: dict[str, Any] = {}
     today = anchors.today
+    store = jobs.store()
     picks = rng.integers(0, len(anchors.seekers), queries)
     for name, (filters, overrides) in SCOPES.items():
         options = replace(default_policy().filters(), region=filters.region, work_types=filters.work_types)
@@ -104,9 +109,14 @@ def jobs_for_seeker_latency(jobs: SyntheticJobs, index: VectorIndex, anchors: An
             return replace(seeker_facts(anchors, q), **overrides), anchors.seeker_vectors[q:q + 1]
 
         def rank(q: int, seeker: Any, vector: np.ndarray) -> int:
+            candidates_of, facts_of, cosines_of, _cards = store_readers(jobs.columns, store, job_facts_from_plain)
             return rank_jobs(index=index, columns=jobs.columns, vector=vector, seeker=seeker,
                              query_text=anchors.seeker_texts[q], options=options, k=K, today=today,
-                             candidates_of=jobs.candidates_of, facts_of=jobs.facts_of, **_engine_args())[1]
+                             candidates_of=candidates_of, facts_of=facts_of, cosines_of=cosines_of,
+                             **_engine_args())[1]
+
+        def cosines_of(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+            return store.cosines(jobs.columns.slot[rows], vector)
 
         for q in picks[:WARMUP].tolist():
             rank(q, *query(q))
@@ -120,7 +130,7 @@ def jobs_for_seeker_latency(jobs: SyntheticJobs, index: VectorIndex, anchors: An
             rows = eligible_job_rows(jobs.columns, seeker, options, today)
             filtering.append(time.perf_counter() - started)
             started = time.perf_counter()
-            retrieve(index, jobs.columns, rows, vector, K)
+            pool_of(index, jobs.columns, rows, vector, K, cosines_of)
             searching.append(time.perf_counter() - started)
         for q in picks[:100].tolist():  # recall@10 inside the same allow-list against exact fp32 search: of the
             seeker, vector = query(q)  # index alone, and of the pool once refined (what the rerank ranks)
@@ -129,8 +139,9 @@ def jobs_for_seeker_latency(jobs: SyntheticJobs, index: VectorIndex, anchors: An
             got = index.search(vector, K, allow=allowed)[1][0] if len(allowed) else np.full(K, -1)
             truth = _exact(jobs.vectors, np.sort(allowed), vector[0], K)
             index_recalls.append(_recall_exact(jobs.vectors, got, truth, vector[0]))
-            pool = retrieve(index, jobs.columns, rows, vector, K)
-            ids, dense = refine(pool, jobs.candidates_of(pool.ids.tolist()), vector)
+            pool, exact = pool_of(index, jobs.columns, rows, vector, K, cosines_of)
+            ids, dense = (pool.ids, pool.dense) if exact else refine(pool, jobs.candidates_of(pool.ids.tolist()),
+                                                                     vector)
             top = ids[np.argsort(-dense, kind="stable")[:K]]
             recalls.append(_recall_exact(jobs.vectors, np.concatenate([top, np.full(K - len(top), -1)]),
                                          truth, vector[0]))
