@@ -80,7 +80,8 @@ def test_hnsw_part_and_report_table(data):
         for r in variant["scopes"].values():
             assert r["rows_outside_predicate"] == 0 and r["queries_measured"] == 20
     engine = {"2000": {"pgvector": result, "jobs_for_seeker": {
-        "county": {"p50_ms": 0.5, "p99_ms": 1.0}, "no region filter": {"p50_ms": 2.0, "p99_ms": 3.0}}}}
+        "county": {"p50_ms": 0.5, "p99_ms": 1.0, "eligible_mean": 1.5},
+        "no region filter": {"p50_ms": 2.0, "p99_ms": 3.0, "eligible_mean": 1500.0}}}}
     text = "\n".join(_pgvector(engine))
     assert "## pgvector in PostgreSQL" in text and f"pgvector {result['server']['pgvector']}" in text
     assert "| county |" in text and "| no region filter |" in text and "of 2 scopes" in text
