@@ -18,7 +18,10 @@ class Education(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Education).index(self)
+        return _EDUCATION_RANK[self]
+
+
+_EDUCATION_RANK = {e: i for i, e in enumerate(Education)}  # lowest first (a dict: asked once per pair explained)
 
 
 EDUCATION_LABELS = {

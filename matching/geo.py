@@ -9,6 +9,7 @@ the seeker's desired regions, or, when the seeker gave none, in their residence 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -32,6 +33,17 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_km_one(lat1, lon1, lat2, lon2) -> float | None:
+    """:func:`haversine_km` of one pair with the math module (an explanation asks for one pair: numpy's per-call
+    cost was most of it); None where a coordinate is unknown."""
+    if lat1 is None or lon1 is None or lat2 is None or lon2 is None or \
+            math.isnan(lat1) or math.isnan(lon1) or math.isnan(lat2) or math.isnan(lon2):
+        return None
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((math.radians(lon2) - math.radians(lon1)) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
 
 
 KM_PER_DEGREE_LAT = EARTH_RADIUS_KM * np.pi / 180
@@ -284,8 +296,7 @@ def pair_in_scope(
 ) -> tuple[bool, float | None]:
     """One pair, the same rule as the masks; returns (inside, distance km or None)."""
     seeker_point = point_of(seeker.region_code, seeker.lat, seeker.lon)
-    d = float(haversine_km(job_point[0], job_point[1], seeker_point[0], seeker_point[1]))
-    distance = None if np.isnan(d) else d
+    distance = haversine_km_one(job_point[0], job_point[1], seeker_point[0], seeker_point[1])
     target, home = region_int(job_region), region_int(seeker.region_code)
     if scope.kind == ScopeKind.anywhere:
         return True, distance

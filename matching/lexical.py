@@ -510,3 +510,43 @@ def ngram_pool_scores(query: str, docs: Sequence[str], *, query_normalised: bool
         return np.zeros(n, dtype=np.float32)
     dots = np.bincount(pair_doc, weights=weight * q_weight[pair_col], minlength=n)
     return (dots / norms / q_norm).astype(np.float32)
+
+
+Grams = tuple[np.ndarray, np.ndarray]  # a text's distinct n-gram codes (sorted, uint64) and how often each occurs
+
+
+def text_grams(text: str, *, normalised: bool = True) -> Grams:
+    """The distinct character n-gram codes of a text (:func:`_ngram_codes`) and their counts: what
+    :func:`gram_pool_scores` reads, worked out once per text and kept (:meth:`matching.records.RecordStore.grams`)."""
+    codes, _ = _ngram_codes([text if normalised else normalize(text)])
+    return np.unique(codes, return_counts=True)
+
+
+def gram_pool_scores(query: Grams, docs: Sequence[Grams]) -> np.ndarray:
+    """:func:`ngram_pool_scores` from each text's :func:`text_grams`: the same TF-IDF cosines (idf over the pool),
+    without splitting the texts into grams again for every query."""
+    n = len(docs)
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    lengths = np.fromiter((len(c) for c, _ in docs), dtype=np.int64, count=n)
+    if not lengths.sum():
+        return np.zeros(n, dtype=np.float32)
+    codes = np.concatenate([c for c, _ in docs])
+    counts = np.concatenate([k for _, k in docs])
+    owner = np.repeat(np.arange(n), lengths)
+    vocab, col = np.unique(codes, return_inverse=True)
+    df = np.bincount(col, minlength=len(vocab)).astype(np.float64)
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32).astype(np.float64)
+    weight = np.sqrt(counts) * idf[col]
+    norms = np.sqrt(np.bincount(owner, weights=weight**2, minlength=n))
+    norms[norms == 0] = 1.0
+    q_codes, q_counts = query
+    at = np.minimum(np.searchsorted(vocab, q_codes), len(vocab) - 1)
+    hit = vocab[at] == q_codes
+    q_weight = np.zeros(len(vocab))
+    q_weight[at[hit]] = np.sqrt(q_counts[hit]) * idf[at[hit]]
+    q_norm = np.sqrt((q_weight**2).sum())
+    if q_norm == 0:
+        return np.zeros(n, dtype=np.float32)
+    dots = np.bincount(owner, weights=weight * q_weight[col], minlength=n)
+    return (dots / norms / q_norm).astype(np.float32)

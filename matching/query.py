@@ -20,7 +20,7 @@ import numpy as np
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
 from matching.codes import region_range
 from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
-from matching.lexical import ngram_pool_scores
+from matching.lexical import Grams, gram_pool_scores, ngram_pool_scores, text_grams
 from matching.priority import PriorityPolicy
 from matching.records import Card, RecordStore
 from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
@@ -60,10 +60,16 @@ def retrieve(index: SearchIndex, columns: JobColumns | SeekerColumns, rows: np.n
 
 @dataclass(frozen=True)
 class Candidates:
-    """What the rerank needs of the pool besides the columns: each record's text and full-precision vector."""
+    """What the rerank needs of the pool besides the columns: each record's full-precision vector and its text, or
+    the text's n-grams (:func:`matching.lexical.text_grams`) where the reader keeps them."""
 
     texts: Mapping[int, str]
     vectors: Mapping[int, np.ndarray]
+    grams: Mapping[int, Grams] | None = None
+
+    def holds(self, record_id: int) -> bool:
+        """The record still exists (its text, or its grams, could be read)."""
+        return int(record_id) in (self.grams if self.grams is not None else self.texts)
 
 
 CandidatesOf = Callable[[list[int]], Candidates]
@@ -81,10 +87,10 @@ def store_readers(columns: JobColumns | SeekerColumns, store: RecordStore,
     cards: dict[int, Card] = {}
 
     def candidates_of(ids: list[int]) -> Candidates:
-        texts = store.texts(ids)
-        held = [i for i in ids if i in texts]
+        grams = store.grams(ids)
+        held = [i for i in ids if i in grams]
         vectors = store.vectors_at(store.slots_of(held)) if held else ()
-        return Candidates(texts, dict(zip(held, vectors, strict=True)))
+        return Candidates({}, dict(zip(held, vectors, strict=True)), grams)
 
     def facts_of(ids: list[int]) -> dict[int, object]:
         cards.update(store.cards(ids))
@@ -114,7 +120,7 @@ def refine(pool: Pool, candidates: Candidates, vector: np.ndarray) -> tuple[np.n
     times wider than the answer and is scored again with the stored float32 vectors, so both the ranking's
     semantic component and which ten come first are exact.
     """
-    present = np.array([int(i) in candidates.texts for i in pool.ids], dtype=bool)
+    present = np.fromiter((candidates.holds(i) for i in pool.ids), dtype=bool, count=len(pool.ids))
     ids, dense = pool.ids[present], pool.dense[present].copy()
     have = np.array([int(i) in candidates.vectors for i in ids], dtype=bool)
     if have.any():
@@ -148,11 +154,14 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
         return None, pool.eligible
     candidates = candidates_of(pool.ids.tolist())
     if exact:
-        present = np.fromiter((int(i) in candidates.texts for i in pool.ids), dtype=bool, count=len(pool.ids))
+        present = np.fromiter((candidates.holds(i) for i in pool.ids), dtype=bool, count=len(pool.ids))
         ids, dense = pool.ids[present], pool.dense[present]
     else:
         ids, dense = refine(pool, candidates, vector)
-    lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
+    if candidates.grams is not None:
+        lexical = gram_pool_scores(text_grams(query_text), [candidates.grams[int(i)] for i in ids])
+    else:
+        lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
     return (ids, dense, lexical), pool.eligible
 
 

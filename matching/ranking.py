@@ -83,8 +83,13 @@ class Weights:
             raise ValueError("weights must be non-negative and not all zero")
 
     def normalised(self) -> dict[str, float]:
-        total = sum(getattr(self, k) for k in COMPONENTS)
-        return {k: getattr(self, k) / total for k in COMPONENTS}
+        """The weights summing to 1 (worked out once: asked for every result explained)."""
+        cached = self.__dict__.get("_normalised")
+        if cached is None:
+            total = sum(getattr(self, k) for k in COMPONENTS)
+            cached = {k: getattr(self, k) / total for k in COMPONENTS}
+            object.__setattr__(self, "_normalised", cached)
+        return dict(cached)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ until the owner swaps in a new store (a new snapshot), so queries never lock aga
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -30,6 +31,7 @@ import orjson
 
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobFacts, SeekerFacts
+from matching.lexical import Grams, text_grams
 
 # --- cards ------------------------------------------------------------------------------------------------
 
@@ -109,6 +111,10 @@ def decode_card(data: bytes | memoryview | np.ndarray) -> Card:
 # --- the store --------------------------------------------------------------------------------------------
 
 EMPTY_OFFSETS = np.zeros(1, dtype=np.int64)
+# The n-gram codes of recently scored texts, per store: about 12 bytes a distinct gram, so 4M grams ≈ 50 MB per
+# process; a county's or a city's postings come up again and again, and splitting 50 long texts into grams for
+# every query was the largest part of a small scope's query.
+GRAMS_CACHED = 4_000_000
 
 
 class RecordStore:
@@ -128,6 +134,9 @@ class RecordStore:
         self._tail_vectors = np.zeros((0, dim), dtype=np.float32)
         self._tail_text: list[bytes] = []
         self._tail_card: list[bytes] = []
+        self._grams: OrderedDict[int, Grams] = OrderedDict()  # slot → its text's grams, least recently used first
+        self._grams_held = 0
+        self._grams_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -237,6 +246,34 @@ class RecordStore:
             slot = self._slot.get(int(record_id))
             if slot is not None:
                 out[int(record_id)] = self.text_at(slot)
+        return out
+
+    def grams(self, ids: Iterable[int]) -> dict[int, Grams]:
+        """The n-gram codes and counts of each held record's text (:func:`matching.lexical.text_grams`), kept for
+        the texts scored most recently (a slot's text never changes, so they never go stale)."""
+        out: dict[int, Grams] = {}
+        missing: list[tuple[int, int]] = []
+        with self._grams_lock:
+            for record_id in ids:
+                slot = self._slot.get(int(record_id))
+                if slot is None:
+                    continue
+                found = self._grams.get(slot)
+                if found is None:
+                    missing.append((int(record_id), slot))
+                else:
+                    self._grams.move_to_end(slot)
+                    out[int(record_id)] = found
+        made = [(record_id, slot, text_grams(self.text_at(slot))) for record_id, slot in missing]
+        with self._grams_lock:
+            for record_id, slot, grams in made:
+                out[record_id] = grams
+                if slot not in self._grams:
+                    self._grams[slot] = grams
+                    self._grams_held += len(grams[0])
+            while self._grams_held > GRAMS_CACHED and self._grams:
+                _slot, (codes, _counts) = self._grams.popitem(last=False)
+                self._grams_held -= len(codes)
         return out
 
     def cards(self, ids: Iterable[int]) -> dict[int, Card]:
