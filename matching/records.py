@@ -31,7 +31,7 @@ import orjson
 
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobFacts, SeekerFacts
-from matching.lexical import Grams, text_grams
+from matching.lexical import Grams, texts_grams
 
 # --- cards ------------------------------------------------------------------------------------------------
 
@@ -264,7 +264,8 @@ class RecordStore:
                 else:
                     self._grams.move_to_end(slot)
                     out[int(record_id)] = found
-        made = [(record_id, slot, text_grams(self.text_at(slot))) for record_id, slot in missing]
+        made = zip(missing, texts_grams([self.text_at(slot) for _record_id, slot in missing]), strict=True)
+        made = [(record_id, slot, grams) for (record_id, slot), grams in made]
         with self._grams_lock:
             for record_id, slot, grams in made:
                 out[record_id] = grams

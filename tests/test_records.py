@@ -158,7 +158,7 @@ def test_kept_grams_score_as_the_texts_do(monkeypatch):
     """The pool's lexical scores from each text's kept n-grams equal those from splitting the texts per query, and
     the kept grams stay right when the cache evicts."""
     from matching import records
-    from matching.lexical import gram_pool_scores, ngram_pool_scores, text_grams
+    from matching.lexical import gram_pool_scores, ngram_pool_scores, text_grams, texts_grams
     from matching.text import normalize
 
     rng = np.random.default_rng(5)
@@ -167,6 +167,9 @@ def test_kept_grams_score_as_the_texts_do(monkeypatch):
     query = normalize("会开叉车，做过仓库保洁，懂Excel")
     expected = ngram_pool_scores(query, texts, query_normalised=True)
     np.testing.assert_array_equal(gram_pool_scores(text_grams(query), [text_grams(t) for t in texts]), expected)
+    for together, alone in zip(texts_grams(texts), [text_grams(t) for t in texts], strict=True):
+        np.testing.assert_array_equal(together[0], alone[0])
+        np.testing.assert_array_equal(together[1], alone[1])
     monkeypatch.setattr(records, "GRAMS_CACHED", 200)  # a few texts' worth: every call evicts
     store = RecordStore(DIM)
     store.put(list(range(60)), _unit(rng, 60), texts, [b"{}"] * 60)
