@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import Enum
@@ -239,14 +239,18 @@ class RecordStore:
     def card_at(self, slot: int) -> Card:
         return decode_card(self._blob(self._base_card, self._tail_card, slot))
 
-    def texts(self, ids: Iterable[int]) -> dict[int, str]:
-        """Texts of the ids the store holds."""
+    def _held(self, ids: Iterable[int], read: Callable[[int], Any]) -> dict[int, Any]:
+        """``read(slot)`` of each id the store holds."""
         out = {}
         for record_id in ids:
             slot = self._slot.get(int(record_id))
             if slot is not None:
-                out[int(record_id)] = self.text_at(slot)
+                out[int(record_id)] = read(slot)
         return out
+
+    def texts(self, ids: Iterable[int]) -> dict[int, str]:
+        """Texts of the ids the store holds."""
+        return self._held(ids, self.text_at)
 
     def grams(self, ids: Iterable[int]) -> dict[int, Grams]:
         """The n-gram codes and counts of each held record's text (:func:`matching.lexical.text_grams`), kept for
@@ -278,12 +282,8 @@ class RecordStore:
         return out
 
     def cards(self, ids: Iterable[int]) -> dict[int, Card]:
-        out = {}
-        for record_id in ids:
-            slot = self._slot.get(int(record_id))
-            if slot is not None:
-                out[int(record_id)] = self.card_at(slot)
-        return out
+        """Cards of the ids the store holds."""
+        return self._held(ids, self.card_at)
 
     # --- saved beside a snapshot -------------------------------------------------------------------------
 
