@@ -212,10 +212,12 @@ class Replica:
             seq = changes.head(session)
             records = self._matchable(session, kind)
             wanted = np.fromiter((r.id for r in records), np.int64, len(records))
-            ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=None)
+            ids, hashes, vectors, stored = repo.embedding_vectors_and_texts(session, kind=kind,
+                                                                           model_id=self.model_id, ids=None)
             keep = np.isin(ids, wanted)
             ids, vectors = ids[keep], vectors[keep] if len(vectors) else vectors
             hashes = [h for h, k in zip(hashes, keep, strict=True) if k]
+            stored = [t for t, k in zip(stored, keep, strict=True) if k]
             queries = repo.sample_embeddings(session, kind=SEEKER if kind == JOB else JOB, model_id=self.model_id)
             indexed = set(ids.tolist())
             by_id = {r.id: r for r in records if r.id in indexed}
@@ -224,7 +226,8 @@ class Replica:
             columns.compact()  # in region order: a region scope's rows are one block, in the store too
             order = columns.ids.copy()
             row_of = {int(i): r for r, i in enumerate(ids.tolist())}
-            texts, cards = self._texts_and_cards(kind, [by_id[int(i)] for i in order], [facts[int(i)] for i in order])
+            texts, cards = self._texts_and_cards(kind, [by_id[int(i)] for i in order], [facts[int(i)] for i in order],
+                                                 [stored[row_of[int(i)]] for i in order])
             laid = RecordStore(self.dim)
             laid.put(order, vectors[[row_of[int(i)] for i in order]] if len(order) else np.zeros((0, self.dim)),
                      texts, cards)
@@ -236,11 +239,14 @@ class Replica:
         return Base(index, columns, store, seq)
 
     @staticmethod
-    def _texts_and_cards(kind: str, records: Sequence, facts: Sequence) -> tuple[list[str], list[bytes]]:
-        if kind == JOB:
-            return [job_text(r) for r in records], [job_card(r, f) for r, f in zip(records, facts, strict=True)]
-        return ([seeker_profile_text(r) for r in records],
-                [seeker_card(r, f) for r, f in zip(records, facts, strict=True)])
+    def _texts_and_cards(kind: str, records: Sequence, facts: Sequence, stored: Sequence[str | None]
+                         ) -> tuple[list[str], list[bytes]]:
+        """Each record's text — the one its vector was embedded from, as stored with it (normalising texts again
+        was most of a snapshot's build: 8 of 12 s at 30k postings), or built for rows stored without one — and
+        its card."""
+        text_of, card_of = (job_text, job_card) if kind == JOB else (seeker_profile_text, seeker_card)
+        texts = [t if t is not None else text_of(r) for r, t in zip(records, stored, strict=True)]
+        return texts, [card_of(r, f) for r, f in zip(records, facts, strict=True)]
 
     def save_base(self, kind: str, base: Base) -> None:
         """Save ``base`` as the newest snapshot of ``kind``: the index and, beside it, the filter columns (in
@@ -320,7 +326,8 @@ class Replica:
         for start in range(0, len(ids), READ_CHUNK):
             chunk = list(ids[start:start + READ_CHUNK])
             index, columns, store = view.index, view.columns, view.store
-            vec_ids, hashes, vectors = repo.embedding_vectors(session, kind=kind, model_id=self.model_id, ids=chunk)
+            vec_ids, hashes, vectors, stored = repo.embedding_vectors_and_texts(session, kind=kind,
+                                                                               model_id=self.model_id, ids=chunk)
             # A record with no vector yet that this replica does not hold (a bulk import's postings, just written)
             # changes nothing here: it is read when its vector is stored, not twice.
             wanted = set(vec_ids.tolist()) | {i for i in chunk if i in columns}
@@ -333,6 +340,7 @@ class Replica:
             keep = np.isin(vec_ids, np.fromiter((r.id for r in records), np.int64, len(records)))
             vec_ids, vectors = vec_ids[keep], vectors[keep] if len(vectors) else vectors
             hashes = [h for h, k in zip(hashes, keep.tolist(), strict=True) if k]
+            stored = [t for t, k in zip(stored, keep.tolist(), strict=True) if k]
             fresh = [i for i, (rid, h) in enumerate(zip(vec_ids.tolist(), hashes, strict=True))
                      if not index.is_current(rid, h)]
             if fresh:
@@ -346,8 +354,8 @@ class Replica:
             kept = [r for r in records if r.id in indexed]
             if kept:
                 facts = [(job_facts if kind == JOB else seeker_facts)(r) for r in kept]
-                texts, cards = self._texts_and_cards(kind, kept, facts)
                 row_of = {int(i): n for n, i in enumerate(vec_ids.tolist())}
+                texts, cards = self._texts_and_cards(kind, kept, facts, [stored[row_of[r.id]] for r in kept])
                 put = [r.id for r in kept]
                 slots = store.put(put, vectors[[row_of[i] for i in put]], texts, cards)
                 columns.upsert(facts, slots=dict(zip(put, slots.tolist(), strict=True)))

@@ -349,21 +349,30 @@ def embedding_texts(session: Session, *, kind: str, model_id: str, ids: Sequence
 
 def embedding_vectors(session: Session, *, kind: str, model_id: str, ids: Sequence[int] | None = None):
     """(ids, hashes, float32 matrix) of stored vectors, optionally for some records only."""
+    out_ids, hashes, matrix, _texts = embedding_vectors_and_texts(session, kind=kind, model_id=model_id, ids=ids,
+                                                                  texts=False)
+    return out_ids, hashes, matrix
+
+
+def embedding_vectors_and_texts(session: Session, *, kind: str, model_id: str, ids: Sequence[int] | None = None,
+                                texts: bool = True):
+    """(ids, hashes, float32 matrix, texts) of stored vectors, optionally for some records only; each text is the
+    one its vector was embedded from (None for rows stored before texts were kept, or when ``texts`` is off)."""
     import numpy as np
 
     from service.models import Embedding
 
-    stmt = select(Embedding.record_id, Embedding.text_hash, Embedding.vector, Embedding.dim).where(
-        Embedding.kind == kind, Embedding.model_id == model_id
-    )
+    columns = [Embedding.record_id, Embedding.text_hash, Embedding.vector, Embedding.dim]
+    stmt = select(*columns, Embedding.text) if texts else select(*columns)
+    stmt = stmt.where(Embedding.kind == kind, Embedding.model_id == model_id)
     if ids is not None:
         stmt = stmt.where(Embedding.record_id.in_(list(ids)))
     rows = session.execute(stmt.order_by(Embedding.record_id)).all()
     if not rows:
-        return np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32)
+        return np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32), []
     out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32).reshape(len(rows), rows[0][3])
-    return out_ids, [r[1] for r in rows], matrix
+    return out_ids, [r[1] for r in rows], matrix, [r[4] if texts else None for r in rows]
 
 
 def upsert_embeddings(session: Session, *, kind: str, model_id: str, ids: Sequence[int], hashes: Sequence[str],
