@@ -279,8 +279,11 @@ def _server(url: str | None, shared_buffers: str | None, log: Callable[[str], No
         yield {"url": server.get_uri(), "started_by": f"pgserver {_version('pgserver')} (a throwaway server)"}
     finally:
         if server is not None:
-            with contextlib.suppress(Exception):
+            try:
                 server.cleanup()
+            except Exception as e:  # in a finally: raising would hide the error that got us here, so say it
+                log(f"pgvector: could not stop the PostgreSQL pgserver started in {pgdata} ({e!r}); "
+                    f"stop it by hand: pg_ctl -D {pgdata} stop")
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -496,3 +496,23 @@ def test_an_employer_renamed_shows_in_its_postings_match_results(mclient, mkeys)
     assert r.status_code == 200, r.text
     body = mclient.post("/api/v1/matches/jobs", json={"text": "保洁", "scope": "anywhere"}, headers=admin).json()
     assert {i["job"]["employer_name"] for i in body["items"]} == {"锦江区新名字家政服务有限公司"}
+
+
+def test_snapshot_files_hold_no_id_number_or_phone_in_clear(mclient, mkeys, matching_app, tmp_path):
+    """The record store saved with a snapshot holds each consenting seeker's card: masked as the API shows it, so
+    neither the ID number nor the phone is in any file of the snapshot (as in the database file)."""
+    from tests.factories import seeker_payload
+
+    admin = mkeys.headers("admin")
+    payload = seeker_payload(consent_to_share=True)
+    r = mclient.post("/api/v1/seekers", json=payload, headers=admin)
+    assert r.status_code == 201, r.text
+    replica = _replica_beside(matching_app.state.matcher, tmp_path / "idx")
+    replica.load()
+    replica.save_snapshots(force=True)
+    assert r.json()["id"] in replica.stores["seeker"]  # the seeker's card is in the store that was saved
+    files = [p for p in (tmp_path / "idx").rglob("*") if p.is_file()]
+    assert any(p.parent.name == "mapped" for p in files)
+    for clear in (payload["id_number"], payload["phone"]):
+        for p in files:
+            assert clear.encode() not in p.read_bytes(), (clear[:3], p.name)
