@@ -38,6 +38,10 @@ from matching.sanitize import clean, single_line
 T = TypeVar("T")
 
 MAX_TEXT = 5000
+# A posting's description and requirements (岗位描述、任职要求): real JDs run to several thousand characters with a
+# company introduction first (one refused at 5,000 had 5,619). A bulk import of many at this length is bounded
+# by the body limit (service/edge.py), not by this.
+MAX_POSTING_TEXT = 20_000
 
 
 def _fail(code: str, message: str, field: str | None = None) -> PydanticCustomError:
@@ -138,6 +142,7 @@ Title = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_sing
 Address = Annotated[str, Field(max_length=300), AfterValidator(_single_line)]
 Note = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT)]
+PostingText = Annotated[str, Field(max_length=MAX_POSTING_TEXT)]
 Items = Annotated[list[str], Field(max_length=50), AfterValidator(_short_items)]
 Yuan = bounded(0, 1_000_000)
 Age = bounded(16, 75)
@@ -241,8 +246,8 @@ ExperienceYears = bounded(0, 60)
 
 class JobFields(Schema):
     title: Title
-    description: LongText = ""
-    requirements: LongText = ""
+    description: PostingText = ""
+    requirements: PostingText = ""
     skills: Items = []
     occupation_code: OccupationCode | None = None
     region_code: CountyCode
@@ -276,8 +281,8 @@ class JobCreate(JobFields):
 
 class JobUpdate(Patch):
     title: Title | MISSING = MISSING
-    description: LongText | MISSING = MISSING
-    requirements: LongText | MISSING = MISSING
+    description: PostingText | MISSING = MISSING
+    requirements: PostingText | MISSING = MISSING
     skills: Items | MISSING = MISSING
     occupation_code: OccupationCode | None | MISSING = MISSING
     region_code: CountyCode | MISSING = MISSING

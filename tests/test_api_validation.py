@@ -44,7 +44,8 @@ def test_bad_employer_fields(client, admin, field, bad, code):
 
 
 JOB_CASES = [
-    ("description", "x" * 5001, "string_too_long"),
+    ("description", "x" * 20_001, "string_too_long"),
+    ("requirements", "x" * 20_001, "string_too_long"),
     ("region_code", "000000", "unknown_region"),
     ("occupation_code", "9-99-99-99", "unknown_occupation"),
     ("occupation_code", "2-02-00-00", "unknown_occupation"),
