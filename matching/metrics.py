@@ -71,27 +71,98 @@ def evaluate(run: Run, qrels: Qrels, *, ks: Sequence[int] = (1, 5, 10), min_grad
     return out
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def evaluate_by(run: Run, qrels: Qrels, groups: Mapping[Any, str], *, k: int = 10,
+                min_grade: int = 1) -> dict[str, dict[str, float]]:
+    """nDCG@``k`` and the number of queries per group (``groups`` maps a query id to its group, e.g. a category),
+    over the queries in ``qrels`` with a positive grade; a query without a group falls in ``"other"``."""
+    runs = {str(q): r for q, r in run.items()}
+    named = {str(q): g for q, g in groups.items()}
+    sums: dict[str, list[float]] = {}
+    for q, judged in qrels.items():
+        if not any(g >= min_grade for g in judged.values()):
+            continue
+        sums.setdefault(named.get(str(q), "other"), []).append(ndcg_at_k(runs.get(str(q), []), judged, k))
+    return {g: {f"ndcg@{k}": sum(v) / len(v), "queries": float(len(v))} for g, v in sorted(sums.items())}
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """JSON objects, one a line (blank lines skipped), each with an ``id`` unique in the file; a malformed line
+    is refused with ``ValueError`` naming the file and the line."""
+    path = Path(path)
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{number}: not valid JSON ({e.msg}, column {e.colno})") from None
+            if not isinstance(item, dict):
+                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(item).__name__}")
+            if item.get("id") in (None, ""):
+                raise ValueError(f"{path}:{number}: missing id")
+            key = str(item["id"])
+            if key in seen:
+                raise ValueError(f"{path}:{number}: id {key} already on line {seen[key]}")
+            seen[key] = number
+            out.append(item)
+    return out
+
+
+def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
+    """``query_id<TAB>job_id<TAB>grade`` lines (grade 0–3; ``#`` lines and blank lines skipped); a malformed line
+    or a pair judged twice is refused with ``ValueError`` naming the file and the line."""
+    path = Path(path)
+    qrels: dict[str, dict[str, int]] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for number, row in enumerate(csv.reader(f, delimiter="\t"), start=1):
+            if not row or not "".join(row).strip() or row[0].startswith("#"):
+                continue
+            if len(row) != 3:
+                raise ValueError(f"{path}:{number}: expected query_id, job_id and grade separated by tabs, "
+                                 f"got {len(row)} field(s)")
+            query_id, job_id, raw = (cell.strip() for cell in row)
+            if not query_id or not job_id:
+                raise ValueError(f"{path}:{number}: empty id")
+            try:
+                grade = int(raw)
+            except ValueError:
+                raise ValueError(f"{path}:{number}: grade {raw!r} is not an integer") from None
+            if not 0 <= grade <= 3:
+                raise ValueError(f"{path}:{number}: qrels grade must be 0–3, got {grade} for {query_id}/{job_id}")
+            if job_id in qrels.get(query_id, {}):
+                raise ValueError(f"{path}:{number}: {query_id}/{job_id} is judged twice")
+            qrels.setdefault(query_id, {})[job_id] = grade
+    return qrels
 
 
 def load_matching_set(directory: str | Path) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict[str, int]]]:
     """(postings by id, seekers by id, qrels) from a directory in the documented format.
 
     ``postings.jsonl`` and ``seekers.jsonl`` hold one payload per line with an ``id``; ``qrels.tsv`` holds
-    ``seeker_id<TAB>job_id<TAB>grade`` lines (grade 0–3; ``#`` lines are comments). Ids become strings.
+    ``seeker_id<TAB>job_id<TAB>grade`` lines (grade 0–3; ``#`` lines are comments). Ids become strings. A set may
+    also hold free-text queries (``queries.jsonl``, read by :func:`load_queries`); qrels may judge those too.
+    Every judged id must exist: a qrels line naming an unknown query, seeker or posting is refused.
     """
     directory = Path(directory)
-    postings = {str(p["id"]): p for p in _read_jsonl(directory / "postings.jsonl")}
-    seekers = {str(s["id"]): s for s in _read_jsonl(directory / "seekers.jsonl")}
-    qrels: dict[str, dict[str, int]] = {}
-    with open(directory / "qrels.tsv", encoding="utf-8", newline="") as f:
-        for row in csv.reader(f, delimiter="\t"):
-            if not row or row[0].startswith("#"):
-                continue
-            seeker_id, job_id, grade = row[0].strip(), row[1].strip(), int(row[2])
-            if not 0 <= grade <= 3:
-                raise ValueError(f"qrels grade must be 0–3, got {grade} for {seeker_id}/{job_id}")
-            qrels.setdefault(seeker_id, {})[job_id] = grade
+    postings = {str(p["id"]): p for p in read_jsonl(directory / "postings.jsonl")}
+    seekers = {str(s["id"]): s for s in read_jsonl(directory / "seekers.jsonl")}
+    queries = load_queries(directory)
+    qrels = read_qrels(directory / "qrels.tsv")
+    askers = set(seekers) | set(queries)
+    for query_id, judged in qrels.items():
+        if query_id not in askers:
+            raise ValueError(f"{directory / 'qrels.tsv'}: {query_id} is neither a seeker nor a query of the set")
+        unknown = sorted(set(judged) - set(postings))
+        if unknown:
+            raise ValueError(f"{directory / 'qrels.tsv'}: {query_id} judges unknown posting(s) {', '.join(unknown[:5])}")
     return postings, seekers, qrels
+
+
+def load_queries(directory: str | Path) -> dict[str, dict]:
+    """Free-text queries by id from ``queries.jsonl`` (the free-text match request's fields plus ``id`` and
+    ``category``); empty if the set has none."""
+    path = Path(directory) / "queries.jsonl"
+    return {str(q["id"]): q for q in read_jsonl(path)} if path.exists() else {}

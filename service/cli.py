@@ -588,17 +588,42 @@ def eval_occupations(
 
 @eval_app.command("matching")
 def eval_matching(
-    directory: Annotated[Path, typer.Argument(help="postings.jsonl, seekers.jsonl, qrels.tsv")] = Path(
-        "matching/data/eval/matching_dev"),
-    k: Annotated[int, typer.Option(help="每位求职者取前 k 个岗位")] = 10,
+    directories: Annotated[list[Path] | None, typer.Argument(
+        help="其他评测集目录（postings.jsonl, seekers.jsonl, qrels.tsv, 可选 queries.jsonl）；不给则用 --set")] = None,
+    set_names: Annotated[list[str] | None, typer.Option("--set", help="matching_dev / realistic，可重复；默认两个都跑")] = None,
+    k: Annotated[int, typer.Option(help="每个查询取前 k 个岗位")] = 10,
+    json_path: Annotated[Path | None, typer.Option("--json", help="把各项指标写成 JSON 文件")] = None,
 ) -> None:
-    """hit@1/5/10, MRR and nDCG@10 of jobs-for-seeker on a labelled set, through the real pipeline."""
-    from service.evaluation import evaluate_matching
+    """nDCG@10, P@5 (grade ≥ 2) and MRR of the service beside plain dense cosine and BM25 (same candidates), per set
+    and per query category, through the real pipeline."""
+    from service.engine import load_service_embedder
+    from service.evaluation import SETS, SYSTEMS, evaluate_matching, set_directory
 
-    result = evaluate_matching(directory, settings=_settings(), k=k)
-    typer.echo(f"postings = {result.postings}, seekers = {result.seekers}, judged seekers = {result.judged}")
-    for name, value in result.metrics.items():
-        typer.echo(f"{name}\t{value:.3f}" if name != "queries" else f"{name}\t{int(value)}")
+    settings = _settings()
+    targets = [(d.name, d) for d in directories or []]
+    if not targets:
+        names = set_names or list(SETS)
+        try:
+            targets = [(n, set_directory(n)) for n in names]
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--set") from None
+    embedder = load_service_embedder(settings)
+    report = {}
+    for name, directory in targets:
+        result = evaluate_matching(directory, settings=settings, k=k, embedder=embedder, name=name)
+        report[name] = result.as_dict()
+        typer.echo(f"== {name}: postings = {result.postings}, seekers = {result.seekers}, "
+                   f"queries = {result.queries}, judged = {result.judged}")
+        typer.echo("metric\t" + "\t".join(SYSTEMS))
+        for metric in ("ndcg@10", "p@5", "mrr", "hit@1", "hit@5"):
+            typer.echo(f"{metric}\t" + "\t".join(f"{result.systems[s].get(metric, 0.0):.3f}" for s in SYSTEMS))
+        typer.echo("nDCG@10 by category\t" + "\t".join(SYSTEMS))
+        for category, row in result.by_category.items():
+            typer.echo(f"  {category} ({result.category_sizes[category]})\t"
+                       + "\t".join(f"{row.get(s, 0.0):.3f}" for s in SYSTEMS))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        typer.echo(f"written {json_path}")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
