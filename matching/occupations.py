@@ -103,6 +103,7 @@ class FusionWeights:
     dense: float = 0.0
     dense_names: float = 0.0
     text: float = 1.0
+    pool: int = 20
     vote_minor: float = 0.3
     vote_sub_major: float = 0.1
     vote_top: int = 3
@@ -159,16 +160,48 @@ def _members(group_of: list[int]) -> list[np.ndarray]:
     return [np.flatnonzero(groups == g) for g in range(int(groups.max()) + 1)]
 
 
-def _names_of(occ: refdata.Occupation) -> list[str]:
-    """Name and aliases as lower-case terms, aliases split on / and 、."""
+# Head nouns that name a rank or a role in any trade. Left over when an alias such as "招聘专员/助理" is split,
+# alone they would make every "xx助理" a 招聘师. Inside longer terms ("招聘助理") they still count.
+GENERIC_HEADS = frozenset({
+    "助理", "专员", "主管", "经理", "总监", "主任", "组长", "领班", "班长", "师傅", "学徒", "技术员", "技师",
+    "工程师", "人员", "顾问", "负责人", "员工", "工人", "实习生", "管培生", "储备干部", "合伙人", "总经理", "副总",
+})
+
+PROJECT_ALIASES_CSV = refdata.DATA_DIR / "occupations" / "aliases_rengang.csv"
+
+
+def project_aliases(path: Path | str = PROJECT_ALIASES_CSV) -> dict[str, tuple[str, ...]]:
+    """Titles as Chinese platforms write them, by 细类 code: data written by this project (``code,alias``)."""
+    out: dict[str, dict[str, None]] = {}
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["code"].strip(), {})[row["alias"].strip()] = None
+    return {code: tuple(aliases) for code, aliases in out.items()}
+
+
+def _names_of(occ: refdata.Occupation, extra: Sequence[str] = ()) -> list[str]:
+    """Name and aliases as lower-case terms, aliases split on / and 、 (parts that are bare heads dropped)."""
     terms: dict[str, None] = {}
-    for raw in (occ.clean_name, *occ.aliases):
+    for raw in (occ.clean_name, *occ.aliases, *extra):
         raw = normalize(re.sub(r"[SL]+$", "", raw)).lower()
         for part in [raw, *re.split(r"[/、,，()（）\s]+", raw)]:
             part = part.strip()
-            if len(part) >= 2:
+            if len(part) >= 2 and part not in GENERIC_HEADS:
                 terms[part] = None
     return list(terms)
+
+
+_BRACKETS = re.compile(r"[（(【\[［〔「『]([^（）()【】\[\]［］〔〕「」『』]*)[）)】\]］〕」』]")
+
+
+def split_title(title: str) -> tuple[str, str]:
+    """(the cleaned title outside brackets, what the brackets say): "全栈开发（杭州，银行驻场）" →
+    ("全栈开发", "杭州，银行驻场"). A title that is all brackets keeps them as its main part."""
+    asides = [m.strip() for m in _BRACKETS.findall(title or "") if m.strip()]
+    main = clean_title(_BRACKETS.sub(" ", title or ""))
+    if not main:
+        return clean_title(title), ""
+    return main, " ".join(asides)
 
 
 class OccupationCoder:
@@ -188,6 +221,7 @@ class OccupationCoder:
         model_id: str | None = None,
         cache_dir: Path | str | None = None,
         weights: FusionWeights | None = None,
+        aliases_path: Path | str | None = None,
     ) -> None:
         if (encode_queries is None) != (encode_documents is None):
             raise ValueError("encode_queries and encode_documents go together")
@@ -197,6 +231,7 @@ class OccupationCoder:
         self.model_id = model_id
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.weights = weights or (FusionWeights.hybrid() if encode_queries else FusionWeights.lexical())
+        self.aliases_path = aliases_path
         self._lock = threading.Lock()
         self._docs: _Documents | None = None
         self._doc_embeddings: tuple[np.ndarray, np.ndarray] | None = None
@@ -227,6 +262,7 @@ class OccupationCoder:
 
     def _build(self) -> _Documents:
         occs = sorted(refdata.detailed_occupations(), key=lambda o: o.code)
+        extra = project_aliases() if self.aliases_path is None else project_aliases(self.aliases_path)
         lexicon = self.lexicon
         minor_ids: dict[str, int] = {}
         sub_major_ids: dict[str, int] = {}
@@ -238,7 +274,7 @@ class OccupationCoder:
             _, sub_major, minor = occ.parent_codes
             minor_ids.setdefault(minor, len(minor_ids))
             sub_major_ids.setdefault(sub_major, len(sub_major_ids))
-            names = _names_of(occ)
+            names = _names_of(occ, extra.get(occ.code, ()))
             term_starts.append(len(terms))
             for term in names:
                 term_docs.setdefault(term, []).append(i)
@@ -354,19 +390,24 @@ class OccupationCoder:
         return scores
 
     def score_matrix(self, titles: Sequence[str], texts: Sequence[str] | None = None) -> np.ndarray:
-        """Fused scores of every 细类 for each title, shape ``(n_titles, n_细类)``."""
+        """Fused scores of every 细类 for each title, shape ``(n_titles, n_细类)``.
+
+        The title decides: its main part (outside brackets) is scored on every signal. What a bracket says
+        ("银行驻场", "Java方向") and the posting's text only support: they re-rank the ``pool`` 细类 the title
+        scores best, and cannot bring in one the title does not support.
+        """
         docs = self._documents()
         w = self.weights
-        queries = [clean_title(t) for t in titles]
+        parts = [split_title(t) for t in titles]
+        queries = [main for main, _ in parts]
+        supports = [" ".join(x for x in (aside, (texts[i] if texts is not None else "") or "") if x)
+                    for i, (_, aside) in enumerate(parts)]
         q_tokens = [self._expand(self.lexicon.tokens(q, for_search=True)) for q in queries]
 
         fused = w.term * np.stack([self._term_scores(docs, q) for q in queries])
         fused += w.bm25_names * _zscore(docs.bm25_names.scores_many(q_tokens))
         fused += w.bm25_full * _zscore(docs.bm25_full.scores_many(q_tokens))
         fused += w.ngram * _zscore(docs.ngrams.scores_many(queries))
-        if texts is not None and any(texts):
-            text_tokens = [self.lexicon.tokens(t or "", for_search=True) for t in texts]
-            fused += w.text * _zscore(docs.bm25_full.scores_many(text_tokens))
         if self.dense:
             assert self.encode_queries is not None
             entries, names = self._embeddings()
@@ -375,7 +416,23 @@ class OccupationCoder:
             # A title is most like one name of its occupation: the best name counts.
             best_name = np.maximum.reduceat(q_emb @ names.T, docs.term_starts, axis=1)
             fused += w.dense_names * _zscore(best_name)
-        return fused + self._votes(docs, fused)
+        fused += self._votes(docs, fused)
+        if any(supports):
+            fused += self._support(docs, fused, supports)
+        return fused
+
+    def _support(self, docs: _Documents, fused: np.ndarray, supports: Sequence[str]) -> np.ndarray:
+        """What the brackets and the text add: z-scored BM25 over the whole entries, on the title's pool only."""
+        w = self.weights
+        rows = [i for i, text in enumerate(supports) if text]
+        tokens = [self.lexicon.tokens(supports[i], for_search=True) for i in rows]
+        z = _zscore(docs.bm25_full.scores_many(tokens))
+        pool = min(w.pool, fused.shape[1])
+        out = np.zeros_like(fused)
+        for r, i in enumerate(rows):
+            top = np.argpartition(-fused[i], pool - 1)[:pool]
+            out[i, top] = w.text * np.maximum(z[r, top], 0.0)
+        return out
 
     def _votes(self, docs: _Documents, fused: np.ndarray) -> np.ndarray:
         """Each 细类 gains from how well its 小类 and 中类 do (mean of their best members)."""
@@ -430,6 +487,13 @@ def load_eval_csv(path: Path | str) -> list[LabelledTitle]:
             for row in csv.DictReader(f)
             if row.get("expected_code", "").strip()
         ]
+
+
+def split_halves(rows: Sequence[LabelledTitle], seed: int = 16) -> tuple[list[LabelledTitle], list[LabelledTitle]]:
+    """The rows in two halves by a fixed seeded shuffle: tune on the first, check on the second."""
+    order = np.random.default_rng(seed).permutation(len(rows))
+    half = len(rows) // 2
+    return [rows[i] for i in sorted(order[:half])], [rows[i] for i in sorted(order[half:])]
 
 
 def code_level(code: str) -> int:
