@@ -1,9 +1,11 @@
 """Text clean-up for postings and seekers: normalisation, title cleaning, texts to embed.
 
 ``normalize`` is safe on any user text. ``clean_title`` goes further and keeps only
-what names the occupation in a posting title (招聘标题), for occupation coding.
-``posting_text`` and ``seeker_text`` build the short text that is embedded for
-a posting (岗位) or a seeker (求职者) from their structured fields.
+what names the occupation in a posting title (招聘标题), for occupation coding;
+``display_title`` keeps the whole title as people should see it, without markup or emoji.
+``posting_text`` and ``seeker_text`` build the text that is embedded for a posting (岗位)
+or a seeker (求职者) from their structured fields; a posting's text is also what its
+lexical score reads.
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from collections.abc import Iterable
 import zhconv
 
 from matching import refdata
+from matching.sections import SectionKind, find_sections
 
 MAX_TEXT_CHARS = 2000
 EMBED_TEXT_CHARS = 512
+# A posting's stored text: embedded (the model reads its first 128 tokens, about the first 120 characters) and
+# scored lexically as a whole. Long enough for the duties, requirements and pay of nearly every real posting
+# (company introduction last, cut first); see the commit that set it for what it costs per 100k postings.
+POSTING_TEXT_CHARS = 1500
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 # Entity remnants (double-escaped or cut off: "&amp;nbsp", "&nbsp"), not "R&D" or "P&G".
@@ -250,6 +257,76 @@ def _assemble(parts: list[tuple[str, str]], max_chars: int) -> str:
     return cut[: boundary + 1] if boundary >= max_chars * 0.7 else cut
 
 
+# The parts of a posting's body in the order they are embedded, with their labels; place and contact are left out
+# (an address or a phone number says nothing of the work). When the text is too long, the last parts are cut first.
+_BODY_ORDER: tuple[tuple[SectionKind, str], ...] = (
+    (SectionKind.duties, "职责："),
+    (SectionKind.requirements, "要求："),
+    (SectionKind.other, ""),
+    (SectionKind.benefits, "待遇："),
+    (SectionKind.time, "时间："),
+    (SectionKind.company, "公司："),
+)
+# Parts shortened only when everything after them is gone, and then sharing what is left.
+_SUBSTANCE = (SectionKind.duties, SectionKind.requirements)
+
+
+def _body_parts(requirements: str | None, description: str | None, max_chars: int) -> dict[SectionKind, str]:
+    """The description's and requirements' sections by kind; text under no header in the requirements field is
+    requirements."""
+    found: dict[SectionKind, list[str]] = {}
+    for field, default in ((requirements, SectionKind.requirements), (description, SectionKind.other)):
+        for section in find_sections(field):
+            kind = default if section.kind is SectionKind.other else section.kind
+            found.setdefault(kind, []).append(section.text)
+    # A part's closing "；" would double the separator it is joined with.
+    return {kind: normalize("\n".join(texts), max_chars=max_chars).rstrip("；;，, ")
+            for kind, texts in found.items()}
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, ending on a clause boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    boundary = max(cut.rfind(p) for p in "。；;！？!?，,、 ")
+    return cut[: boundary + 1].rstrip() if boundary >= limit * 0.7 else cut
+
+
+def _fit(head: list[tuple[str, str]], body: list[tuple[SectionKind, str, str]], max_chars: int
+         ) -> list[tuple[str, str]]:
+    """Cut the body to fit ``max_chars`` with the head: the company goes first, then time, benefits and text under
+    no header; duties and requirements share what is left (neither is lost behind a very long other)."""
+    sep = 1  # "；"
+    room = max_chars - sum(len(label) + len(text) + sep for label, text in head if text)
+    need = {kind: len(label) + len(text) + sep for kind, label, text in body}
+    texts = {kind: text for kind, _label, text in body}
+    for kind, label, text in reversed(body):
+        if sum(need.values()) <= room:
+            break
+        if kind in _SUBSTANCE:
+            continue
+        over = sum(need.values()) - room
+        keep = len(text) - over
+        if keep < 20:  # a stub of a section says nothing
+            need.pop(kind)
+            texts.pop(kind)
+        else:
+            texts[kind] = _cut(text, keep)
+            need[kind] = len(label) + len(texts[kind]) + sep
+    if sum(need.values()) > room:  # duties and requirements alone are too long: they share the room, the
+        # shorter keeps all it needs up to half of it, the longer takes the rest
+        labels = {kind: label for kind, label, _text in body}
+        substance = sorted((k for k in _SUBSTANCE if k in texts), key=lambda k: need[k])
+        left = max(room - sum(need[k] for k in need if k not in _SUBSTANCE), 0)
+        for i, kind in enumerate(substance):
+            share = left // (len(substance) - i)
+            if need[kind] > share:
+                texts[kind] = _cut(texts[kind], max(share - len(labels[kind]) - sep, 0))
+            left -= min(need[kind], share)
+    return [(label, texts[kind]) for kind, label, _text in body if texts.get(kind)]
+
+
 def posting_text(
     title: str,
     occupation_name: str | None = None,
@@ -257,19 +334,20 @@ def posting_text(
     requirements: str | None = None,
     description: str | None = None,
     *,
-    max_chars: int = EMBED_TEXT_CHARS,
+    max_chars: int = POSTING_TEXT_CHARS,
 ) -> str:
-    """Text embedded for a job posting (岗位): title, occupation, skills, requirements, description."""
-    return _assemble(
-        [
-            ("", normalize(title, max_chars=100)),
-            ("职业：", normalize(occupation_name, max_chars=60)),
-            ("技能：", _join_unique(_as_list(skills))),
-            ("要求：", normalize(requirements, max_chars=max_chars)),
-            ("", normalize(description, max_chars=max_chars)),
-        ],
-        max_chars,
-    )
+    """Text embedded for a job posting (岗位), also the text its lexical score reads: title, occupation, skills,
+    then the body by what it is about (:mod:`matching.sections`), the work first: duties, requirements, text
+    under no header, pay and benefits, working time, and the company introduction last; place and contact lines
+    are left out. Within ``max_chars``: the company is cut first, and duties and requirements last."""
+    head = [
+        ("", normalize(title, max_chars=100)),
+        ("职业：", normalize(occupation_name, max_chars=60)),
+        ("技能：", _join_unique(_as_list(skills))),
+    ]
+    parts = _body_parts(requirements, description, max_chars)
+    body = [(kind, label, parts[kind]) for kind, label in _BODY_ORDER if parts.get(kind)]
+    return _assemble(head + _fit(head, body, max_chars), max_chars)
 
 
 def seeker_text(

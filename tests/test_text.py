@@ -1,6 +1,6 @@
 """Text normalisation, posting-title cleaning and the texts embedded for postings and seekers."""
 
-from matching.text import EMBED_TEXT_CHARS, clean_title, normalize, posting_text, seeker_text
+from matching.text import EMBED_TEXT_CHARS, POSTING_TEXT_CHARS, clean_title, normalize, posting_text, seeker_text
 
 
 class TestNormalize:
@@ -76,9 +76,12 @@ class TestEmbeddingTexts:
         assert text == "保洁员"
 
     def test_posting_text_is_capped(self):
-        text = posting_text(title="普工", description="负责流水线作业。" * 200)
-        assert len(text) <= EMBED_TEXT_CHARS
+        text = posting_text(title="普工", description="负责流水线作业。" * 400)
+        assert POSTING_TEXT_CHARS - 20 <= len(text) <= POSTING_TEXT_CHARS
         assert text.endswith("。")
+
+    def test_seeker_text_is_capped(self):
+        assert len(seeker_text(self_intro="做事细心，能吃苦。" * 200)) <= EMBED_TEXT_CHARS
 
     def test_seeker_text(self):
         text = seeker_text(
