@@ -102,7 +102,7 @@ class FusionWeights:
     ngram: float = 0.5
     dense: float = 0.0
     dense_names: float = 0.0
-    text: float = 1.0
+    text: float = 2.0
     pool: int = 20
     vote_minor: float = 0.3
     vote_sub_major: float = 0.1
@@ -192,6 +192,20 @@ def _names_of(occ: refdata.Occupation, extra: Sequence[str] = ()) -> list[str]:
 
 
 _BRACKETS = re.compile(r"[（(【\[［〔「『]([^（）()【】\[\]［］〔〕「」『』]*)[）)】\]］〕」』]")
+
+
+# The words that say only "a worker": stripped for the signals that weigh every word. Ranks (经理, 主管, 工程师)
+# stay, since they tell a manager or an engineer from the trade's workers.
+_WORKER_HEADS_RE = re.compile("|".join(map(re.escape, sorted(
+    ("师傅", "学徒", "学徒工", "小工", "中工", "大工", "专员", "助理", "员工", "工人", "实习生", "普通员工"),
+    key=len, reverse=True))))
+
+
+def _without_heads(query: str) -> str:
+    """The title without rank and role words ("磨床师傅" → "磨床"), for the signals that weigh every word; the
+    title itself when that would leave less than two characters."""
+    rest = _WORKER_HEADS_RE.sub(" ", query)
+    return rest.strip() if len(re.sub(r"[\s\W]", "", rest)) >= 2 else query
 
 
 def split_title(title: str) -> tuple[str, str]:
@@ -400,14 +414,15 @@ class OccupationCoder:
         w = self.weights
         parts = [split_title(t) for t in titles]
         queries = [main for main, _ in parts]
+        domains = [_without_heads(q) for q in queries]
         supports = [" ".join(x for x in (aside, (texts[i] if texts is not None else "") or "") if x)
                     for i, (_, aside) in enumerate(parts)]
-        q_tokens = [self._expand(self.lexicon.tokens(q, for_search=True)) for q in queries]
+        q_tokens = [self._expand(self.lexicon.tokens(q, for_search=True)) for q in domains]
 
         fused = w.term * np.stack([self._term_scores(docs, q) for q in queries])
         fused += w.bm25_names * _zscore(docs.bm25_names.scores_many(q_tokens))
         fused += w.bm25_full * _zscore(docs.bm25_full.scores_many(q_tokens))
-        fused += w.ngram * _zscore(docs.ngrams.scores_many(queries))
+        fused += w.ngram * _zscore(docs.ngrams.scores_many(domains))
         if self.dense:
             assert self.encode_queries is not None
             entries, names = self._embeddings()
@@ -467,6 +482,32 @@ class OccupationCoder:
     def code(self, title: str, text: str = "", k: int = 5) -> list[OccupationHit]:
         """The ``k`` best 细类 for one posting title, best first."""
         return self.code_many([title], [text] if text else None, k=k)[0]
+
+
+_shared: OccupationCoder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_coder() -> OccupationCoder:
+    """The process's lexical coder (aliases included), built on first use: about 1.5 s, then milliseconds a
+    word. Used where a request must code a few words itself, such as a seeker's desired occupations."""
+    global _shared
+    if _shared is None:
+        with _shared_lock:
+            if _shared is None:
+                coder = OccupationCoder()
+                coder.warm_up()
+                _shared = coder
+    return _shared
+
+
+def desired_occupation_codes(names: Sequence[str], coder: OccupationCoder | None = None) -> list[str]:
+    """The 细类 a seeker's free words name (求职意向: "保洁", "开叉车"), one per word, in order, without repeats."""
+    names = [n for n in (normalize(n, max_chars=100) for n in names) if n]
+    if not names:
+        return []
+    hits = (coder or shared_coder()).code_many(names, k=1)
+    return list(dict.fromkeys(h[0].code for h in hits if h))
 
 
 # --- evaluation ----------------------------------------------------------------------
