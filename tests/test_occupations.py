@@ -9,12 +9,17 @@ import pytest
 from matching import refdata
 from matching.lexical import char_ngrams
 from matching.occupations import (
+    PROJECT_ALIASES_CSV,
     LabelledTitle,
     OccupationCoder,
     OccupationHit,
     code_level,
+    desired_occupation_codes,
     evaluate,
     load_eval_csv,
+    project_aliases,
+    split_halves,
+    split_title,
 )
 
 DEV_CSV = refdata.DATA_DIR / "eval" / "occupation_titles_dev.csv"
@@ -57,16 +62,83 @@ class TestCoding:
         titles = ["叉车司机", "奶茶店店员", "软件开发工程师"]
         assert coder.code_many(titles, k=3) == [coder.code(t, k=3) for t in titles]
 
-    def test_posting_text_brings_the_work_it_describes_into_a_vague_titles_candidates(self, coder):
-        def codes(**text):
-            return [h.code for h in coder.code("储备干部", k=3, **text)]
+    def test_posting_text_reorders_the_titles_candidates(self, coder):
+        def first(text=""):
+            return coder.code("司机", text, k=1)[0].code
 
-        assert "6-30-05-01" not in codes()
-        assert "6-30-05-01" in codes(text="叉车司机，负责操作叉车装卸货物")
+        assert first() == "4-02-02-01"  # 客运车辆驾驶员
+        assert first("驾驶重型货车运输货物，A2驾照，跑长途货运") == "4-02-02-02"  # 道路货运汽车驾驶员
+
+    def test_the_body_cannot_bring_in_an_occupation_the_title_does_not_support(self, coder):
+        bank = "我行是大型国有商业银行，驻场开发银行核心系统，对接信贷、柜面、理财、信用卡业务，熟悉银行业务者优先"
+        hits = coder.code("全栈开发（杭州，银行驻场）", bank, k=5)
+        assert hits[0].code == "2-02-10-03"  # 计算机软件工程技术人员
+        assert not [h for h in hits if h.code.startswith(("4-05-", "2-06-09-", "2-06-11-"))]  # no bank work
+        vague = [h.code for h in coder.code("储备干部", "叉车司机，负责操作叉车装卸货物", k=5)]
+        assert "6-30-05-01" not in vague
+
+    def test_bracketed_asides_only_support_the_title(self):
+        assert split_title("全栈开发（杭州，银行驻场）") == ("全栈开发", "杭州，银行驻场")
+        assert split_title("【淘宝客服】") == ("淘宝客服", "")
+        assert split_title("<b>园艺师</b>&nbsp;（急聘）")[0] == "园艺师"
 
     def test_empty_input(self, coder):
         assert coder.code_many([]) == []
         assert len(coder.code("", k=3)) == 3
+
+
+class TestRealTitles:
+    @pytest.mark.parametrize(
+        ("title", "code"),
+        [
+            ("抖音带货主播（日结）", "4-01-06-02"),  # 互联网营销师
+            ("直播中控", "4-01-06-02"),
+            ("快手直播间场控 底薪+提成", "4-01-06-02"),
+            ("拼多多客服 可居家", "4-04-05-03"),  # 呼叫中心服务员
+            ("京东美工", "4-01-06-01"),  # 电子商务师
+            ("天猫店铺运营", "4-01-06-01"),
+            ("饿了么专送骑手 多劳多得", "4-10-08-01"),  # 网约配送员
+            ("美团外卖骑手", "4-10-08-01"),
+            ("顺丰快递收派员", "4-02-07-08"),  # 快递员
+            ("滴滴网约车司机", "4-02-02-01"),
+            ("社区网格员", "3-01-04-02"),  # 城市管理网格员
+            ("抖音短视频剪辑", "2-09-03-06"),  # 剪辑师
+            ("小红书运营", "4-13-01-05"),  # 全媒体运营师
+        ],
+    )
+    def test_platform_economy_titles(self, coder, title, code):
+        assert coder.code(title)[0].code == code
+
+    @pytest.mark.parametrize(
+        ("title", "code"),
+        [
+            ("Java开发", "2-02-10-03"),
+            ("C++工程师-Qt方向 15-25K", "2-02-10-03"),
+            ("UI设计", "2-09-06-07"),  # 数字媒体艺术专业人员 (UI设计师)
+            ("HR", "4-07-03-04"),  # 企业人力资源管理师
+            ("BD经理", "2-06-07-02"),  # 市场营销专业人员
+        ],
+    )
+    def test_english_and_mixed_titles(self, coder, title, code):
+        assert coder.code(title)[0].code == code
+
+    def test_a_general_title_prefers_the_general_occupation_to_a_narrower_one_containing_it(self, coder):
+        for title in ("园艺师", "🌸园艺师🌿急招🔥", "<b>园艺师</b>&nbsp;（急聘）"):
+            assert coder.code(title)[0].code == "2-03-04-00"  # 园艺技术人员, not 草坪园艺师
+
+    def test_a_bare_head_noun_does_not_outweigh_the_trade(self, coder):
+        assert coder.code("磨床师傅")[0].code == "6-18-01-04"  # 磨工, not a 烧烤师傅 cook
+        assert coder.code("服务助理")[0].code != "4-07-03-08"  # "助理" alone is not 招聘专员/助理
+
+    def test_project_aliases_name_detailed_occupations(self):
+        detailed = {o.code for o in refdata.detailed_occupations()}
+        aliases = project_aliases()
+        assert aliases and set(aliases) <= detailed
+        assert PROJECT_ALIASES_CSV.parent.name == "occupations"
+
+    def test_desired_occupations_are_coded_one_per_word_without_repeats(self, coder):
+        assert desired_occupation_codes(["保洁", "开叉车", "清洁工"], coder) == ["4-09-08-01", "6-30-05-01"]
+        assert desired_occupation_codes(["", " "], coder) == []
 
 
 class TestEvaluationArithmetic:
@@ -114,6 +186,14 @@ class TestEvaluationArithmetic:
         coder = self.FixedPredictions({"a": ["4-03-02-10"]})
         assert evaluate(coder, [("a", "4-03-02-10")])["细类"]["top1"] == 1.0
 
+    def test_halves_are_fixed_by_the_seed_disjoint_and_complete(self):
+        rows = [LabelledTitle(str(i), "4-03-02-10", "") for i in range(11)]
+        first, second = split_halves(rows, seed=16)
+        assert (first, second) == split_halves(rows, seed=16)
+        assert len(first) == 5 and len(second) == 6
+        assert sorted(first + second, key=lambda r: int(r.job_name)) == rows
+        assert split_halves(rows, seed=17) != (first, second)
+
     def test_load_eval_csv_drops_rows_without_a_code(self, tmp_path: Path):
         path = tmp_path / "titles.csv"
         path.write_text(
@@ -127,7 +207,7 @@ class TestDevSet:
     def test_lexical_coder_meets_its_floor_on_a_slice_of_the_dev_set(self, coder):
         rows = load_eval_csv(DEV_CSV)[::4]
         result = evaluate(coder, rows)
-        # Measured on the whole dev set: 0.48 / 0.70 at 细类; the floor leaves room for noise.
+        # Measured on the whole dev set: 0.49 / 0.72 at 细类; the floor leaves room for noise.
         assert result["细类"]["top1"] >= 0.42
         assert result["细类"]["top5"] >= 0.64
 
