@@ -86,6 +86,53 @@ def normalize(text: str | None, max_chars: int = MAX_TEXT_CHARS) -> str:
     return text[:max_chars].rstrip()
 
 
+# --- display titles -----------------------------------------------------------------
+
+_SCRIPT = re.compile(r"<\s*(script|style)\b[^>]{0,200}>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+_BREAK_TAG = re.compile(r"<\s*/?\s*(?:br|p|div|li|tr|td|h[1-6])\b[^>]{0,200}>", re.IGNORECASE)
+# Emoji parts that are not symbols themselves: variation selectors, the keycap mark, joiners.
+_EMOJI_MARKS = re.compile("[\ufe00-\ufe0f\u20e3\u200b-\u200f\u2060-\u2064\U000e0000-\U000e01ef]")
+# CJK punctuation and brackets: no space beside them ("园艺师 （急聘）" → "园艺师（急聘）").
+_TIGHT = "（）【】〖〗「」『』《》〈〉，、。：；！？"
+_SPACE_BY_PUNCT = re.compile(rf"\s+(?=[{_TIGHT}])|(?<=[{_TIGHT}])\s+")
+_EMPTY_PAIR = re.compile(r"【\s*】|〖\s*〗|\[\s*\]|（\s*）|\(\s*\)|「\s*」|『\s*』")
+
+
+def _shown(ch: str) -> str:
+    """A title's character as shown: emoji, pictographs and decorative symbols become a space."""
+    if ch.isascii():
+        return ch if ch.isprintable() else " "
+    cat = unicodedata.category(ch)
+    if cat in ("So", "Sk", "Co", "Cs", "Cc", "Cf", "Me", "Cn") or cat[0] == "Z":
+        return " "
+    return ch
+
+
+def display_title(title: str | None) -> str:
+    """A posting's title as people should see it: markup, entities, emoji and decorative symbols removed, spaces
+    tidied, the words as the employer wrote them (the stored title is kept as given).
+
+    >>> display_title("<b>园艺师</b>&nbsp;（急聘）")
+    '园艺师（急聘）'
+    >>> display_title("🌸园艺师🌿急招🔥")
+    '园艺师 急招'
+    """
+    if not title:
+        return ""
+    text = str(title)
+    for _ in range(2):  # "&amp;nbsp;" is an entity escaped twice
+        text = html.unescape(text)
+    text = _SCRIPT.sub(" ", text)
+    text = _BREAK_TAG.sub(" ", text)
+    text = _TAG.sub("", text)
+    text = _ENTITY.sub(" ", text)
+    text = _EMOJI_MARKS.sub("", text)
+    text = "".join(_shown(_half_width(ch)) for ch in text)
+    text = _EMPTY_PAIR.sub(" ", text)
+    text = _SPACE_BY_PUNCT.sub("", _SPACE.sub(" ", text)).strip()
+    return text or _SPACE.sub(" ", _TAG.sub("", str(title))).strip()
+
+
 # --- title cleaning -----------------------------------------------------------------
 
 # Pay written any of the usual ways: 8k-12k, 6000-8000元, 月入3万, 22/时, 6000起, +提成70%, 底薪3500.

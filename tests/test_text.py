@@ -1,6 +1,16 @@
 """Text normalisation, posting-title cleaning and the texts embedded for postings and seekers."""
 
-from matching.text import EMBED_TEXT_CHARS, POSTING_TEXT_CHARS, clean_title, normalize, posting_text, seeker_text
+import pytest
+
+from matching.text import (
+    EMBED_TEXT_CHARS,
+    POSTING_TEXT_CHARS,
+    clean_title,
+    display_title,
+    normalize,
+    posting_text,
+    seeker_text,
+)
 
 
 class TestNormalize:
@@ -95,3 +105,38 @@ class TestEmbeddingTexts:
 
     def test_seeker_text_accepts_a_single_string_and_normalises(self):
         assert seeker_text(desired_occupations="叉車司機", skills=None) == "求职意向：叉车司机"
+
+
+class TestDisplayTitle:
+    """The title people see: the employer's words without markup, entities, emoji or decoration."""
+
+    @pytest.mark.parametrize(("raw", "shown"), [
+        ("<b>园艺师</b>&nbsp;（急聘）", "园艺师（急聘）"),
+        ("🌸园艺师🌿急招🔥", "园艺师 急招"),
+        ("【急聘】★叉车司机★ 8K-12K", "【急聘】叉车司机 8K-12K"),
+        ("【🔥】服务员", "服务员"),
+        ("👨‍🍳厨师👩‍🍳", "厨师"),  # joined emoji, joiner and all
+        ("1️⃣号店 店员", "1号店 店员"),  # keycap emoji: the digit stays
+        ("绿化工✿养护工❀", "绿化工 养护工"),
+        ("&lt;b&gt;保洁&lt;/b&gt;", "保洁"),  # markup escaped once is still markup
+        ("保安&amp;nbsp;队长", "保安 队长"),
+        ("营业员<br>包吃住", "营业员 包吃住"),
+        ("<script>alert(1)</script>司机", "司机"),
+        ("ＡＢＣ叉车司机", "ABC叉车司机"),
+    ])
+    def test_markup_entities_emoji_and_decoration_go(self, raw, shown):
+        assert display_title(raw) == shown
+
+    @pytest.mark.parametrize("title", [
+        "C++开发工程师（Qt/Linux）", "R&D工程师", "数据分析 | 杭州 · 6-8K·13薪", "会计（≥3年经验）", "园艺師",
+        "C#/.NET 后端开发", "店长 ¥8000+",
+    ])
+    def test_the_employers_words_stay_as_written(self, title):
+        assert display_title(title) == title
+
+    def test_a_title_of_only_emoji_is_shown_as_given_and_an_empty_one_is_empty(self):
+        assert display_title("🔥🔥") == "🔥🔥"
+        assert display_title("") == "" and display_title(None) == "" and display_title("  ") == ""
+
+    def test_clean_title_is_unchanged_by_it(self):
+        assert clean_title("🌸园艺师🌿急招🔥") == "园艺师"
