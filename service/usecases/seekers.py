@@ -6,6 +6,7 @@ from datetime import date
 
 from matching.enums import FlagStatus, Role
 from matching.identifiers import birth_date_from_id, gender_from_id, mask_id_number, mask_phone
+from matching.occupations import desired_occupation_codes
 from service import repository as repo
 from service.errors import Conflict, InvalidInput
 from service.models import PolicyFlag, Seeker
@@ -73,6 +74,7 @@ def create(ctx: Context, *, data: SeekerCreate, is_demo: bool = False, flag_stat
         raise InvalidInput("户籍或居住地不在您的管辖范围内", field="region_code", code="region_out_of_scope")
     fields = data.model_dump(exclude={"id_number", "phone", "birth_date", "flags"})
     seeker = Seeker(**fields, is_demo=is_demo)
+    seeker.desired_occupation_codes = desired_occupation_codes(data.desired_occupations)
     _set_identity(ctx, seeker, id_number=data.id_number, phone=data.phone, birth_date=data.birth_date,
                   id_given=True, phone_given=True, birth_given=True)
     with ctx.transaction(DUPLICATE_ID):
@@ -93,10 +95,13 @@ def update(ctx: Context, *, seeker_id: int, data: SeekerUpdate) -> Seeker:
     changes = data.model_dump(exclude_unset=True)
     if "region_code" in changes and not ctx.principal.in_region(changes["region_code"]):
         raise InvalidInput("户籍或居住地不在您的管辖范围内", field="region_code", code="region_out_of_scope")
+    codes = desired_occupation_codes(changes["desired_occupations"]) if "desired_occupations" in changes else None
     with ctx.transaction(DUPLICATE_ID):
         for key, value in changes.items():
             if key not in ("id_number", "phone", "birth_date"):
                 setattr(seeker, key, value)
+        if codes is not None:
+            seeker.desired_occupation_codes = codes
         _set_identity(ctx, seeker, id_number=changes.get("id_number"), phone=changes.get("phone"),
                       birth_date=changes.get("birth_date"), id_given="id_number" in changes,
                       phone_given="phone" in changes, birth_given="birth_date" in changes)
