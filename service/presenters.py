@@ -24,6 +24,7 @@ from matching.enums import FlagStatus
 from matching.facts import age_on, as_instant, flag_is_active
 from matching.ranking import COMPONENT_LABELS, MatchResult
 from matching.records import Card, encode_card
+from matching.text import display_title
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
 from service.schemas import FlagOut, JobOut, ReferralOut, SeekerOut
 
@@ -65,6 +66,7 @@ def _job_data(job: JobPosting, *, status: str, pending: bool) -> dict[str, Any]:
     data.update(
         status=status,
         employer_name=job.employer.name,
+        display_title=display_title(job.title),
         occupation_name=occupation_name(job.occupation_code),
         region_name=region_name(job.region_code),
         matching="pending" if pending else "ready",
@@ -118,6 +120,8 @@ def seeker_card(seeker: Seeker, facts) -> bytes:
 
 def shown_job(card: Card, today: date) -> dict[str, Any]:
     shown = dict(card.shown)
+    if "display_title" not in shown:  # a card saved in a snapshot before display titles
+        shown["display_title"] = display_title(shown["title"])
     valid_until = date.fromisoformat(shown["valid_until"]) if shown["valid_until"] else None
     shown["status"] = postings.effective_status(shown["status"], valid_until, today)
     return shown

@@ -308,7 +308,8 @@ class JobOut(Out):
         default="ready", description="pending: saved, waiting for its vector (matchable within seconds); ready: matchable")
     employer_id: int
     employer_name: str
-    title: str
+    title: str = Field(description="标题，原样")
+    display_title: str = Field(description="展示用标题：去掉网页标记、表情和装饰符号")
     description: str
     requirements: str
     skills: list[str]

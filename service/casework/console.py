@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from matching.enums import FLAG_LABELS, REFERRAL_STATUS_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
+from matching.text import display_title
 from service import repository as repo
 from service.deps import SessionDep
 from service.params import RecordId
@@ -51,6 +52,7 @@ from service.usecases.referrals import TRANSITIONS
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates" / "console")
+templates.env.filters["display_title"] = display_title
 STATIC = HERE / "static" / "console"
 COOKIE = "rengang_console"
 SESSION_SECONDS = 12 * 3600

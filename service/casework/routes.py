@@ -7,6 +7,7 @@ from fastapi import Request, APIRouter, Path, Query
 from fastapi.responses import Response
 
 from matching.enums import FlagKind
+from matching.text import display_title
 from service.deps import ContextDep, PageDep
 from service.params import RecordId
 from service.presenters import region_name
@@ -87,7 +88,8 @@ def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: RecordId):
 
 def match_item(m: casework.Match) -> MatchItem:
     j = m.job
-    return MatchItem(job_id=j.id, title=j.title, employer_name=j.employer.name, region_code=j.region_code,
+    return MatchItem(job_id=j.id, title=j.title, display_title=display_title(j.title), employer_name=j.employer.name,
+                     region_code=j.region_code,
                      region_name=region_name(j.region_code), work_type=j.work_type, reserved=m.reserved,
                      salary_min=j.salary_min, salary_max=j.salary_max,
                      referral_id=m.referral.id if m.referral else None,

@@ -174,6 +174,7 @@ class TimelineEvent(BaseModel):
 class MatchItem(BaseModel):
     job_id: int
     title: str
+    display_title: str = Field(description="展示用标题：去掉网页标记、表情和装饰符号")
     employer_name: str
     region_code: str
     region_name: str

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from matching import rules
 from matching.enums import REFERRAL_STATUS_LABELS, Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
+from matching.text import display_title
 from service.casework import repository as crepo
 from service import repository as repo
 from service.errors import Conflict, InvalidInput
@@ -232,7 +233,7 @@ def timeline(ctx: Context, *, seeker_id: int) -> list[TimelineEvent]:
                                     title=f"跟踪服务（{CHANNEL_LABELS[ContactChannel(c.channel)]}）",
                                     detail=detail, record_id=c.id))
     jobs = {r.job_id for r in crepo.referrals_for(s, seeker_id=seeker.id)}
-    titles = {j: (ctx.session.get(JobPosting, j).title) for j in jobs}
+    titles = {j: display_title(ctx.session.get(JobPosting, j).title) for j in jobs}
     for r in crepo.referrals_for(s, seeker_id=seeker.id):
         for step in r.history:
             status = ReferralStatus(step["status"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from matching.text import display_title
 from service.deps import ContextDep, PageDep
 from service.params import RecordId
 from service.models.fairs import Fair
@@ -80,7 +81,8 @@ def remove_booth(ctx: ContextDep, fair_id: RecordId, employer_id: RecordId):
 
 @router.get("/{fair_id}/jobs", response_model=list[FairJobOut], summary="本场在招岗位")
 def fair_jobs(ctx: ContextDep, fair_id: RecordId):
-    return [FairJobOut(id=j.id, title=j.title, employer_name=j.employer.name, booth=booth,
+    return [FairJobOut(id=j.id, title=j.title, display_title=display_title(j.title), employer_name=j.employer.name,
+                       booth=booth,
                        occupation_code=j.occupation_code, salary_min=j.salary_min, salary_max=j.salary_max,
                        work_type=j.work_type, room_board=j.room_board)
             for j, booth in fairs.open_jobs(ctx, fair_id=fair_id)]

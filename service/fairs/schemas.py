@@ -89,6 +89,7 @@ class FairOut(Out):
 class FairJobOut(Out):
     id: int
     title: str
+    display_title: str = Field(description="展示用标题：去掉网页标记、表情和装饰符号")
     employer_name: str
     booth: str
     occupation_code: str | None

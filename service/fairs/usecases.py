@@ -15,6 +15,7 @@ from sqlalchemy import Select
 from matching import refdata
 from matching.enums import EDUCATION_LABELS, WORK_TYPE_LABELS, Education, Role, WorkType
 from matching import kiosk as scorer
+from matching.text import display_title
 from service import repository as repo
 from service.fairs import repository as frepo
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -233,7 +234,7 @@ def _postings(ctx: Context, fair: Fair, engine) -> tuple[list[scorer.Posting], d
             grams=tuple(scorer.bigrams(text)), skills=tuple(job.skills or ()), vector=vectors.get(job.id))
         postings.append(p)
         shown[job.id] = {
-            "occupation_name": occ, "salary_text": scorer.salary_text(p),
+            "display_title": display_title(job.title), "occupation_name": occ, "salary_text": scorer.salary_text(p),
             "work_type_label": WORK_TYPE_LABELS.get(WorkType(job.work_type), job.work_type),
             "education_label": EDUCATION_LABELS.get(Education(job.education_min), "") if job.education_min else "不限",
             "address": job.address or region_name(job.region_code), "headcount": job.headcount,

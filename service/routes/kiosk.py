@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from matching.enums import Role
+from matching.text import display_title
 from service import repository as repo
 from service.deps import SessionDep
 from service.params import RecordId
@@ -36,6 +37,7 @@ from service.usecases.keys import authenticate
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates" / "kiosk")
+templates.env.filters["display_title"] = display_title
 STATIC = HERE / "static" / "kiosk"
 COOKIE = "rengang_kiosk"
 SESSION_SECONDS = 30 * 24 * 3600  # a kiosk stays set up for a month of fairs; revoking the key ends it

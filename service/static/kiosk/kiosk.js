@@ -147,7 +147,7 @@
     withFallback(function () {
       return fetch("/kiosk/api/similar/" + job.id, { credentials: "same-origin" });
     }, function () { return scorer.similar(job.id, 6); }, null).then(function (result) {
-      render(result, "和「" + job.title + "」相近的岗位");
+      render(result, "和「" + (job.display_title || job.title) + "」相近的岗位");
     });
   }
 
@@ -159,7 +159,7 @@
     li.dataset.job = String(item.id);
     var head = el("div", "card-head");
     head.appendChild(el("span", "booth", p.booth + " 号展位"));
-    head.appendChild(el("span", "title", p.title));
+    head.appendChild(el("span", "title", p.display_title || p.title));
     li.appendChild(head);
     li.appendChild(el("div", "employer", p.employer));
     var facts = el("div", "facts");
