@@ -142,7 +142,8 @@ _HIRING = re.compile(
 # A duty or requirement said in so many words: such a paragraph is not a company introduction.
 _JOB_TALK = re.compile(r"负责|职责|任职|要求|优先|熟悉|熟练|掌握|具备|具有.{0,6}经验|以上学历|学历|年以上|应届|能吃苦")
 _CONTACT_LINE = re.compile(
-    r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)|[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.]{2,63}"
+    r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"
+    r"|[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.]{2,63}"
     r"|有意者|有意向者|感兴趣的|简历(?:请)?(?:发送|投递|发至|发到)|请(?:将|把)?简历|请致电|请联系|联系(?:我们|电话|人)|微信[:：]|QQ[:：]",
     re.IGNORECASE,
 )

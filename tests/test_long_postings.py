@@ -33,8 +33,8 @@ def test_a_19000_character_description_is_accepted_and_kept_whole(client, admin)
 @pytest.mark.parametrize("field", ["description", "requirements"])
 def test_one_character_past_the_limit_is_refused_naming_the_field(client, admin, field):
     employer = create_employer(client, admin)
-    r = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], **{field: long_jd(MAX_POSTING_TEXT + 1)}),
-                    headers=admin)
+    payload = job_payload(employer_id=employer["id"], **{field: long_jd(MAX_POSTING_TEXT + 1)})
+    r = client.post("/api/v1/jobs", json=payload, headers=admin)
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["field"] == field and body["code"] == "string_too_long"

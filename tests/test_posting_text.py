@@ -3,6 +3,8 @@ first, place and contact left out; the model (which reads 128 tokens) sees the w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
@@ -86,3 +88,37 @@ def test_the_embedding_is_of_the_job_not_of_the_company(service_embedder):
     before_job, after_job = docs @ job
     assert after_job > before_job + 0.02, (before_job, after_job)
     assert float(np.dot(docs[1], company)) < float(np.dot(docs[0], company))
+
+
+def test_a_vector_of_the_text_built_before_is_embedded_again_once_queued(mclient, mkeys, matching_app):
+    """What migration 0009 does for every stored posting: queued once, the worker compares the stored vector's text
+    with the one the posting now gives and embeds it again; the replica then holds the new text (lexical input)."""
+    from sqlalchemy import select, update
+
+    from matching.embedder import text_hash
+    from service import changes
+    from service.facts import occupation_label
+    from service.models import Embedding
+    from tests.factories import create_employer, create_job
+
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    job = create_job(mclient, admin, employer_id=employer["id"], title="叉车司机", description=JD, requirements="")
+    engine = matching_app.state.matcher
+    now = posting_text("叉车司机", occupation_label("6-30-05-01"), ["叉车", "仓储"], "", JD)  # the factory's
+    before = "叉车司机；" + normalize(JD)[:500]
+    with engine.session_factory() as session:
+        stored = session.scalars(select(Embedding).where(Embedding.kind == "job",
+                                                         Embedding.record_id == job["id"])).one()
+        assert stored.text == now
+        session.execute(update(Embedding).where(Embedding.kind == "job", Embedding.record_id == job["id"])
+                        .values(text=before, text_hash=text_hash(before)))
+        changes.enqueue(session, [{"kind": "job", "record_id": job["id"], "version": 1,
+                                   "queued_at": datetime.now(UTC)}])
+        session.commit()
+    mclient.get("/api/v1/jobs", headers=admin)  # settles: the queue drained, the log followed
+    with engine.session_factory() as session:
+        again = session.scalars(select(Embedding).where(Embedding.kind == "job",
+                                                        Embedding.record_id == job["id"])).one()
+        assert again.text == now and again.text_hash == text_hash(now)
+    assert engine.replica.views["job"].store.texts([job["id"]])[job["id"]] == now
