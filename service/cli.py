@@ -615,7 +615,7 @@ def eval_matching(
     """nDCG@10, P@5 (grade ≥ 2) and MRR of the service beside plain dense cosine and BM25 (same candidates), per set
     and per query category, through the real pipeline."""
     from service.engine import load_service_embedder
-    from service.evaluation import SETS, SYSTEMS, evaluate_matching, set_directory
+    from service.evaluation import CEILING, SETS, SYSTEMS, evaluate_matching, set_directory
 
     settings = _settings()
     targets = [(d.name, d) for d in directories or []]
@@ -632,13 +632,15 @@ def eval_matching(
         report[name] = result.as_dict()
         typer.echo(f"== {name}: postings = {result.postings}, seekers = {result.seekers}, "
                    f"queries = {result.queries}, judged = {result.judged}")
-        typer.echo("metric\t" + "\t".join(SYSTEMS))
+        columns = (*SYSTEMS, CEILING)
+        typer.echo("metric\t" + "\t".join(columns))
         for metric in ("ndcg@10", "p@5", "mrr", "hit@1", "hit@5"):
-            typer.echo(f"{metric}\t" + "\t".join(f"{result.systems[s].get(metric, 0.0):.3f}" for s in SYSTEMS))
-        typer.echo("nDCG@10 by category\t" + "\t".join(SYSTEMS))
+            typer.echo(f"{metric}\t" + "\t".join(f"{result.systems[s].get(metric, 0.0):.3f}" for s in columns))
+        typer.echo("nDCG@10 by category\t" + "\t".join(columns))
         for category, row in result.by_category.items():
             typer.echo(f"  {category} ({result.category_sizes[category]})\t"
-                       + "\t".join(f"{row.get(s, 0.0):.3f}" for s in SYSTEMS))
+                       + "\t".join(f"{row.get(s, 0.0):.3f}" for s in columns))
+        typer.echo(f"({CEILING}: a perfect ranking of the candidates the hard filters leave; P@5 counts grade ≥ 2)")
     if json_path is not None:
         json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         typer.echo(f"written {json_path}")

@@ -44,6 +44,7 @@ JOB_FIELDS = set(JobCreate.model_fields) - {"employer_id"}
 SEEKER_FIELDS = set(SeekerCreate.model_fields)
 QUERY_FIELDS = set(TextMatchRequest.model_fields)
 SYSTEMS = ("service", "dense", "bm25")
+CEILING = "ceiling"  # a perfect ranker over the same candidates: what the hard filters leave reachable
 PROFILE = "profile"  # the category of a stored seeker without one of its own
 
 SETS_DIR = Path(__file__).resolve().parents[1] / "matching" / "data" / "eval"
@@ -53,7 +54,9 @@ SETS = ("matching_dev", "realistic")
 @dataclass
 class MatchingEvaluation:
     """One set's figures. ``metrics`` is the service's (hit@1/5/10, P@5, MRR, nDCG@10); ``systems`` holds the same
-    for every system; ``by_category`` nDCG@10 per query category and system; ``runs`` the ranked posting ids."""
+    for every system and for ``ceiling`` (a perfect ranking of the candidates the hard filters leave, so a low
+    ceiling says the filters, not the ranking, lose the relevant postings); ``by_category`` nDCG@10 per query
+    category and system; ``runs`` the ranked posting ids."""
 
     name: str
     metrics: dict[str, float]
@@ -109,13 +112,14 @@ def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embed
         engine.start(follow=True)
         try:
             engine.settle(timeout=1800)
-            runs = _run_all(engine, session_factory, postings, job_ids, people, seeker_ids, queries, k)
+            runs, allowed = _run_all(engine, session_factory, postings, job_ids, people, seeker_ids, queries, k)
         finally:
             engine.close()
     asked = set(people) | set(queries)
     judged = {q: grades for q, grades in qrels.items() if q in asked}
     categories = {i: str(p.get("category") or PROFILE) for i, p in people.items()}
     categories |= {i: str(q.get("category") or "other") for i, q in queries.items()}
+    runs[CEILING] = {q: sorted(ids, key=lambda d: (-qrels.get(q, {}).get(d, 0), d))[:k] for q, ids in allowed.items()}
     systems = {}
     by_category: dict[str, dict[str, float]] = {}
     sizes: dict[str, int] = {}
@@ -133,15 +137,18 @@ def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embed
 
 def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict], job_ids: dict[str, int],
              people: dict[str, dict], seeker_ids: dict[str, int], queries: dict[str, dict],
-             k: int) -> dict[str, dict[str, list[str]]]:
+             k: int) -> tuple[dict[str, dict[str, list[str]]], dict[str, set[str]]]:
+    """(each system's ranked set ids per ask, the set ids the hard filters allow per ask)."""
     back = {v: key for key, v in job_ids.items()}
     order = list(job_ids)
     texts = [_posting_text(postings[i]) for i in order]
     dense = DenseBaseline(order, engine.embedder.encode_documents(texts))
     bm25 = BM25Baseline(engine.lexicon, order, texts)
     runs: dict[str, dict[str, list[str]]] = {s: {} for s in SYSTEMS}
+    candidates: dict[str, set[str]] = {}
 
     def baselines(asked: str, text: str, vector: np.ndarray, allowed: set[str]) -> None:
+        candidates[asked] = allowed
         runs["dense"][asked] = dense.rank(vector, allowed=allowed, k=k)
         runs["bm25"][asked] = bm25.rank(text, allowed=allowed, k=k)
 
@@ -161,7 +168,7 @@ def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict],
         facts, filters = _text_query(request, engine.today())
         baselines(query_id, request.text, engine.embedder.encode_queries([request.text])[0],
                   _allowed(engine, facts, filters, back))
-    return runs
+    return runs, candidates
 
 
 def _posting_text(p: dict) -> str:

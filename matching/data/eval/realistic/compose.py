@@ -27,7 +27,7 @@ SEED = 20261205
 COUNTIES = HERE.parents[1] / "regions" / "cn_counties_2022_with_coords.csv"
 REQUEST_KEYS = ("text", "region_code", "scope", "salary_floor", "work_types", "room_board", "skills", "education",
                 "age")
-VALID_UNTIL = "2026-12-31"
+VALID_UNTIL = "2027-06-30"  # replaced by the harness with today + 30 days
 
 DUTY_HEADERS = ["岗位职责", "工作职责", "工作内容", "职位描述", "你将负责", "主要工作", "岗位描述"]
 REQ_HEADERS = ["任职要求", "岗位要求", "任职资格", "我们希望你", "职位要求", "招聘条件", "应聘条件"]
