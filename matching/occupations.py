@@ -29,6 +29,7 @@ import numpy as np
 
 from matching import refdata
 from matching.lexical import BM25, CharNgramScorer, Lexicon, default_lexicon
+from matching.sections import SectionKind, section_texts
 from matching.text import clean_title, normalize
 
 Encoder = Callable[[Sequence[str]], np.ndarray]
@@ -189,6 +190,18 @@ def _names_of(occ: refdata.Occupation, extra: Sequence[str] = ()) -> list[str]:
             if len(part) >= 2 and part not in GENERIC_HEADS:
                 terms[part] = None
     return list(terms)
+
+
+_NOT_THE_WORK = frozenset({SectionKind.company, SectionKind.benefits, SectionKind.place, SectionKind.time,
+                           SectionKind.contact})
+
+
+def _about_the_work(text: str | None) -> str:
+    """A posting's text without the sections that describe the employer, the pay, the place or the way to apply:
+    a bank's introduction must not make a developer a banker."""
+    if not text:
+        return ""
+    return " ".join(body for kind, body in section_texts(text).items() if kind not in _NOT_THE_WORK)
 
 
 _BRACKETS = re.compile(r"[（(【\[［〔「『]([^（）()【】\[\]［］〔〕「」『』]*)[）)】\]］〕」』]")
@@ -415,7 +428,7 @@ class OccupationCoder:
         parts = [split_title(t) for t in titles]
         queries = [main for main, _ in parts]
         domains = [_without_heads(q) for q in queries]
-        supports = [" ".join(x for x in (aside, (texts[i] if texts is not None else "") or "") if x)
+        supports = [" ".join(x for x in (aside, _about_the_work(texts[i] if texts is not None else "")) if x)
                     for i, (_, aside) in enumerate(parts)]
         q_tokens = [self._expand(self.lexicon.tokens(q, for_search=True)) for q in domains]
 

@@ -69,6 +69,11 @@ class TestCoding:
         assert first() == "4-02-02-01"  # 客运车辆驾驶员
         assert first("驾驶重型货车运输货物，A2驾照，跑长途货运") == "4-02-02-02"  # 道路货运汽车驾驶员
 
+    def test_what_the_company_does_is_not_the_job(self, coder):
+        text = ("公司介绍：\n本公司是一家大型货运物流企业，拥有重型货车、半挂牵引车200余辆，常年承接长途干线货物运输。\n\n"
+                "岗位职责：\n1. 驾驶公司商务车接送领导和客户\n2. 负责车辆日常保养\n\n任职要求：\nC1驾照，驾龄3年以上")
+        assert coder.code("司机", text, k=1)[0].code == "4-02-02-01"  # 客运车辆驾驶员, not the company's trucks
+
     def test_the_body_cannot_bring_in_an_occupation_the_title_does_not_support(self, coder):
         bank = "我行是大型国有商业银行，驻场开发银行核心系统，对接信贷、柜面、理财、信用卡业务，熟悉银行业务者优先"
         hits = coder.code("全栈开发（杭州，银行驻场）", bank, k=5)
@@ -104,6 +109,7 @@ class TestRealTitles:
             ("社区网格员", "3-01-04-02"),  # 城市管理网格员
             ("抖音短视频剪辑", "2-09-03-06"),  # 剪辑师
             ("小红书运营", "4-13-01-05"),  # 全媒体运营师
+            ("医院陪护（长期）", "4-14-01-02"),  # 医疗护理员, not a 医院 manager
         ],
     )
     def test_platform_economy_titles(self, coder, title, code):
