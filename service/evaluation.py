@@ -29,7 +29,7 @@ from matching.eligibility import eligible_job_rows
 from matching.enums import Education, FlagStatus, Role
 from matching.facts import SeekerFacts
 from matching.identifiers import make_credit_code
-from matching.metrics import evaluate, evaluate_by, load_matching_set, load_queries
+from matching.metrics import evaluate, evaluate_by, load_matching_set, load_queries, ndcg_at_k
 from service import db
 from service.engine import JOB, MatchingEngine
 from service.facts import seeker_facts, seeker_profile_text
@@ -67,6 +67,7 @@ class MatchingEvaluation:
     systems: dict[str, dict[str, float]] = field(default_factory=dict)
     by_category: dict[str, dict[str, float]] = field(default_factory=dict)
     category_sizes: dict[str, int] = field(default_factory=dict)
+    per_query: dict[str, dict[str, float]] = field(default_factory=dict)  # ask id → system → nDCG@10
     runs: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def as_dict(self, *, with_runs: bool = False) -> dict[str, Any]:
@@ -130,9 +131,11 @@ def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embed
         for category, row in evaluate_by(run, judged, categories).items():
             by_category.setdefault(category, {})[system] = row["ndcg@10"]
             sizes[category] = int(row["queries"])
+    per_query = {q: {system: ndcg_at_k(run.get(q, []), grades, 10) for system, run in runs.items()}
+                 for q, grades in sorted(judged.items())}
     return MatchingEvaluation(name=name or Path(directory).name, metrics=systems["service"], postings=len(job_ids),
                               seekers=len(seeker_ids), judged=len(judged), queries=len(queries), systems=systems,
-                              by_category=by_category, category_sizes=sizes, runs=runs)
+                              by_category=by_category, category_sizes=sizes, per_query=per_query, runs=runs)
 
 
 def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict], job_ids: dict[str, int],

@@ -119,11 +119,11 @@ SLICE = ["q01", "q27", "q34", "q38", "q49", "p03", "p05"]
 
 @pytest.fixture(scope="module")
 def slice_result(tmp_path_factory, models_dir):
-    from matching.embedder import load_embedder
+    from service.engine import load_service_embedder
 
     settings = Settings(env="test", var_dir=tmp_path_factory.mktemp("eval-var"), models_dir=models_dir,
                         secret_key="evaluation-test-secret-key-0123456789abcdef")
-    embedder = load_embedder("default", models_dir=models_dir)
+    embedder = load_service_embedder(settings)  # the model as the service runs it (its token limit included)
     return evaluate_matching(REALISTIC, settings=settings, embedder=embedder, only=SLICE)
 
 
@@ -148,6 +148,8 @@ def test_harness_figures_are_the_metrics_of_its_runs(slice_result):
         run = slice_result.runs[system]
         assert slice_result.systems[system]["ndcg@10"] == pytest.approx(evaluate(run, judged)["ndcg@10"])
         assert slice_result.by_category["english"][system] == pytest.approx(ndcg_at_k(run["q49"], qrels["q49"]))
+        assert slice_result.per_query["p05"][system] == pytest.approx(ndcg_at_k(run["p05"], qrels["p05"]))
+    assert set(slice_result.as_dict()) >= {"systems", "by_category", "per_query"} and "runs" not in slice_result.as_dict()
 
 
 def test_baselines_rank_only_what_the_service_filters_allow(slice_result):
