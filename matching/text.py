@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import zhconv
 
 from matching import refdata
-from matching.sections import SectionKind, find_sections
+from matching.sections import SectionKind, find_posts, find_sections
 
 MAX_TEXT_CHARS = 2000
 EMBED_TEXT_CHARS = 512
@@ -318,9 +318,39 @@ _BODY_ORDER: tuple[tuple[SectionKind, str], ...] = (
 _SUBSTANCE = (SectionKind.duties, SectionKind.requirements)
 
 
-def _body_parts(requirements: str | None, description: str | None, max_chars: int) -> dict[SectionKind, str]:
-    """The description's and requirements' sections by kind; text under no header in the requirements field is
-    requirements."""
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]{0,30}[）)】\]]")
+
+
+def _post_core(name: str) -> str:
+    return normalize(_BRACKETED.sub(" ", display_title(name)), max_chars=100).lower().replace(" ", "")
+
+
+def own_text(title: str, description: str | None) -> str:
+    """The part of a description about this posting: a recruitment brochure (招聘简章) listing other positions
+    around the posting's own keeps what is common to all and the position the title names, if one does (the
+    posting's own text is otherwise the text outside the listed positions); any other description as it is."""
+    if not description:
+        return ""
+    posts = find_posts(description)
+    if not posts:
+        return description
+    between = (description[a.end:b.start] for a, b in zip(posts, posts[1:], strict=False))
+    outside = "\n\n".join([description[:posts[0].start], *between, description[posts[-1].end:]])
+    core = _post_core(title)
+    named = [p for p in posts if (c := _post_core(p.name)) and core and (c == core or (len(c) >= 2 and c in core))]
+    own = outside
+    if named:
+        post = max(named, key=lambda p: len(p.name))
+        own = description[post.start:post.end] + "\n\n" + outside
+    about_work = {s.kind for s in find_sections(own)} & {SectionKind.duties, SectionKind.requirements}
+    return own if about_work else description
+
+
+def _body_parts(title: str, requirements: str | None, description: str | None, max_chars: int
+                ) -> dict[SectionKind, str]:
+    """The description's and requirements' sections by kind (of the posting's own part of a brochure); text under
+    no header in the requirements field is requirements."""
+    description = own_text(title, description)
     found: dict[SectionKind, list[str]] = {}
     for field, default in ((requirements, SectionKind.requirements), (description, SectionKind.other)):
         for section in find_sections(field):
@@ -392,7 +422,7 @@ def posting_text(
         ("职业：", normalize(occupation_name, max_chars=60)),
         ("技能：", _join_unique(_as_list(skills))),
     ]
-    parts = _body_parts(requirements, description, max_chars)
+    parts = _body_parts(title, requirements, description, max_chars)
     body = [(kind, label, parts[kind]) for kind, label in _BODY_ORDER if parts.get(kind)]
     return _assemble(head + _fit(head, body, max_chars), max_chars)
 

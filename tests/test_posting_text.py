@@ -122,3 +122,38 @@ def test_a_vector_of_the_text_built_before_is_embedded_again_once_queued(mclient
                                                         Embedding.record_id == job["id"])).one()
         assert again.text == now and again.text_hash == text_hash(now)
     assert engine.replica.views["job"].store.texts([job["id"]])[job["id"]] == now
+
+
+BROCHURE = """【企业文化】
+我们崇尚务实和诚信，员工是公司最宝贵的财富。
+
+岗位1：包装工（招聘3人）
+岗位职责：负责成品装箱、封箱、贴标签。
+岗位要求：18-50岁，手脚麻利。
+
+岗位2：Java开发实习生（招聘10人）
+岗位职责：在导师指导下参与后端模块开发。
+任职要求：2026届本科在读。
+
+岗位3：叉车司机（招聘2人）
+岗位职责：负责仓库货物装卸。
+任职要求：持叉车证。
+
+本次重点招聘岗位：
+岗位职责：负责后端服务开发，基于Spring Boot/Spring Cloud。
+任职要求：三年以上Java开发经验，熟悉MySQL和Redis。
+"""
+
+
+def test_a_brochure_gives_the_postings_own_text_not_the_other_positions():
+    """A recruitment brochure (招聘简章) listing other positions around the posting's own: only its own."""
+    text = posting_text("Java开发工程师", None, [], "", BROCHURE)
+    assert text.index("职责：负责后端服务开发") < text.index("要求：三年以上Java开发经验")
+    assert "装箱" not in text and "叉车" not in text and "导师指导" not in text
+    assert "务实和诚信" in text  # what is common to all stays
+
+
+def test_a_brochure_position_the_title_names_is_the_postings_own():
+    text = posting_text("叉车司机（长白班）", None, [], "", BROCHURE)
+    assert text.startswith("叉车司机（长白班）；职责：负责仓库货物装卸") and "要求：持叉车证" in text
+    assert "装箱" not in text and "导师指导" not in text

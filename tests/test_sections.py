@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.sections import Section, SectionKind, find_sections, section_texts
+from matching.sections import Section, SectionKind, find_posts, find_sections, section_texts
 
 K = SectionKind
 
@@ -228,3 +228,48 @@ def test_an_empty_or_blank_description_has_no_sections():
 
 def test_a_header_with_nothing_under_it_is_left_out():
     assert [s.header for s in find_sections(BOSS_BLOCK)] == ["岗位职责", "任职要求"]
+
+
+NAMED_COMPANY = ("重庆宏达建筑劳务有限公司具有建筑劳务施工资质，长期承接住宅、厂房项目的钢筋和模板工程，目前在建项目多个。\n"
+                 "主要干：钢筋下料、绑扎，听班组长安排。\n要求：60岁以下，有经验。")
+
+HEADER_WORDS_INSIDE_ITEMS = """任职要求：
+1. 持低压电工证
+2. 2年以上维修经验
+3. Database: MySQL 或 PostgreSQL
+工作地点：温江区
+"""
+
+BROCHURE = """【企业文化】
+我们崇尚务实和诚信。
+
+岗位1：包装工（招聘3人）
+岗位职责：负责成品装箱、封箱、贴标签。
+岗位要求：18-50岁，手脚麻利。
+
+岗位2：叉车司机（招聘2人）
+岗位职责：负责仓库货物装卸。
+任职要求：持叉车证。
+
+本次重点招聘岗位：
+岗位职责：负责后端服务开发，基于Spring Boot。
+任职要求：三年以上Java开发经验。
+"""
+
+
+def test_a_company_named_at_the_start_of_a_paragraph_is_company():
+    assert kinds(NAMED_COMPANY) == ["company", "duties", "requirements"]
+    assert body(NAMED_COMPANY, K.duties).startswith("钢筋下料")
+
+
+def test_header_words_at_the_end_of_an_item_or_inside_a_word_are_not_headers():
+    assert kinds(HEADER_WORDS_INSIDE_ITEMS) == ["requirements", "place"]
+    assert "MySQL" in body(HEADER_WORDS_INSIDE_ITEMS, K.requirements)
+
+
+def test_the_positions_of_a_brochure_are_found_each_up_to_a_blank_line():
+    posts = find_posts(BROCHURE)
+    assert [p.name for p in posts] == ["包装工", "叉车司机"]
+    assert BROCHURE[posts[0].start:posts[0].end].endswith("手脚麻利。")
+    assert "Spring Boot" not in "".join(BROCHURE[p.start:p.end] for p in posts)
+    assert find_posts(UNHEADED_INTRO) == [] and find_posts(NUMBERED_CHINESE) == []
