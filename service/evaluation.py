@@ -17,6 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,13 @@ class MatchingEvaluation:
     category_sizes: dict[str, int] = field(default_factory=dict)
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)  # ask id → system → nDCG@10
     runs: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # ask id → postings the hard filters allow
 
     def as_dict(self, *, with_runs: bool = False) -> dict[str, Any]:
         out = asdict(self)
         if not with_runs:
             out.pop("runs")
+            out.pop("candidates")
         return out
 
 
@@ -135,7 +138,8 @@ def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embed
                  for q, grades in sorted(judged.items())}
     return MatchingEvaluation(name=name or Path(directory).name, metrics=systems["service"], postings=len(job_ids),
                               seekers=len(seeker_ids), judged=len(judged), queries=len(queries), systems=systems,
-                              by_category=by_category, category_sizes=sizes, per_query=per_query, runs=runs)
+                              by_category=by_category, category_sizes=sizes, per_query=per_query, runs=runs,
+                              candidates={q: sorted(ids) for q, ids in allowed.items()})
 
 
 def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict], job_ids: dict[str, int],
@@ -168,9 +172,9 @@ def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict],
         request = TextMatchRequest.model_validate({key: v for key, v in q.items() if key in QUERY_FIELDS} | {"k": k})
         result = engine.jobs_for_text(None, request, scope_prefix=None)
         runs["service"][query_id] = [back[r.id] for r in result.results]
-        facts, filters = _text_query(request, engine.today())
+        facts, filters, unstated = _text_query(request, engine.today())
         baselines(query_id, request.text, engine.embedder.encode_queries([request.text])[0],
-                  _allowed(engine, facts, filters, back))
+                  _allowed(engine, facts, filters, back, unstated))
     return runs, candidates
 
 
@@ -179,9 +183,9 @@ def _posting_text(p: dict) -> str:
     return "\n".join(part for part in (p.get("title", ""), p.get("description", ""), p.get("requirements", "")) if part)
 
 
-def _text_query(request: TextMatchRequest, today: date) -> tuple[SeekerFacts, MatchFiltersIn]:
+def _text_query(request: TextMatchRequest, today: date) -> tuple[SeekerFacts, MatchFiltersIn, frozenset[str]]:
     """The asker and filters of a free-text request as :meth:`MatchingEngine.jobs_for_text` builds them from the
-    request's explicit fields (nothing inferred from the text)."""
+    request's explicit fields (nothing inferred from the text), and the facts the request does not give."""
     birth = date(today.year - request.age, today.month, min(today.day, 28)) if request.age else None
     centroid = refdata.county_centroid(request.region_code) if request.region_code else None
     facts = SeekerFacts(id=0, birth_date=birth, education=request.education or max(Education, key=lambda e: e.rank),
@@ -193,17 +197,24 @@ def _text_query(request: TextMatchRequest, today: date) -> tuple[SeekerFacts, Ma
     if request.scope is RegionScopeIn.desired:
         filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code
                                              else RegionScopeIn.anywhere})
-    return facts, filters
+    unstated = frozenset(name for name, given in (("education", request.education), ("age", request.age))
+                         if given is None)
+    return facts, filters, unstated
 
 
-def _allowed(engine: MatchingEngine, facts: SeekerFacts, filters: MatchFiltersIn, back: dict[int, str]) -> set[str]:
-    """The set ids of the postings the service's hard filters leave for this asker and these filters."""
+def _allowed(engine: MatchingEngine, facts: SeekerFacts, filters: MatchFiltersIn, back: dict[int, str],
+             unstated: frozenset[str] = frozenset()) -> set[str]:
+    """The set ids of the postings the service's hard filters leave for this asker and these filters (the engine's
+    own filter options; facts the asker did not give are left unfiltered where the engine's options say so)."""
     if filters.salary_floor is not None:
         facts = replace(facts, desired_salary_min=filters.salary_floor)
     if filters.region_code and not facts.region_code:
         facts = replace(facts, region_code=filters.region_code)
+    options = engine._options(filters)
+    if unstated and "unstated" in {f.name for f in dataclass_fields(options)}:
+        options = replace(options, unstated=unstated)
     view = engine.replica.views[JOB]
-    rows = eligible_job_rows(view.columns, facts, engine._options(filters), engine.today())
+    rows = eligible_job_rows(view.columns, facts, options, engine.today())
     return {back[int(i)] for i in np.asarray(view.columns.ids)[rows] if int(i) in back}
 
 

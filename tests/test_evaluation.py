@@ -150,10 +150,15 @@ def test_harness_figures_are_the_metrics_of_its_runs(slice_result):
         assert slice_result.by_category["english"][system] == pytest.approx(ndcg_at_k(run["q49"], qrels["q49"]))
         assert slice_result.per_query["p05"][system] == pytest.approx(ndcg_at_k(run["p05"], qrels["p05"]))
     assert set(slice_result.as_dict()) >= {"systems", "by_category", "per_query"} and "runs" not in slice_result.as_dict()
+    assert "runs" in slice_result.as_dict(with_runs=True)
 
 
 def test_baselines_rank_only_what_the_service_filters_allow(slice_result):
     postings, _, qrels = load_matching_set(REALISTIC)
+    # the baselines' candidates are the service's: whatever the service returns is among them, and so is theirs
+    for system in (*SYSTEMS, CEILING):
+        for ask, ranked in slice_result.runs[system].items():
+            assert set(ranked) <= set(slice_result.candidates[ask]), (system, ask)
     # q34 is asked at a kiosk in 温江 (510115): the default scope is the city, for every system alike
     for system in (*SYSTEMS, CEILING):
         assert all(postings[j]["region_code"].startswith("5101") for j in slice_result.runs[system]["q34"]), system
