@@ -172,3 +172,14 @@ def test_dense_baseline_finds_the_cpp_postings_for_a_cpp_profile(slice_result):
     _, _, qrels = load_matching_set(REALISTIC)
     top = slice_result.runs["dense"]["p05"][:3]
     assert any(qrels["p05"].get(j, 0) >= 2 for j in top), top
+
+
+def test_cli_refuses_an_unknown_set_before_loading_anything(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from service.cli import app as cli
+
+    monkeypatch.setenv("RENGANG_VAR_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["eval", "matching", "--set", "nope"])
+    assert result.exit_code == 2
+    assert "unknown set 'nope'" in result.output and "matching_dev, realistic" in result.output
