@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[3])]  # the material beside this file; the project
 
 from asks import QUERIES, SEEKERS  # noqa: E402
-from material import EMPLOYERS, KINDS  # noqa: E402
+from material import EMPLOYERS, INTRO_BOILERPLATE, KINDS  # noqa: E402
 
 SEED = 20261205
 COUNTIES = HERE.parents[1] / "regions" / "cn_counties_2022_with_coords.csv"
@@ -89,7 +89,7 @@ def render(kind: dict, title: str, pay: str, intro: str, county: str, rng: rando
     rural = not {"farm_veg", "farm_livestock", "farm_fruit", "labour_co"}.isdisjoint(sectors_of(kind))
     office = not {"tech", "office", "ecommerce", "media"}.isdisjoint(sectors_of(kind))
     # farms and sites post mostly in chat groups; offices hardly ever
-    style = rng.choice("AABEEEG" if rural else "ABCDFG" if office else "ABCDEFG")
+    style = rng.choice("AABEEEG" if rural else "ABCDFG" if office else "ABCEFG")  # 你将负责/我们希望你: offices
     split = rng.random() < 0.3  # the employer typed the requirements into their own field
     d, r, b, i = (rng.choice(DUTY_HEADERS), rng.choice(REQ_HEADERS), rng.choice(PERK_HEADERS),
                   rng.choice(INTRO_HEADERS))
@@ -177,6 +177,18 @@ def long_description(base: str, rng: random.Random, extra_kinds: list[dict]) -> 
 # --- postings -------------------------------------------------------------------------------------------------
 
 
+def padded_intro(own: str, rng: random.Random) -> str:
+    """The employer's own introduction with the boilerplate real ones carry: at least 100 characters, at most 600."""
+    extra = rng.sample(INTRO_BOILERPLATE, len(INTRO_BOILERPLATE))
+    text = own
+    while extra and (len(text) < 100 or rng.random() < 0.7):
+        if len(text) + len(extra[0]) > 600:
+            break
+        text += extra.pop(0)
+    return text
+
+
+
 def compose_postings(rng: random.Random, table: dict[str, dict]) -> tuple[list[dict], dict[str, dict]]:
     """(postings, facts by posting id): the payloads, and what the grading rules read of each posting."""
     postings: list[dict] = []
@@ -236,7 +248,7 @@ def compose_postings(rng: random.Random, table: dict[str, dict]) -> tuple[list[d
             city, _ = place_names(place, table)
             pattern, intro_pattern = sector[i % len(sector)]
             employer = pattern.format(city=city)
-            intro = intro_pattern.format(city=city, name=employer) if rng.random() < 0.8 else None
+            intro = padded_intro(intro_pattern.format(city=city, name=employer), rng) if rng.random() < 0.85 else None
             title = kind["titles"][i % len(kind["titles"])]
             pay = kind["pay"][i % len(kind["pay"])]
             p = add(kind, title=title, pay=pay, place=place, employer=employer, intro=intro, i=i)
@@ -256,7 +268,8 @@ def compose_postings(rng: random.Random, table: dict[str, dict]) -> tuple[list[d
             body = (original["description"], original["requirements"])  # pasted as the client wrote it
             pay = next(p for p in kind["pay"] if (p[1], p[2]) == (original["salary_min"], original["salary_max"]))
             add(kind, title=title, pay=pay, place=place, employer=employer,
-                intro=None if n % 2 else intro_pattern.format(city=city, name=employer), i=0, body=body)
+                intro=None if n % 2 else padded_intro(intro_pattern.format(city=city, name=employer), rng), i=0,
+                body=body)
     # repeats: the employer publishes its posting again with a new tag in the title and a line added
     for key, tag in EMPLOYER_REPEATS.items():
         kind, original = by_key[key], first_of[key]
