@@ -1,4 +1,5 @@
-"""Lexical matching: the project's jieba tokenizer, skill extraction, BM25, character n-grams.
+"""Lexical matching: the project's jieba tokenizer, skill extraction, synonyms, BM25, character n-grams, and the
+rerank's lexical score of a candidate pool (by words and characters: :func:`pool_scores`).
 
 The tokenizer is one ``jieba.Tokenizer`` owned by a :class:`Lexicon`, never jieba's
 global one, with a user dictionary of occupation names and aliases (职业分类大典 2022),
@@ -8,12 +9,14 @@ lazily, once, under a lock.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import jieba
@@ -80,6 +83,26 @@ STOPWORDS: frozenset[str] = frozenset(
     any the a an and or of to in for with on at by is are be as""".split()
 )
 
+# What every posting says, whatever the job: weighs little in the lexical score (:meth:`Lexicon.term_weight`).
+JD_BOILERPLATE: frozenset[str] = frozenset(
+    """岗位职责 职责 任职 任职要求 任职资格 资格 岗位要求 职位描述 岗位描述 工作内容 工作职责 薪资 薪酬 待遇 薪资待遇 福利
+    福利待遇 五险一金 六险一金 五险 社保 公积金 双休 单休 周末双休 上班 下班 上班时间 工作时间 时间 地点 工作地点 面议
+    简历 投递 联系 电话 微信 学历 学历不限 大专 本科 中专 高中 以上学历 大专及以上 本科及以上 经验 经验不限 年龄 身体健康
+    吃苦耐劳 认真 踏实 沟通 能力 团队 合作 精神 责任心 责任心强 良好 优秀 稳定 发展 晋升 空间 提供 包吃 包住 包吃住
+    食宿 工资 底薪 提成 奖金 绩效 补贴 月薪 年薪 周末 节假日 法定 带薪 年假 企业 集团 有限公司 平台 加入 欢迎 诚聘
+    急聘 熟悉 熟练 掌握 了解 具体 日常 完成 协助 其他 领导 安排 事项 任务 主要 描述 内容 接受 愿意 一定""".split()
+)
+WEIGHT_MAX = 8.0  # a query word's weight at most (Latin words and the rarest Chinese ones)
+IDF_FLOOR = 8.0  # jieba idf below which a word weighs nothing (工作 7.0, 公司 7.4, 负责 8.6, 保洁 14.5)
+DOMAIN_MIN = 4.0  # occupation names and skills weigh at least this
+BOILERPLATE_WEIGHT = 0.3
+LAGOU_POSTINGS = 130_000  # postings the 拉勾 phrase counts come from (matching/data/README.md)
+DOMAIN_SCALE, DOMAIN_SHIFT = 1.5, 2.0  # 沟通能力 (11,957 postings) → 1.6, a phrase in 100 → 8
+INNER_FACTOR = 0.7  # a dictionary word inside a query word counts this much times its share of the characters
+RELATED_MAX = 16
+ROLE_SUFFIXES = ("工程师", "技术员", "操作工", "操作员", "司机", "专员", "助理", "师傅", "师", "员", "工", "手")
+SYNONYM_FACTOR, OCCUPATION_ALIAS_FACTOR, STEM_FACTOR, HEAD_FACTOR = 0.85, 0.7, 0.8, 0.6
+
 # 拉勾 phrases that name duties or circumstances rather than skills (维护工作, 开发经验者).
 _NOT_A_SKILL = ("工作", "经验", "经验者", "需求", "目标", "任务", "计划", "进度", "团队", "部门", "行业", "过程", "问题")
 
@@ -87,6 +110,8 @@ _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 _ALIAS_SPLIT = re.compile(r"[/、,，()（）\s]+")
 _DICT_WORD = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9+#.&\-]{2,15}$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LETTER = re.compile(r"[a-z]")
+_LATIN_CHAR = re.compile(r"[A-Za-z0-9]")
 
 _jieba_logger = logging.getLogger("jieba")
 
@@ -119,6 +144,11 @@ class Lexicon:
         self._synonyms: dict[str, str] = {}
         self._base_freq: dict[str, int] = {}
         self._log_total = 0.0
+        self._lagou_freq: dict[str, int] = {}
+        self._domain_terms: frozenset[str] = frozenset()
+        self._boilerplate: frozenset[str] = JD_BOILERPLATE
+        self._places: frozenset[str] = frozenset()
+        self._related: dict[str, tuple[tuple[str, float], ...]] | None = None
 
     # --- construction -------------------------------------------------------------
 
@@ -172,6 +202,9 @@ class Lexicon:
         self._synonyms = synonyms
         self._base_freq = base_freq
         self._log_total = math.log(tokenizer.total)
+        self._lagou_freq = {p.lower(): f for p, f in lagou.items()}
+        self._domain_terms = frozenset(w.lower() for w in (*occupation_terms(), *hand))
+        self._places = _place_names()
         self._tokenizer = tokenizer
 
     # --- tokens -------------------------------------------------------------------
@@ -214,6 +247,62 @@ class Lexicon:
             return []
         scored = sorted(counts, key=lambda t: (-counts[t] * self.idf(t), -len(t), t))
         return scored[:k]
+
+    # --- what a word weighs, what it is related to -----------------------------------
+
+    def term_weight(self, token: str) -> float:
+        """How much a query word counts in the lexical score, in [0, 8]: its rarity in general Chinese (jieba's
+        dictionary, :meth:`idf`) above a floor, so 工作, 公司 and 负责 weigh next to nothing; rarity in 130k 拉勾
+        postings for their duty and requirement phrases (沟通能力 is everywhere); at least 4 for occupation names and
+        skills; little for the boilerplate every posting has (岗位职责, 五险一金, 吃苦耐劳); nothing for stopwords
+        and single Chinese characters."""
+        self._ensure_built()
+        token = token.lower()
+        if not token or token in STOPWORDS or (len(token) == 1 and _CJK.match(token)):
+            return 0.0
+        if not _CJK.search(token):
+            return 0.0 if not _LETTER.search(token) else WEIGHT_MAX
+        if token in self._boilerplate or (token in self._places and token not in self._domain_terms):
+            return BOILERPLATE_WEIGHT
+        posting_freq = self._lagou_freq.get(token)
+        if posting_freq is not None:
+            weight = DOMAIN_SCALE * math.log(LAGOU_POSTINGS / posting_freq) - DOMAIN_SHIFT
+        else:
+            weight = self.idf(token) - IDF_FLOOR
+        if token in self._domain_terms:
+            weight = max(weight, DOMAIN_MIN)
+        return float(min(max(weight, 0.0), WEIGHT_MAX))
+
+    def related(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Words that say (nearly) the same as ``word``, each with how much it counts for it (< 1): synonym groups
+        (:data:`SKILL_SYNONYMS`, :data:`LATIN_SYNONYMS`), the names and aliases of one 细类 (职业分类大典),
+        a job word and its stem (数据分析师 ↔ 数据分析, 叉车司机 ↔ 叉车), the specific head of an occupation name
+        (插花 → 花艺师 of 插花花艺师), and the dictionary words inside it (数据分析 → 数据, 分析: less the shorter)."""
+        self._ensure_built()
+        word = word.lower()
+        table = self._related_table()
+        found = dict(table.get(word, ()))
+        for sub in self.inner_words(word):
+            found[sub] = max(found.get(sub, 0.0), INNER_FACTOR * len(sub) / len(word))
+        found.pop(word, None)
+        return tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_MAX])
+
+    def inner_words(self, word: str) -> list[str]:
+        """The dictionary's words of two or more characters inside a Chinese word, longest first (数据分析师 →
+        数据分析, 分析师, 数据, 分析): a text holds them beside the word, so a query word finds a longer one."""
+        if len(word) <= 2 or not _CJK.search(word):
+            return []
+        freq = self.tokenizer.FREQ
+        return [word[i : i + n] for n in range(len(word) - 1, 1, -1) for i in range(len(word) - n + 1)
+                if freq.get(word[i : i + n], 0) > 0 and word[i : i + n] not in STOPWORDS]
+
+    def _related_table(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        if self._related is None:
+            freq = self.tokenizer.FREQ  # built first: the lock is not re-entrant
+            with self._lock:
+                if self._related is None:
+                    self._related = _build_related(freq)
+        return self._related
 
     # --- skills -------------------------------------------------------------------
 
@@ -279,6 +368,72 @@ class Lexicon:
 def _contains(a: str, b: str) -> bool:
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) >= 2 and short in long_
+
+
+def _place_names() -> frozenset[str]:
+    """Province, city and county names, full and short (深圳市, 深圳): a place in a query is the location's
+    business (a filter or the distance), not a word a posting should be rewarded for repeating."""
+    names: set[str] = set()
+    for county in refdata.counties().values():
+        names.update((county.name, county.city_name, county.province_name))
+    for city in refdata.cities().values():
+        names.update((city.name, city.province_name))
+    short = {re.sub(r"(?:特别行政区|自治区|自治州|自治县|地区|盟|省|市|区|县|旗)$", "", n) for n in names}
+    return frozenset(n for n in names | short if len(n) >= 2)
+
+
+def _build_related(freq: dict[str, int]) -> dict[str, tuple[tuple[str, float], ...]]:
+    """word → (related word, factor) pairs; see :meth:`Lexicon.related`."""
+    table: dict[str, dict[str, float]] = {}
+
+    def link(a: str, b: str, factor: float) -> None:
+        a, b = a.lower(), b.lower()
+        if a != b and factor > table.setdefault(a, {}).get(b, 0.0):
+            table[a][b] = factor
+
+    def known(word: str) -> bool:
+        return freq.get(word, 0) > 0 and word not in STOPWORDS and word not in JD_BOILERPLATE
+
+    for groups, factor in ((SKILL_SYNONYMS, SYNONYM_FACTOR), (LATIN_SYNONYMS, LATIN_SYNONYM_FACTOR)):
+        for group in groups:
+            for a in group:
+                for b in group:
+                    link(a, b, factor)
+    from matching.occupations import project_aliases  # here: occupations imports this module
+
+    platform = project_aliases()
+    for occupation in refdata.detailed_occupations():
+        members: dict[str, None] = {}
+        for raw in (occupation.name, *occupation.aliases, *platform.get(occupation.code, ())):
+            for part in [raw, *_ALIAS_SPLIT.split(raw)]:
+                part = _clean_term(part)
+                if _DICT_WORD.match(part) and _CJK.search(part) and "其他" not in part and len(part) <= 12:
+                    members[part] = None
+        # a small group is one meaning; in a large one (淘宝直播, 抖音直播, 场控 …) each name is linked to the 细类's
+        for a in members:
+            for b in members:
+                if len(members) <= 8 or occupation.clean_name in (a, b):
+                    link(a, b, OCCUPATION_ALIAS_FACTOR)
+    terms = occupation_terms()
+    vocabulary = {*terms, *COMMON_SKILLS, *(w for group in SKILL_SYNONYMS for w in group)}
+    for word in sorted(vocabulary):
+        for suffix in ROLE_SUFFIXES:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= 2 and known(stem):
+                link(stem, word, STEM_FACTOR)
+                link(word, stem, STEM_FACTOR)
+                break
+    # 插花花艺师 = 插花 + 花艺师: an official 细类 name made of a word and another occupation's name (a specific
+    # one: few names end with it, unlike 工程师 or 文员) links the word to both
+    heads = Counter(t[i:] for t in terms for i in range(1, len(t) - 1))
+    term_set = set(terms)
+    for word in sorted({o.clean_name for o in refdata.detailed_occupations()}):
+        for i in range(2, len(word) - 2):
+            head, modifier = word[i:], word[:i]
+            if head in term_set and heads[head] <= 3 and known(modifier) and not _LATIN_CHAR.search(modifier):
+                link(modifier, head, HEAD_FACTOR)
+                link(modifier, word, STEM_FACTOR)
+    return {w: tuple(sorted(r.items(), key=lambda kv: (-kv[1], kv[0]))) for w, r in table.items()}
 
 
 _default_lock = threading.Lock()
@@ -435,133 +590,294 @@ class CharNgramScorer:
         return np.asarray((q @ self.matrix.T).toarray(), dtype=np.float32)
 
 
-# ------------------------------------------------------------------------------ a candidate pool, fast
+# -------------------------------------------------------------------------- a candidate pool, by words and characters
+#
+# The rerank's lexical score 关键词重合: how much of the *query's* meaning a text covers, in [0, 1]. Each query
+# word weighs by its rarity (:meth:`Lexicon.term_weight`) and by where it stands in the query (title first); each
+# text holds the evidence it gives for a word: 1.0 in its title, 0.8 in a labelled skills/occupation part, less in
+# its body (more when repeated, never as much as the title). Synonyms and the dictionary words inside a query word
+# count at a discount (:meth:`Lexicon.related`). Character 2-grams of Chinese runs weigh a third beside the words,
+# for typos and compounds the dictionary does not split. Latin words (AE, C++, Qt, .NET) match only whole.
+#
+# Each text's evidence is worked out once (:func:`analyse_text`, kept per record by
+# :meth:`matching.records.RecordStore.lexical`) as one sorted array of keys and one of strengths; scoring a pool
+# is a gather over their concatenation and a few bincounts (:func:`pool_scores`).
 
-_WORD_LUT_SIZE = 0x30000  # the BMP and the CJK extension planes; rarer code points are classified one by one
+TITLE, CORE, LATIN_BODY, LATIN_ASIDE = 1.0, 0.8, 0.7, 0.3
+# A two-letter capital abbreviation glued to Chinese in a title (AE工程师, PR经理) is ambiguous: AE is After Effects
+# to a video editor, an application engineer or an account executive elsewhere. Weaker than a listed tool.
+TITLE_ABBREVIATION = 0.3
+# body evidence: BODY_MAX · tf / (tf + BODY_HALF): 0.40 once, 0.48 twice, → 0.6; pay, hours and the company
+# (the "aside" parts) count ASIDE_MAX / BODY_MAX of that: a company that sells 数据线 does not make a 数据 job
+BODY_MAX, ASIDE_MAX, BODY_HALF = 0.6, 0.2, 0.5
+QUERY_ZONE = {"title": 1.0, "core": 0.8, "body": 0.4, "aside": 0.1}  # a query word counts by where the query says it
+GRAM_SHARE = 0.5  # character 2-grams weigh this much beside the words (a third of the total when both exist)
+TITLE_MAX_CHARS = 120  # a first part longer than this is no title
+
+# Parts of a stored text (:func:`matching.text.posting_text`, :func:`matching.text.seeker_text`) are joined with
+# "；"; these labels open the parts that list what the record is about.
+_LABEL = re.compile(r"^(技能|职业|专业|求职意向|职责|要求|经历|岗位职责|任职要求|待遇|福利|时间|公司)：")
+_LABEL_ZONE = {"技能": "core", "职业": "core", "专业": "core", "求职意向": "core", "待遇": "aside", "福利": "aside",
+               "时间": "aside", "公司": "aside"}  # other labels open body parts
+# Latin words keep + # . inside or after them: C++, C#, .NET, ASP.NET, Node.js; plain numbers are no words.
+_LATIN = re.compile(r"(?<![A-Za-z0-9.])\.?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[+#]*")
+_HAS_LETTER = re.compile(r"[A-Za-z]")
+# Several-word names written as one word before matching.
+_LATIN_PHRASES = (
+    (re.compile(r"(?i)\bafter\s*effects?\b"), "AfterEffects"),
+    (re.compile(r"(?i)\bpremiere(?:\s*pro)?\b"), "Premiere"),
+    (re.compile(r"(?i)\bvisual\s*studio\b"), "VisualStudio"),
+    (re.compile(r"(?i)\bmachine\s*learning\b"), "MachineLearning"),
+)
+# Latin names of one thing (hand-made, lower case): a query word finds the others at a small discount.
+LATIN_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("go", "golang"), ("javascript", "js"), ("typescript", "ts"), ("photoshop", "ps"), ("aftereffects", "ae"),
+    ("premiere", "pr"), ("c++", "cpp"), ("c#", "csharp"), ("postgresql", "postgres", "pgsql"),
+    ("kubernetes", "k8s"), ("python", "py"), ("excel", "xls"), ("autocad", "cad"), ("machinelearning", "ml"),
+    ("objective-c", "objc"), ("vue", "vue.js", "vuejs"), ("react", "react.js", "reactjs"), ("node.js", "nodejs"),
+)
+LATIN_SYNONYM_FACTOR = 0.9
+
+_WORD_BIT = np.uint64(1 << 63)  # word keys have the top bit; 2-gram keys (two 21-bit code points) never do
 
 
-@lru_cache(maxsize=1)
-def _word_lut() -> np.ndarray:
-    """``lut[cp]``: the code point is part of a run (``str.isalnum``, i.e. ``\\w`` without ``_``)."""
-    return np.fromiter((chr(c).isalnum() for c in range(_WORD_LUT_SIZE)), dtype=bool, count=_WORD_LUT_SIZE)
+def _word_key(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") | (1 << 63)
 
 
-def _ngram_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(gram code, text index) of every character 2- and 3-gram of each text's runs (and runs of one character).
-
-    Code points are packed 21 bits each: a 3-gram's code is ≥ 2⁴², a 2-gram's in [2²¹, 2⁴²), a single's below,
-    so the three never collide. The grams are those of :func:`char_ngrams` on text already normalised.
-    """
-    arrays = [np.frombuffer(t.lower().encode("utf-32-le"), dtype=np.uint32) for t in texts]
-    lengths = np.fromiter((len(a) + 1 for a in arrays), dtype=np.int64, count=len(arrays))
-    cp = np.zeros(int(lengths.sum()) + 2, dtype=np.uint64)  # a 0 after every text, and two at the end
-    owner = np.repeat(np.arange(len(arrays)), lengths)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    for a, s in zip(arrays, starts.tolist(), strict=True):
-        cp[s : s + len(a)] = a
-    lut = _word_lut()
-    inside = cp < _WORD_LUT_SIZE
-    word = np.where(inside, lut[np.where(inside, cp, 0).astype(np.int64)], False)
-    for i in np.flatnonzero(~inside):
-        word[i] = chr(int(cp[i])).isalnum()
-    word[cp == 0] = False
-    w0, w1, w2 = word[:-2], word[1:-1], word[2:]
-    c0, c1, c2 = cp[:-2], cp[1:-1], cp[2:]
-    before = np.concatenate(([False], word[:-3]))
-    two = np.flatnonzero(w0 & w1)
-    three = np.flatnonzero(w0 & w1 & w2)
-    one = np.flatnonzero(w0 & ~w1 & ~before)
-    codes = np.concatenate([(c0[two] << np.uint64(21)) | c1[two],
-                            (c0[three] << np.uint64(42)) | (c1[three] << np.uint64(21)) | c2[three], c0[one]])
-    return codes, owner[np.concatenate([two, three, one])]
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\U00020000" <= ch <= "\U0003134f"
 
 
-def ngram_pool_scores(query: str, docs: Sequence[str], *, query_normalised: bool = False) -> np.ndarray:
-    """``CharNgramScorer().fit(docs).scores(query)`` for texts already normalised, vectorised over the pool.
+def _latin_phrases(text: str) -> str:
+    for pattern, word in _LATIN_PHRASES:
+        text = pattern.sub(word, text)
+    return text
 
-    TF-IDF cosine of character 2- and 3-grams with the idf taken over ``docs`` (the candidate pool of one
-    query): what the rerank's lexical component needs, in well under a millisecond for 50 postings.
-    ``query_normalised``: the query is already normalised (stored profile texts are), so skip doing it again.
-    """
+
+def _zones(text: str) -> list[tuple[str, str]]:
+    """(zone, part) of a stored text (:func:`matching.text.posting_text`, :func:`matching.text.seeker_text`: parts
+    joined by "；", labelled): the first part is the title (a seeker's 求职意向 too); labelled skills, occupation and
+    major are core; pay, working time and the company are aside; the rest is body. A part without a label belongs
+    to the labelled one before it (a body part may hold "；" itself); labels are dropped. Whatever the order."""
+    out: list[tuple[str, str]] = []
+    zone = "body"
+    for i, part in enumerate(p.strip() for p in text.split("；")):
+        label = _LABEL.match(part)
+        if label:
+            zone = _LABEL_ZONE.get(label.group(1), "body")
+            part = part[label.end():]
+        elif zone == "core":
+            zone = "body"
+        if i == 0 and len(part) <= TITLE_MAX_CHARS and (not label or label.group(1) == "求职意向"):
+            zone = "title"
+        if part:
+            out.append((zone, part))
+        if zone == "title":
+            zone = "body"
+    return out
+
+
+def _latin_words(part: str, zone: str) -> list[tuple[str, float]]:
+    """(lower-cased word, evidence) of each Latin word in a part."""
+    out = []
+    for m in _LATIN.finditer(part):
+        word = m.group()
+        if not _HAS_LETTER.search(word):
+            continue
+        if zone == "title":
+            glued = (m.start() > 0 and _is_cjk(part[m.start() - 1])) or (m.end() < len(part) and _is_cjk(part[m.end()]))
+            strength = TITLE_ABBREVIATION if glued and len(word) == 2 and word.isupper() else TITLE
+        else:
+            strength = {"core": CORE, "body": LATIN_BODY}.get(zone, LATIN_ASIDE)
+        out.append((word.lower(), strength))
+        if "." in word[1:]:  # ASP.NET is also .NET
+            out.append((word[word.index(".", 1):].lower(), strength))
+    return out
+
+
+def _repeated_strength(tf: np.ndarray, most: float) -> np.ndarray:
+    return most * tf / (tf + BODY_HALF)
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalDoc:
+    """What a text offers the lexical score: its word and 2-gram keys (sorted, distinct) and the evidence of each.
+
+    About 12 bytes a key; a 500-character posting has a few hundred."""
+
+    keys: np.ndarray  # uint64
+    strength: np.ndarray  # float32, in (0, 1]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.keys.nbytes + self.strength.nbytes)
+
+
+EMPTY_DOC = LexicalDoc(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.float32))
+
+
+def _gram_codes(run: str) -> list[int]:
+    return [(ord(a) << 21) | ord(b) for a, b in zip(run, run[1:], strict=False)]
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]{2,}")
+
+
+def analyse_text(text: str, lexicon: Lexicon | None = None) -> LexicalDoc:
+    """A stored (normalised) text's :class:`LexicalDoc`: the jieba search tokens of its Chinese (the dictionary's
+    words inside long ones too), its whole Latin words, and the 2-grams of its Chinese runs, each with the best
+    evidence it has in the text (title > core > body; body evidence grows with repetition)."""
+    lexicon = lexicon or default_lexicon()
+    tokenizer = lexicon.tokenizer
+    best: dict[int, float] = {}  # key → its best evidence in the title or core parts (and Latin words anywhere)
+    repeated: dict[str, Counter[int]] = {"body": Counter(), "aside": Counter()}  # key → how often a part says it
+
+    def keep(key: int, strength: float) -> None:
+        if strength > best.get(key, 0.0):
+            best[key] = strength
+
+    for zone, part in _zones(_latin_phrases(text)):
+        for word, evidence in _latin_words(part, zone):
+            keep(_word_key(word), evidence)
+        words = [t.lower() for t in tokenizer.cut(part, HMM=True) if len(t) >= 2 and _CJK.search(t)]
+        keys = [_word_key(w) for word in words for w in (word, *lexicon.inner_words(word))]
+        keys += [code for run in _CJK_RUN.findall(part) for code in _gram_codes(run)]
+        if zone in repeated:
+            repeated[zone].update(keys)
+        else:
+            for key in keys:
+                keep(key, TITLE if zone == "title" else CORE)
+    for zone, most in (("body", BODY_MAX), ("aside", ASIDE_MAX)):
+        tf = np.fromiter(repeated[zone].values(), dtype=np.float64, count=len(repeated[zone]))
+        for key, strength in zip(repeated[zone], _repeated_strength(tf, most).tolist(), strict=True):
+            keep(key, strength)
+    if not best:
+        return EMPTY_DOC
+    keys = np.fromiter(best.keys(), dtype=np.uint64, count=len(best))
+    strength = np.fromiter(best.values(), dtype=np.float32, count=len(best))
+    order = np.argsort(keys)
+    return LexicalDoc(keys[order], strength[order])
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """A query's slots (its words, then its 2-grams) with their weights, and the keys that give evidence for each:
+    ``(keys[i], slots[i], factors[i])`` sorted by key, a key's evidence counting ``factor`` times for its slot."""
+
+    keys: np.ndarray  # uint64, sorted (a key may repeat: it serves several slots)
+    slots: np.ndarray  # int64
+    factors: np.ndarray  # float64
+    weights: np.ndarray  # float64, one per slot
+    words: tuple[str, ...]  # the word slots, for tests and explanations
+    n_words: int
+
+    @property
+    def empty(self) -> bool:
+        return not len(self.keys) or not self.weights.sum() > 0
+
+
+def analyse_query(text: str, lexicon: Lexicon | None = None) -> LexicalQuery:
+    """The words of a (normalised) query with their weight — rarity (:meth:`Lexicon.term_weight`) times where the
+    query says them (:data:`QUERY_ZONE`) — each with its synonyms and inner dictionary words at a discount
+    (:meth:`Lexicon.related`); then the 2-grams of its Chinese runs, each weighing what the words it overlaps do."""
+    lexicon = lexicon or default_lexicon()
+    tokenizer = lexicon.tokenizer
+    word_weight: dict[str, float] = {}
+    gram_weight: dict[int, float] = {}
+    for zone, part in _zones(_latin_phrases(text)):
+        place = QUERY_ZONE[zone]
+        for word, _strength in _latin_words(part, zone):
+            word_weight[word] = max(word_weight.get(word, 0.0), place * lexicon.term_weight(word))
+        char_weight = np.zeros(len(part))
+        for token, start, end in tokenizer.tokenize(part, HMM=True):
+            if not _CJK.search(token):
+                continue
+            weight = place * lexicon.term_weight(token.lower())
+            char_weight[start:end] = weight / max(end - start, 1)
+            if len(token) >= 2:
+                word_weight[token.lower()] = max(word_weight.get(token.lower(), 0.0), weight)
+        for m in _CJK_RUN.finditer(part):
+            for i, code in enumerate(_gram_codes(m.group())):
+                at = m.start() + i
+                weight = float(char_weight[at] + char_weight[at + 1])
+                if weight > gram_weight.get(code, 0.0):
+                    gram_weight[code] = weight
+    words = tuple(w for w, weight in word_weight.items() if weight > 0)
+    chinese_total = sum(word_weight[w] for w in words if _CJK.search(w))
+    keys: list[int] = []
+    slots: list[int] = []
+    factors: list[float] = []
+    for slot, word in enumerate(words):
+        for related, factor in ((word, 1.0), *lexicon.related(word)):
+            keys.append(_word_key(related))
+            slots.append(slot)
+            factors.append(factor)
+    grams = [code for code, weight in gram_weight.items() if weight > 0]
+    for i, code in enumerate(grams):
+        keys.append(code)
+        slots.append(len(words) + i)
+        factors.append(1.0)
+    weights = np.array([word_weight[w] for w in words] + [gram_weight[c] for c in grams], dtype=np.float64)
+    gram_total = weights[len(words):].sum()
+    if gram_total > 0:  # the grams weigh GRAM_SHARE of the Chinese words they come from, whatever their number
+        weights[len(words):] *= GRAM_SHARE * chinese_total / gram_total
+    key_array = np.array(keys, dtype=np.uint64)
+    order = np.argsort(key_array, kind="stable")
+    return LexicalQuery(key_array[order], np.array(slots, dtype=np.int64)[order],
+                        np.array(factors, dtype=np.float64)[order], weights, words, len(words))
+
+
+_LUT_BITS = 20
+_LUT_MASK = np.uint64((1 << _LUT_BITS) - 1)
+
+
+def pool_scores(query: LexicalQuery, docs: Sequence[LexicalDoc]) -> np.ndarray:
+    """How much of the query each text covers, in [0, 1] (float32, aligned with ``docs``):
+    Σ weight·evidence / Σ weight over the query's slots, a slot's evidence the best of its keys' in the text."""
     n = len(docs)
-    if n == 0:
-        return np.zeros(0, dtype=np.float32)
-    codes, owner = _ngram_codes(list(docs) + [query if query_normalised else normalize(query)])
-    is_query = owner == n
-    doc_codes, doc_owner = codes[~is_query], owner[~is_query]
-    vocab, col = np.unique(doc_codes, return_inverse=True)
-    if not len(vocab):
+    if n == 0 or query.empty:
         return np.zeros(n, dtype=np.float32)
-    pair = doc_owner * len(vocab) + col  # (doc, gram) → one integer
-    pairs, counts = np.unique(pair, return_counts=True)
-    pair_doc, pair_col = pairs // len(vocab), pairs % len(vocab)
-    df = np.bincount(pair_col, minlength=len(vocab)).astype(np.float64)
-    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32).astype(np.float64)
-    weight = np.sqrt(counts) * idf[pair_col]
-    norms = np.sqrt(np.bincount(pair_doc, weights=weight**2, minlength=n))
-    norms[norms == 0] = 1.0
-    q_codes = codes[is_query]
-    at = np.minimum(np.searchsorted(vocab, q_codes), len(vocab) - 1)
-    q_cols, q_counts = np.unique(at[vocab[at] == q_codes], return_counts=True)
-    q_weight = np.zeros(len(vocab))
-    q_weight[q_cols] = np.sqrt(q_counts) * idf[q_cols]
-    q_norm = np.sqrt((q_weight**2).sum())
-    if q_norm == 0:
-        return np.zeros(n, dtype=np.float32)
-    dots = np.bincount(pair_doc, weights=weight * q_weight[pair_col], minlength=n)
-    return (dots / norms / q_norm).astype(np.float32)
-
-
-Grams = tuple[np.ndarray, np.ndarray]  # a text's distinct n-gram codes (sorted, uint64) and how often each occurs
-
-
-def text_grams(text: str, *, normalised: bool = True) -> Grams:
-    """The distinct character n-gram codes of a text (:func:`_ngram_codes`) and their counts: what
-    :func:`gram_pool_scores` reads, worked out once per text and kept (:meth:`matching.records.RecordStore.grams`)."""
-    codes, _ = _ngram_codes([text if normalised else normalize(text)])
-    return np.unique(codes, return_counts=True)
-
-
-def texts_grams(texts: Sequence[str]) -> list[Grams]:
-    """:func:`text_grams` of several normalised texts at once: two sorts over all their grams instead of one
-    per text (what a pool of texts not seen before costs)."""
-    n = len(texts)
-    if n == 0:
-        return []
-    codes, owner = _ngram_codes(texts)
-    vocab, col = np.unique(codes, return_inverse=True)
-    pairs, counts = np.unique(owner * max(len(vocab), 1) + col, return_counts=True)
-    pair_owner = pairs // max(len(vocab), 1)
-    bounds = np.searchsorted(pair_owner, np.arange(n + 1))
-    distinct = vocab[pairs % max(len(vocab), 1)] if len(vocab) else np.zeros(0, dtype=np.uint64)
-    return [(distinct[a:b], counts[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
-
-
-def gram_pool_scores(query: Grams, docs: Sequence[Grams]) -> np.ndarray:
-    """:func:`ngram_pool_scores` from each text's :func:`text_grams`: the same TF-IDF cosines (idf over the pool),
-    without splitting the texts into grams again for every query."""
-    n = len(docs)
-    if n == 0:
-        return np.zeros(0, dtype=np.float32)
-    lengths = np.fromiter((len(c) for c, _ in docs), dtype=np.int64, count=n)
+    lengths = np.fromiter((len(d.keys) for d in docs), dtype=np.int64, count=n)
     if not lengths.sum():
         return np.zeros(n, dtype=np.float32)
-    codes = np.concatenate([c for c, _ in docs])
-    counts = np.concatenate([k for _, k in docs])
-    owner = np.repeat(np.arange(n), lengths)
-    vocab, col = np.unique(codes, return_inverse=True)
-    df = np.bincount(col, minlength=len(vocab)).astype(np.float64)
-    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32).astype(np.float64)
-    weight = np.sqrt(counts) * idf[col]
-    norms = np.sqrt(np.bincount(owner, weights=weight**2, minlength=n))
-    norms[norms == 0] = 1.0
-    q_codes, q_counts = query
-    at = np.minimum(np.searchsorted(vocab, q_codes), len(vocab) - 1)
-    hit = vocab[at] == q_codes
-    q_weight = np.zeros(len(vocab))
-    q_weight[at[hit]] = np.sqrt(q_counts[hit]) * idf[at[hit]]
-    q_norm = np.sqrt((q_weight**2).sum())
-    if q_norm == 0:
+    keys = np.concatenate([d.keys for d in docs])
+    # a 2²⁰-bucket table of the query's keys says which of the pool's keys may match; those few are checked exactly
+    lut = np.zeros(1 << _LUT_BITS, dtype=bool)
+    lut[(query.keys & _LUT_MASK).astype(np.int64)] = True
+    maybe = np.flatnonzero(lut[(keys & _LUT_MASK).astype(np.int64)])
+    found = keys[maybe]
+    lo = np.searchsorted(query.keys, found, side="left")
+    hi = np.searchsorted(query.keys, found, side="right")
+    hit = hi > lo
+    maybe, lo, hi = maybe[hit], lo[hit], hi[hit]
+    if not len(maybe):
         return np.zeros(n, dtype=np.float32)
-    dots = np.bincount(owner, weights=weight * q_weight[col], minlength=n)
-    return (dots / norms / q_norm).astype(np.float32)
+    strength = np.concatenate([d.strength for d in docs])[maybe].astype(np.float64)
+    owner = np.searchsorted(np.cumsum(lengths), maybe, side="right")
+    # each matched key serves hi − lo slots: one row per (text, slot) pair
+    count = hi - lo
+    row = np.repeat(np.arange(len(maybe)), count)
+    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    # a slot's evidence in a text is the best of its keys' there: sort the (text, slot) pairs, best first
+    pair = owner[row] * len(query.weights) + query.slots[at]
+    value = strength[row] * query.factors[at]
+    order = np.lexsort((-value, pair))
+    pair, value = pair[order], value[order]
+    first = np.ones(len(pair), dtype=bool)
+    first[1:] = pair[1:] != pair[:-1]
+    pair, value = pair[first], value[first]
+    weighted = value * query.weights[pair % len(query.weights)]
+    scores = np.bincount(pair // len(query.weights), weights=weighted, minlength=n) / query.weights.sum()
+    return np.minimum(scores, 1.0).astype(np.float32)
+
+
+@lru_cache(maxsize=4096)
+def _analysed(text: str) -> LexicalDoc:
+    return analyse_text(text)
+
+
+def text_pool_scores(query_text: str, texts: Sequence[str]) -> np.ndarray:
+    """:func:`pool_scores` of normalised texts (what a reader that keeps no lexical docs gives), the last few
+    thousand texts' docs kept by text."""
+    return pool_scores(analyse_query(query_text), [_analysed(t) for t in texts])

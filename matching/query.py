@@ -3,9 +3,10 @@
 Filters make an allow-list over the columns. A small one (a county's or a city's records) is scored exactly,
 with one matrix product over the records' float32 vectors (``cosines_of``, laid out by region so the rows are
 contiguous); a larger one is searched inside the index, and its pool scored again with the float32 vectors.
-Then the pool's n-gram scores, and the vectorised rerank (:mod:`matching.ranking`) orders it. What the columns
-do not hold — candidates' texts and vectors, the returned records' facts — comes through callables: the service
-reads them from its replica's record store (:mod:`matching.records`), the benchmarks from dictionaries.
+Then the pool's lexical scores (words and characters), and the vectorised rerank (:mod:`matching.ranking`) orders
+it. What the columns do not hold — candidates' texts and vectors, the returned records' facts — comes through
+callables: the service reads them from its replica's record store (:mod:`matching.records`), the benchmarks from
+dictionaries.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from matching.eligibility import MatchFilters, eligible_job_rows, eligible_seeker_rows
 from matching.codes import region_range
 from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
-from matching.lexical import Grams, gram_pool_scores, ngram_pool_scores, text_grams
+from matching.lexical import LexicalDoc, analyse_query, pool_scores, text_pool_scores
 from matching.priority import PriorityPolicy
 from matching.records import Card, RecordStore
 from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
@@ -61,15 +62,15 @@ def retrieve(index: SearchIndex, columns: JobColumns | SeekerColumns, rows: np.n
 @dataclass(frozen=True)
 class Candidates:
     """What the rerank needs of the pool besides the columns: each record's full-precision vector and its text, or
-    the text's n-grams (:func:`matching.lexical.text_grams`) where the reader keeps them."""
+    what the text offers the lexical score (:func:`matching.lexical.analyse_text`) where the reader keeps that."""
 
     texts: Mapping[int, str]
     vectors: Mapping[int, np.ndarray]
-    grams: Mapping[int, Grams] | None = None
+    lexical: Mapping[int, LexicalDoc] | None = None
 
     def holds(self, record_id: int) -> bool:
-        """The record still exists (its text, or its grams, could be read)."""
-        return int(record_id) in (self.grams if self.grams is not None else self.texts)
+        """The record still exists (its text, or its lexical doc, could be read)."""
+        return int(record_id) in (self.lexical if self.lexical is not None else self.texts)
 
 
 CandidatesOf = Callable[[list[int]], Candidates]
@@ -87,10 +88,10 @@ def store_readers(columns: JobColumns | SeekerColumns, store: RecordStore,
     cards: dict[int, Card] = {}
 
     def candidates_of(ids: list[int]) -> Candidates:
-        grams = store.grams(ids)
-        held = [i for i in ids if i in grams]
+        lexical = store.lexical(ids)
+        held = [i for i in ids if i in lexical]
         vectors = store.vectors_at(store.slots_of(held)) if held else ()
-        return Candidates({}, dict(zip(held, vectors, strict=True)), grams)
+        return Candidates({}, dict(zip(held, vectors, strict=True)), lexical)
 
     def facts_of(ids: list[int]) -> dict[int, object]:
         cards.update(store.cards(ids))
@@ -158,11 +159,16 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
         ids, dense = pool.ids[present], pool.dense[present]
     else:
         ids, dense = refine(pool, candidates, vector)
-    if candidates.grams is not None:
-        lexical = gram_pool_scores(text_grams(query_text), [candidates.grams[int(i)] for i in ids])
-    else:
-        lexical = ngram_pool_scores(query_text, [candidates.texts[int(i)] for i in ids], query_normalised=True)
+    lexical = _lexical_scores(query_text, ids, candidates)
     return (ids, dense, lexical), pool.eligible
+
+
+def _lexical_scores(query_text: str, ids: np.ndarray, candidates: Candidates) -> np.ndarray:
+    """How much of the query each of the pool's texts covers (:func:`matching.lexical.pool_scores`), aligned with
+    ``ids``: from the kept lexical docs where the reader keeps them, else from the texts."""
+    if candidates.lexical is not None:
+        return pool_scores(analyse_query(query_text), [candidates.lexical[int(i)] for i in ids])
+    return text_pool_scores(query_text, [candidates.texts[int(i)] for i in ids])
 
 
 def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,

@@ -31,7 +31,7 @@ import orjson
 
 from matching.enums import Education, FlagKind, FlagStatus, JobStatus, WorkType
 from matching.facts import FlagFact, JobFacts, SeekerFacts
-from matching.lexical import Grams, texts_grams
+from matching.lexical import LexicalDoc, analyse_text
 
 # --- cards ------------------------------------------------------------------------------------------------
 
@@ -111,10 +111,10 @@ def decode_card(data: bytes | memoryview | np.ndarray) -> Card:
 # --- the store --------------------------------------------------------------------------------------------
 
 EMPTY_OFFSETS = np.zeros(1, dtype=np.int64)
-# The n-gram codes of recently scored texts, per store: about 12 bytes a distinct gram, so 4M grams ≈ 50 MB per
-# process; a county's or a city's postings come up again and again, and splitting 50 long texts into grams for
-# every query was the largest part of a small scope's query.
-GRAMS_CACHED = 4_000_000
+# The lexical keys of recently scored texts (:class:`matching.lexical.LexicalDoc`), per store: 12 bytes a key, so
+# 4M keys ≈ 50 MB per process (a 500-character posting has about 400); a county's or a city's postings come up
+# again and again, and cutting a text into words takes about half a millisecond.
+LEXICAL_CACHED = 4_000_000
 
 
 class RecordStore:
@@ -134,9 +134,9 @@ class RecordStore:
         self._tail_vectors = np.zeros((0, dim), dtype=np.float32)
         self._tail_text: list[bytes] = []
         self._tail_card: list[bytes] = []
-        self._grams: OrderedDict[int, Grams] = OrderedDict()  # slot → its text's grams, least recently used first
-        self._grams_held = 0
-        self._grams_lock = threading.Lock()
+        self._lexical: OrderedDict[int, LexicalDoc] = OrderedDict()  # slot → its text's, least recently used first
+        self._lexical_held = 0  # keys held
+        self._lexical_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -252,33 +252,32 @@ class RecordStore:
         """Texts of the ids the store holds."""
         return self._held(ids, self.text_at)
 
-    def grams(self, ids: Iterable[int]) -> dict[int, Grams]:
-        """The n-gram codes and counts of each held record's text (:func:`matching.lexical.text_grams`), kept for
+    def lexical(self, ids: Iterable[int]) -> dict[int, LexicalDoc]:
+        """What each held record's text offers the lexical score (:func:`matching.lexical.analyse_text`), kept for
         the texts scored most recently (a slot's text never changes, so they never go stale)."""
-        out: dict[int, Grams] = {}
+        out: dict[int, LexicalDoc] = {}
         missing: list[tuple[int, int]] = []
-        with self._grams_lock:
+        with self._lexical_lock:
             for record_id in ids:
                 slot = self._slot.get(int(record_id))
                 if slot is None:
                     continue
-                found = self._grams.get(slot)
+                found = self._lexical.get(slot)
                 if found is None:
                     missing.append((int(record_id), slot))
                 else:
-                    self._grams.move_to_end(slot)
+                    self._lexical.move_to_end(slot)
                     out[int(record_id)] = found
-        made = zip(missing, texts_grams([self.text_at(slot) for _record_id, slot in missing]), strict=True)
-        made = [(record_id, slot, grams) for (record_id, slot), grams in made]
-        with self._grams_lock:
-            for record_id, slot, grams in made:
-                out[record_id] = grams
-                if slot not in self._grams:
-                    self._grams[slot] = grams
-                    self._grams_held += len(grams[0])
-            while self._grams_held > GRAMS_CACHED and self._grams:
-                _slot, (codes, _counts) = self._grams.popitem(last=False)
-                self._grams_held -= len(codes)
+        made = [(record_id, slot, analyse_text(self.text_at(slot))) for record_id, slot in missing]
+        with self._lexical_lock:
+            for record_id, slot, doc in made:
+                out[record_id] = doc
+                if slot not in self._lexical:
+                    self._lexical[slot] = doc
+                    self._lexical_held += len(doc.keys)
+            while self._lexical_held > LEXICAL_CACHED and self._lexical:
+                _slot, doc = self._lexical.popitem(last=False)
+                self._lexical_held -= len(doc.keys)
         return out
 
     def cards(self, ids: Iterable[int]) -> dict[int, Card]:

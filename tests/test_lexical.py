@@ -143,17 +143,3 @@ class TestCharNgrams:
         assert list(DOCS)[int(np.argmax(scores))] == "tea"
         assert scores.max() <= 1.0 + 1e-6
         np.testing.assert_allclose(scorer.scores_many(["奶茶店招人做奶茶"])[0], scores)
-
-
-def test_pool_scores_equal_the_tfidf_scorer_on_normalised_texts():
-    """The rerank's vectorised lexical score is CharNgramScorer's, fitted on the candidate pool."""
-    from matching.lexical import ngram_pool_scores
-    from matching.text import normalize
-
-    odd = ["叉车", "a", "x y z", "ABC叉车工 3年", "", "🙂 emoji only", "ab_cd", "\U00030000\U00030001叉车"]
-    docs = [normalize(t) for t in [*DOCS.values(), *odd]]
-    queries = ["会开叉车，想找仓库的活", "叉车 司机 ABC", "a", "", "家政保洁阿姨", "𠀀𠀁 rare", "\U00030000\U00030001"]
-    for query in queries:
-        expected = CharNgramScorer().fit(docs).scores(query)
-        np.testing.assert_allclose(ngram_pool_scores(query, docs), expected, atol=1e-5)
-    assert ngram_pool_scores("叉车", []).shape == (0,)

@@ -154,27 +154,25 @@ def test_a_small_allow_list_scanned_exactly_ranks_as_the_exact_index_does():
         np.testing.assert_allclose([r.score for r in scanned], [r.score for r in searched], rtol=1e-6)
 
 
-def test_kept_grams_score_as_the_texts_do(monkeypatch):
-    """The pool's lexical scores from each text's kept n-grams equal those from splitting the texts per query, and
-    the kept grams stay right when the cache evicts."""
+def test_kept_lexical_docs_score_as_the_texts_do(monkeypatch):
+    """The pool's lexical scores from each record's kept analysis equal those from the texts themselves, and the
+    kept analyses stay right when the cache evicts."""
     from matching import records
-    from matching.lexical import gram_pool_scores, ngram_pool_scores, text_grams, texts_grams
+    from matching.lexical import analyse_query, analyse_text, pool_scores, text_pool_scores
     from matching.text import normalize
 
     rng = np.random.default_rng(5)
-    words = ["叉车", "仓库", "保洁", "Excel", "数据分析", "五险一金", "包吃住", "C++", "Qt", "园艺", "的", "，"]
+    words = ["叉车", "仓库", "保洁", "Excel", "数据分析", "五险一金", "包吃住", "C++", "Qt", "园艺", "的", "，", "；"]
     texts = [normalize("".join(rng.choice(words, size=int(rng.integers(0, 40))))) for _ in range(60)]
     query = normalize("会开叉车，做过仓库保洁，懂Excel")
-    expected = ngram_pool_scores(query, texts, query_normalised=True)
-    np.testing.assert_array_equal(gram_pool_scores(text_grams(query), [text_grams(t) for t in texts]), expected)
-    for together, alone in zip(texts_grams(texts), [text_grams(t) for t in texts], strict=True):
-        np.testing.assert_array_equal(together[0], alone[0])
-        np.testing.assert_array_equal(together[1], alone[1])
-    monkeypatch.setattr(records, "GRAMS_CACHED", 200)  # a few texts' worth: every call evicts
+    expected = text_pool_scores(query, texts)
+    assert expected.any() and not (expected == expected[0]).all()
+    np.testing.assert_array_equal(pool_scores(analyse_query(query), [analyse_text(t) for t in texts]), expected)
+    monkeypatch.setattr(records, "LEXICAL_CACHED", 200)  # a few texts' worth: every call evicts
     store = RecordStore(DIM)
     store.put(list(range(60)), _unit(rng, 60), texts, [b"{}"] * 60)
     for _ in range(3):
         order = rng.permutation(60).tolist()
-        grams = store.grams(order)
-        np.testing.assert_array_equal(gram_pool_scores(text_grams(query), [grams[i] for i in range(60)]), expected)
-        assert store._grams_held <= 200 + max(len(g[0]) for g in grams.values())
+        kept = store.lexical(order)
+        np.testing.assert_array_equal(pool_scores(analyse_query(query), [kept[i] for i in range(60)]), expected)
+        assert store._lexical_held <= 200 + max(len(d.keys) for d in kept.values())
