@@ -778,10 +778,23 @@ class LexicalQuery:
 
 
 def analyse_query(text: str, lexicon: Lexicon | None = None) -> LexicalQuery:
+    """The :class:`LexicalQuery` of a normalised query text (see :func:`_analyse_query`); with the default lexicon
+    the last thousand are kept by text: a stored profile or posting is asked about again and again."""
+    return _default_query(text) if lexicon is None else _analyse_query(text, lexicon)
+
+
+@lru_cache(maxsize=1024)
+def _default_query(text: str) -> LexicalQuery:
+    query = _analyse_query(text, default_lexicon())
+    for array in (query.keys, query.slots, query.factors, query.weights):
+        array.flags.writeable = False  # shared between the queries that ask it
+    return query
+
+
+def _analyse_query(text: str, lexicon: Lexicon) -> LexicalQuery:
     """The words of a (normalised) query with their weight — rarity (:meth:`Lexicon.term_weight`) times where the
     query says them (:data:`QUERY_ZONE`) — each with its synonyms and inner dictionary words at a discount
     (:meth:`Lexicon.related`); then the 2-grams of its Chinese runs, each weighing what the words it overlaps do."""
-    lexicon = lexicon or default_lexicon()
     tokenizer = lexicon.tokenizer
     word_weight: dict[str, float] = {}
     gram_weight: dict[int, float] = {}
@@ -789,18 +802,18 @@ def analyse_query(text: str, lexicon: Lexicon | None = None) -> LexicalQuery:
         place = QUERY_ZONE[zone]
         for word, _strength in _latin_words(part, zone):
             word_weight[word] = max(word_weight.get(word, 0.0), place * lexicon.term_weight(word))
-        char_weight = np.zeros(len(part))
+        char_weight = [0.0] * len(part)
         for token, start, end in tokenizer.tokenize(part, HMM=True):
             if not _CJK.search(token):
                 continue
             weight = place * lexicon.term_weight(token.lower())
-            char_weight[start:end] = weight / max(end - start, 1)
+            char_weight[start:end] = [weight / max(end - start, 1)] * (end - start)
             if len(token) >= 2:
                 word_weight[token.lower()] = max(word_weight.get(token.lower(), 0.0), weight)
         for m in _CJK_RUN.finditer(part):
             for i, code in enumerate(_gram_codes(m.group())):
                 at = m.start() + i
-                weight = float(char_weight[at] + char_weight[at + 1])
+                weight = char_weight[at] + char_weight[at + 1]
                 if weight > gram_weight.get(code, 0.0):
                     gram_weight[code] = weight
     words = tuple(w for w, weight in word_weight.items() if weight > 0)
