@@ -514,13 +514,28 @@ def shared_coder() -> OccupationCoder:
     return _shared
 
 
+DESIRED_MIN_SHARE = 0.4  # a word the coder is less sure of ("随便", "工资高的") names no occupation
+
+
 def desired_occupation_codes(names: Sequence[str], coder: OccupationCoder | None = None) -> list[str]:
-    """The 细类 a seeker's free words name (求职意向: "保洁", "开叉车"), one per word, in order, without repeats."""
+    """The 细类 a seeker's free words name (求职意向: "保洁", "开叉车"), one per word, in order, without repeats.
+
+    A word is coded only when the coder has evidence for it and its best 细类 takes at least
+    ``DESIRED_MIN_SHARE`` of the softmax over its five best scores: "随便" or "不限" give no code rather than a
+    made-up one that the occupation score would then trust.
+    """
     names = [n for n in (normalize(n, max_chars=100) for n in names) if n]
     if not names:
         return []
-    hits = (coder or shared_coder()).code_many(names, k=1)
-    return list(dict.fromkeys(h[0].code for h in hits if h))
+    codes: dict[str, None] = {}
+    for hits in (coder or shared_coder()).code_many(names, k=5):
+        if not hits or hits[0].score <= 0:
+            continue
+        scores = np.array([h.score for h in hits], dtype=np.float64)
+        share = np.exp(scores - scores.max())
+        if share[0] / share.sum() >= DESIRED_MIN_SHARE:
+            codes[hits[0].code] = None
+    return list(codes)
 
 
 # --- evaluation ----------------------------------------------------------------------

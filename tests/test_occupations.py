@@ -146,6 +146,10 @@ class TestRealTitles:
         assert desired_occupation_codes(["保洁", "开叉车", "清洁工"], coder) == ["4-09-08-01", "6-30-05-01"]
         assert desired_occupation_codes(["", " "], coder) == []
 
+    def test_words_that_name_no_occupation_give_no_code(self, coder):
+        assert desired_occupation_codes(["随便", "不限", "工资高的"], coder) == []
+        assert desired_occupation_codes(["随便", "养猪", "看门"], coder) == ["5-03-02-01", "4-07-05-01"]
+
 
 class TestEvaluationArithmetic:
     class FixedPredictions:

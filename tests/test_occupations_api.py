@@ -33,6 +33,7 @@ def test_update_recodes_only_when_the_desired_occupations_change(client, admin):
 
 def test_no_desired_occupations_no_codes(client, admin):
     assert create_seeker(client, admin, desired_occupations=[])["desired_occupation_codes"] == []
+    assert create_seeker(client, admin, desired_occupations=["随便", "工资高的"])["desired_occupation_codes"] == []
 
 
 def test_the_match_of_a_stored_profile_uses_the_codes(mclient, mkeys):
