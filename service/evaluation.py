@@ -89,11 +89,16 @@ def precision_at(run: dict[str, list[str]], qrels: dict[str, dict[str, int]], k:
 
 
 def evaluate_matching(directory: Path, *, settings: Settings, k: int = 10, embedder=None,
-                      only: Collection[str] | None = None, name: str | None = None) -> MatchingEvaluation:
-    """The service, dense and BM25 on one set. ``only`` keeps those query/seeker ids (all postings stay);
+                      only: Collection[str] | None = None, posting_ids: Collection[str] | None = None,
+                      name: str | None = None) -> MatchingEvaluation:
+    """The service, dense and BM25 on one set. ``only`` keeps those query/seeker ids; ``posting_ids`` keeps those
+    postings (a quick slice: judged postings left out still count in the ideal ranking, so scores can only drop);
     ``embedder`` reuses a loaded model (tests)."""
     postings, people, qrels = load_matching_set(directory)
     queries = load_queries(directory)
+    if posting_ids is not None:
+        keep_postings = {str(i) for i in posting_ids}
+        postings = {i: p for i, p in postings.items() if i in keep_postings}
     if only is not None:
         keep = {str(i) for i in only}
         people = {i: p for i, p in people.items() if i in keep}

@@ -124,12 +124,15 @@ def slice_result(tmp_path_factory, models_dir):
     settings = Settings(env="test", var_dir=tmp_path_factory.mktemp("eval-var"), models_dir=models_dir,
                         secret_key="evaluation-test-secret-key-0123456789abcdef")
     embedder = load_service_embedder(settings)  # the model as the service runs it (its token limit included)
-    return evaluate_matching(REALISTIC, settings=settings, embedder=embedder, only=SLICE)
+    postings, _, qrels = load_matching_set(REALISTIC)
+    # the slice's judged postings and every fourth other one: distractors of every kind, in a minute on 2 cores
+    keep = {j for ask in SLICE for j in qrels[ask]} | set(sorted(postings)[::4])
+    return evaluate_matching(REALISTIC, settings=settings, embedder=embedder, only=SLICE, posting_ids=keep)
 
 
 def test_harness_reports_every_system_on_the_same_asks(slice_result):
     r = slice_result
-    assert r.postings == 175 and r.seekers == 2 and r.queries == 5 and r.judged == len(SLICE)
+    assert 60 <= r.postings < 175 and r.seekers == 2 and r.queries == 5 and r.judged == len(SLICE)
     assert set(r.systems) == {*SYSTEMS, CEILING}
     for system, figures in r.systems.items():
         assert figures["queries"] == len(SLICE), system
