@@ -638,10 +638,9 @@ LATIN_SYNONYMS: tuple[tuple[str, ...], ...] = (
 )
 LATIN_SYNONYM_FACTOR = 0.9
 
-_WORD_BIT = np.uint64(1 << 63)  # word keys have the top bit; 2-gram keys (two 21-bit code points) never do
-
-
+_GLUED = "\x00glued"  # marks a glued title abbreviation's second key (no text holds a NUL)
 def _word_key(word: str) -> int:
+    """A word's key: 63 bits of its hash with the top bit set; a 2-gram's key (two 21-bit code points) never has it."""
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") | (1 << 63)
 
 
@@ -678,21 +677,27 @@ def _zones(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _latin_words(part: str, zone: str) -> list[tuple[str, float]]:
-    """(lower-cased word, evidence) of each Latin word in a part."""
+def _latin_words(part: str, zone: str) -> list[tuple[str, float, bool]]:
+    """(lower-cased word, evidence, whether it is a two-letter capital abbreviation glued to a Chinese word) of each
+    Latin word in a part. A glued title abbreviation is also said as ``word + _GLUED`` at full strength: a query that
+    glues it the same way (AE工程师) means what the title means."""
     out = []
     for m in _LATIN.finditer(part):
         word = m.group()
         if not _HAS_LETTER.search(word):
             continue
+        # glued: a Chinese word follows at once, as in a job name (AE工程师, PR经理), unlike 会AE or 熟悉AE、PR
+        glued = len(word) == 2 and word.isupper() and m.end() + 1 < len(part) and _is_cjk(part[m.end()]) \
+            and _is_cjk(part[m.end() + 1])
         if zone == "title":
-            glued = (m.start() > 0 and _is_cjk(part[m.start() - 1])) or (m.end() < len(part) and _is_cjk(part[m.end()]))
-            strength = TITLE_ABBREVIATION if glued and len(word) == 2 and word.isupper() else TITLE
+            strength = TITLE_ABBREVIATION if glued else TITLE
+            if glued:
+                out.append((word.lower() + _GLUED, TITLE, False))
         else:
             strength = {"core": CORE, "body": LATIN_BODY}.get(zone, LATIN_ASIDE)
-        out.append((word.lower(), strength))
+        out.append((word.lower(), strength, glued))
         if "." in word[1:]:  # ASP.NET is also .NET
-            out.append((word[word.index(".", 1):].lower(), strength))
+            out.append((word[word.index(".", 1):].lower(), strength, False))
     return out
 
 
@@ -738,7 +743,7 @@ def analyse_text(text: str, lexicon: Lexicon | None = None) -> LexicalDoc:
             best[key] = strength
 
     for zone, part in _zones(_latin_phrases(text)):
-        for word, evidence in _latin_words(part, zone):
+        for word, evidence, _glued in _latin_words(part, zone):
             keep(_word_key(word), evidence)
         words = [t.lower() for t in tokenizer.cut(part, HMM=True) if len(t) >= 2 and _CJK.search(t)]
         keys = [_word_key(w) for word in words for w in (word, *lexicon.inner_words(word))]
@@ -798,10 +803,15 @@ def _analyse_query(text: str, lexicon: Lexicon) -> LexicalQuery:
     tokenizer = lexicon.tokenizer
     word_weight: dict[str, float] = {}
     gram_weight: dict[int, float] = {}
+    glued: set[str] = set()  # abbreviations the query glues to Chinese (AE工程师)
     for zone, part in _zones(_latin_phrases(text)):
         place = QUERY_ZONE[zone]
-        for word, _strength in _latin_words(part, zone):
+        for word, _strength, is_glued in _latin_words(part, zone):
+            if word.endswith(_GLUED):
+                continue
             word_weight[word] = max(word_weight.get(word, 0.0), place * lexicon.term_weight(word))
+            if is_glued:
+                glued.add(word)
         char_weight = [0.0] * len(part)
         for token, start, end in tokenizer.tokenize(part, HMM=True):
             if not _CJK.search(token):
@@ -822,7 +832,8 @@ def _analyse_query(text: str, lexicon: Lexicon) -> LexicalQuery:
     slots: list[int] = []
     factors: list[float] = []
     for slot, word in enumerate(words):
-        for related, factor in ((word, 1.0), *lexicon.related(word)):
+        same = ((word + _GLUED, 1.0),) if word in glued else ()
+        for related, factor in ((word, 1.0), *same, *lexicon.related(word)):
             keys.append(_word_key(related))
             slots.append(slot)
             factors.append(factor)

@@ -48,6 +48,11 @@ class TestFalseFriends:
             assert by_name["clerk"] == 0.0
         assert scores("AE", pool)["engineer"] <= 0.35  # the title's "AE工程师" is weak evidence, not 0.87
 
+    def test_an_abbreviation_glued_the_same_way_in_the_query_means_the_title(self):
+        pool = {"engineer": AE_ENGINEER, "editor": VIDEO_EDITOR}
+        by_name = scores("AE工程师", pool)
+        assert by_name["engineer"] >= 0.9 and by_name["editor"] < 0.5
+
     def test_a_latin_word_matches_only_whole(self):
         pool = {
             "aeo": posting("外贸单证员", requirements="了解AEO认证", description="负责出口单证、AEO认证资料整理。"),
