@@ -90,6 +90,11 @@ class MatchFilters:
     public_welfare_kinds: frozenset[FlagKind] = DEFAULT_PUBLIC_WELFARE_KINDS
     now: datetime | None = None  # instant flags are judged at; default: the end of ``today``
     room_board: bool = False  # only postings that provide board and lodging (包吃住)
+    # Facts the asker did not give ("education", "age": an anonymous query): not filtered on, and never stated.
+    unstated: frozenset[str] = frozenset()
+    # An anonymous asker who says they are a student or recent graduate (or wants 实习) is shown 见习岗位 on their
+    # word; the basis is checked when an officer refers them. 公益性岗位 always need a verified flag.
+    internship_declared: bool = False
 
 
 def _now(options: MatchFilters, today: date | datetime) -> date | datetime:
@@ -180,24 +185,26 @@ def eligible_jobs_mask(
         pay = take(columns.pay)
         ok &= np.isnan(pay) | (pay >= seeker.desired_salary_min)
 
-    edu = take(columns.education)
-    seeker_edu = UNKNOWN if seeker.education is None else seeker.education.rank
-    if seeker_edu == UNKNOWN:
-        ok &= edu == UNKNOWN
-    else:
-        ok &= edu <= seeker_edu  # UNKNOWN (-1) is below every level
+    if "education" not in options.unstated:
+        edu = take(columns.education)
+        seeker_edu = UNKNOWN if seeker.education is None else seeker.education.rank
+        if seeker_edu == UNKNOWN:
+            ok &= edu == UNKNOWN
+        else:
+            ok &= edu <= seeker_edu  # UNKNOWN (-1) is below every level
 
     age = age_on(seeker.birth_date, today)
-    age_min, age_max = take(columns.age_min), take(columns.age_max)
-    if age is None:
-        ok &= (age_min == UNKNOWN) & (age_max == UNKNOWN)
-    else:
-        ok &= (age_min <= age) & ((age_max == UNKNOWN) | (age <= age_max))  # UNKNOWN (-1) ≤ any age
+    if "age" not in options.unstated:
+        age_min, age_max = take(columns.age_min), take(columns.age_max)
+        if age is None:
+            ok &= (age_min == UNKNOWN) & (age_max == UNKNOWN)
+        else:
+            ok &= (age_min <= age) & ((age_max == UNKNOWN) | (age <= age_max))  # UNKNOWN (-1) ≤ any age
 
     reserved = []
     if public_welfare_basis(seeker, _now(options, today), options.public_welfare_kinds) is None:
         reserved.append(WorkType.public_welfare)
-    if internship_basis(seeker, today) is None:
+    if internship_basis(seeker, today) is None and not options.internship_declared:
         reserved.append(WorkType.internship)
     if reserved:
         ok &= ~_work_type_lut(reserved)[wt]
@@ -340,6 +347,8 @@ def check_pair(
 
     if job.education_min is None:
         add("education", True, "不限学历")
+    elif "education" in options.unstated:
+        add("education", True, f"要求{EDUCATION_LABELS[job.education_min]}及以上（您未提供学历，未按学历筛选）")
     else:
         need = EDUCATION_LABELS[job.education_min]
         have = EDUCATION_LABELS[seeker.education] if seeker.education else "未填写"
@@ -348,6 +357,10 @@ def check_pair(
 
     if job.age_min is None and job.age_max is None:
         add("age", True, "不限年龄")
+    elif "age" in options.unstated:
+        lo = "" if job.age_min is None else f"{job.age_min}"
+        hi = "" if job.age_max is None else f"{job.age_max}"
+        add("age", True, f"要求{lo}–{hi}岁（您未提供年龄，未按年龄筛选）")
     else:
         age = age_on(seeker.birth_date, today)
         lo = "" if job.age_min is None else f"{job.age_min}"
@@ -366,8 +379,11 @@ def check_pair(
             f"公益性岗位：已核验{FLAG_LABELS[basis]}" if basis else f"公益性岗位仅限已核验的{names}")
     elif job.work_type == WorkType.internship:
         why = internship_basis(seeker, today)
-        add("reserved", why is not None,
-            f"见习岗位：{why}" if why else "见习岗位仅限离校2年内高校毕业生或16–24岁失业青年")
+        if why is None and options.internship_declared:
+            add("reserved", True, "见习岗位：限离校2年内高校毕业生或16–24岁失业青年（按您所述，推荐时核验）")
+        else:
+            add("reserved", why is not None,
+                f"见习岗位：{why}" if why else "见习岗位仅限离校2年内高校毕业生或16–24岁失业青年")
     else:
         add("reserved", True, "非专项岗位")
     return checks

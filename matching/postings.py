@@ -39,3 +39,24 @@ def is_matchable(status: str, valid_until: date | None, headcount: int | None, h
                  today: date) -> bool:
     """Open, in date and with a place left: what matching, kiosks and officers' suggestions may offer."""
     return is_open(status, valid_until, today) and places_left(headcount, hired_count) != 0
+
+
+# --- the same posting published again 重复发布 -------------------------------------------------------------
+
+SHINGLE = 4  # characters per shingle: long enough that two postings of one trade share few by chance
+SAME_POSTING_CONTAINMENT = 0.8  # share of the shorter text's shingles the longer one holds
+
+
+def shingles(text: str) -> frozenset[str]:
+    """The text's overlapping 4-character pieces, spaces and punctuation dropped (what copying preserves)."""
+    compact = "".join(ch for ch in text if ch.isalnum())
+    return frozenset(compact[i:i + SHINGLE] for i in range(max(len(compact) - SHINGLE + 1, 0)))
+
+
+def same_posting(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two postings' texts (as :func:`shingles`) are one posting published again: an agency's word-for-word copy
+    with its own introduction around it, or an employer's re-post with a tag in the title and a line added. Two
+    postings of the same trade written separately share far fewer pieces."""
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= SAME_POSTING_CONTAINMENT
