@@ -82,7 +82,11 @@ def _recall_exact(vectors: np.ndarray, found: np.ndarray, truth: np.ndarray, que
 
 
 def _engine_args() -> dict[str, Any]:
-    return {"policy": default_policy(), "weights": Weights(), "params": ScoringParams(semantic_floor=0.70)}
+    from service.engine import SEMANTIC_CEILING, SEMANTIC_FLOOR
+
+    # the service's scoring, without its relevance floor: recall is measured against every eligible posting
+    return {"policy": default_policy(), "weights": Weights(),
+            "params": ScoringParams(semantic_floor=SEMANTIC_FLOOR, semantic_ceiling=SEMANTIC_CEILING)}
 
 
 WARMUP = 10  # untimed queries before each scenario: the first ones fault in pages a running service has warm

@@ -102,6 +102,17 @@ INNER_FACTOR = 0.7  # a dictionary word inside a query word counts this much tim
 RELATED_MAX = 16
 ROLE_SUFFIXES = ("工程师", "技术员", "操作工", "操作员", "司机", "专员", "助理", "师傅", "师", "员", "工", "手")
 SYNONYM_FACTOR, OCCUPATION_ALIAS_FACTOR, STEM_FACTOR, HEAD_FACTOR = 0.85, 0.7, 0.8, 0.6
+GENERIC_INNER = 0.3  # an inner word that is only the role part of a query word counts this much of its share
+
+
+def _role_stem(word: str) -> str:
+    """What a Chinese job word says before its role suffix (运维工程师 → 运维, 快递员 → 快递), or ""."""
+    if not _CJK.search(word):
+        return ""
+    for suffix in ROLE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)]
+    return ""
 
 # 拉勾 phrases that name duties or circumstances rather than skills (维护工作, 开发经验者).
 _NOT_A_SKILL = ("工作", "经验", "经验者", "需求", "目标", "任务", "计划", "进度", "团队", "部门", "行业", "过程", "问题")
@@ -282,8 +293,13 @@ class Lexicon:
         word = word.lower()
         table = self._related_table()
         found = dict(table.get(word, ()))
+        stem = _role_stem(word)
         for sub in self.inner_words(word):
-            found[sub] = max(found.get(sub, 0.0), INNER_FACTOR * len(sub) / len(word))
+            # the role word a query word ends with (工程师 of 运维工程师) says little: every engineer has it
+            share = INNER_FACTOR * len(sub) / len(word) * (GENERIC_INNER if stem and sub not in stem else 1.0)
+            found[sub] = max(found.get(sub, 0.0), share)
+        if stem:  # 运维工程师 → 运维, even where the dictionary does not know the stem
+            found[stem] = max(found.get(stem, 0.0), STEM_FACTOR)
         found.pop(word, None)
         return tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_MAX])
 

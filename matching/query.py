@@ -12,7 +12,7 @@ dictionaries.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -24,7 +24,14 @@ from matching.facts import JobColumns, JobFacts, SeekerColumns, SeekerFacts
 from matching.lexical import LexicalDoc, analyse_query, pool_scores, text_pool_scores
 from matching.priority import PriorityPolicy
 from matching.records import Card, RecordStore
-from matching.ranking import MatchResult, ScoringParams, Weights, rank_jobs_for_seeker, rank_seekers_for_job
+from matching.ranking import (
+    Asked,
+    MatchResult,
+    ScoringParams,
+    Weights,
+    rank_jobs_for_seeker,
+    rank_seekers_for_job,
+)
 
 POOL_MIN, POOL_PER_RESULT = 50, 5  # candidates the index returns for the rerank: max(50, 5·k)
 # Allow-lists up to this many records are scored exactly, without the index: 4,096 × 384 float32 is 6 MB read
@@ -77,6 +84,8 @@ CandidatesOf = Callable[[list[int]], Candidates]
 FactsOf = Callable[[list[int]], Mapping[int, object]]
 # exact inner products of a query with the records at these rows of the columns
 CosinesOf = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# which of the asker's intents each posting meets (:func:`matching.understand.posting_intents`), by id
+IntentsOf = Callable[[list[int]], Mapping[int, frozenset[str]]]
 
 
 def store_readers(columns: JobColumns | SeekerColumns, store: RecordStore,
@@ -149,7 +158,7 @@ def pool_of(index: SearchIndex, columns: JobColumns | SeekerColumns, rows: np.nd
 
 def _pool(index, columns, rows, vector, k, query_text, candidates_of: CandidatesOf, cosines_of: CosinesOf | None):
     """Scan a small allow-list or search inside a large one (then refine), score the pool's texts:
-    (ids, dense, lexical), eligible."""
+    (ids, dense, lexical, vectors — None where the reader keeps none), eligible."""
     pool, exact = pool_of(index, columns, rows, vector, k, cosines_of)
     if not len(pool.ids):
         return None, pool.eligible
@@ -160,7 +169,9 @@ def _pool(index, columns, rows, vector, k, query_text, candidates_of: Candidates
     else:
         ids, dense = refine(pool, candidates, vector)
     lexical = _lexical_scores(query_text, ids, candidates)
-    return (ids, dense, lexical), pool.eligible
+    vectors = (np.stack([candidates.vectors[int(i)] for i in ids])
+               if len(ids) and all(int(i) in candidates.vectors for i in ids) else None)
+    return (ids, dense, lexical, vectors), pool.eligible
 
 
 def _lexical_scores(query_text: str, ids: np.ndarray, candidates: Candidates) -> np.ndarray:
@@ -174,18 +185,25 @@ def _lexical_scores(query_text: str, ids: np.ndarray, candidates: Candidates) ->
 def rank_jobs(*, index: SearchIndex, columns: JobColumns, vector: np.ndarray, seeker: SeekerFacts,
               query_text: str, options: MatchFilters, k: int, today: date, candidates_of: CandidatesOf,
               facts_of: FactsOf, policy: PriorityPolicy, weights: Weights, params: ScoringParams,
-              scope_prefix: str | None = None, cosines_of: CosinesOf | None = None) -> tuple[list[MatchResult], int]:
+              scope_prefix: str | None = None, cosines_of: CosinesOf | None = None, asked: Asked | None = None,
+              intents_of: IntentsOf | None = None, duplicate_cosine: float = 0.0,
+              same_posting: Callable[[int, int], bool] | None = None) -> tuple[list[MatchResult], int]:
     """Postings for a seeker: filters → allow-list → exact scan, or index + exact pool → lexical scores →
-    vectorised rerank.
+    vectorised rerank (with what the asker said, ``asked``; ``intents_of`` tells which intents the pool's postings
+    meet) → near-duplicates folded (``duplicate_cosine`` and ``same_posting`` of two ids; 0 keeps them apart).
 
     ``query_text`` is normalised (:func:`matching.text.normalize`), as stored profile texts are."""
     rows = _narrow(columns, eligible_job_rows(columns, seeker, options, today), scope_prefix)
     found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of, cosines_of)
     if found is None:
         return [], eligible
-    ids, dense, lexical = found
+    ids, dense, lexical, vectors = found
+    if asked is not None and asked.intents and intents_of is not None:
+        asked = replace(asked, met=intents_of(ids.tolist()))
     return rank_jobs_for_seeker(seeker, ids, dense, columns, today=today, jobs=facts_of, lexical=lexical,
-                                weights=weights, params=params, policy=policy, options=options, limit=k), eligible
+                                weights=weights, params=params, policy=policy, options=options, limit=k,
+                                asked=asked, vectors=vectors if duplicate_cosine > 0 else None,
+                                duplicate_cosine=duplicate_cosine, same_posting=same_posting), eligible
 
 
 def rank_seekers(*, index: SearchIndex, columns: SeekerColumns, vector: np.ndarray, job: JobFacts,
@@ -198,6 +216,6 @@ def rank_seekers(*, index: SearchIndex, columns: SeekerColumns, vector: np.ndarr
     found, eligible = _pool(index, columns, rows, vector, k, query_text, candidates_of, cosines_of)
     if found is None:
         return [], eligible
-    ids, dense, lexical = found
+    ids, dense, lexical, _ = found
     return rank_seekers_for_job(job, ids, dense, columns, today=now, seekers=facts_of, lexical=lexical,
                                 weights=weights, params=params, policy=policy, options=options, limit=k), eligible

@@ -1,4 +1,4 @@
-"""Rerank retrieved candidates: a weighted fit of six components, a bounded priority boost, an explanation.
+"""Rerank retrieved candidates: relevance first, then the circumstances, a bounded priority boost, an explanation.
 
 Both directions — postings for a seeker (``rank_jobs_for_seeker``) and seekers for a posting
 (``rank_seekers_for_job``) — take the candidate ids the dense index returned with their cosine scores, drop
@@ -6,21 +6,32 @@ unknown and ineligible candidates (the hard filters again, so a reserved post ne
 seeker even if the caller forgot the allow-list), score every candidate with array operations over the
 columns, and explain only the ``limit`` it returns.
 
-Components, each in [0, 1] (key — label):
+Components, each in [0, 1] (key — label). *Topical* ones say whether it is the right work:
 
 * ``semantic`` — 语义相似度: cosine rescaled, clip((cos − floor) / (ceiling − floor), 0, 1);
-* ``lexical`` — 关键词重合: the caller's lexical scores (BM25 / char n-grams) z-scored over the pool and passed
-  through the logistic function (0.5 for a pool without spread; 0 when none are given);
-* ``skill`` — 技能匹配: share of the posting's skills the seeker lists (0 when the posting lists none);
-* ``location`` — 距离: exp(−d / τ) of the distance between posting and residence (coordinates, else county
-  centroids; 0 when unknown);
-* ``salary`` — 薪资匹配: with the posting's mid pay m (mean of the known bounds) and the seeker's floor f,
-  clip(0.5 + (m − f) / 2f, 0, 1): 0.5 at the floor, 1 at twice it; 0.5 when either is unknown;
+* ``lexical`` — 关键词重合: the caller's lexical score, already in [0, 1] (:mod:`matching.lexical`);
+* ``skill`` — 技能匹配: share of the posting's skills the seeker lists (counted only when both list skills);
 * ``occupation`` — 职业对口: same 细类 1.0, same 小类 0.7, same 中类 0.4, else 0 (best over the seeker's
-  desired occupations).
+  desired occupations; counted only when both sides are coded).
 
-``fit = Σ weight_c × component_c`` with the weights normalised to sum to 1; ``score = fit + boost`` where the
-boost is the bounded one of ``matching.priority``. Ties break on fit, then on the smaller id.
+*Circumstantial* ones move results among the relevant:
+
+* ``location`` — 距离: exp(−d / τ) of the distance between posting and residence (counted when the asker's place
+  is known; 0.5 where the other side's is not);
+* ``salary`` — 薪资匹配: with the posting's mid pay m and the seeker's floor f, clip(0.5 + (m − f) / 2f, 0, 1)
+  (counted when a floor is given; 0.5 where the posting's pay is unknown);
+* ``intent`` — 意向符合: the share of what the asker said they want (实习, 兼职, 包吃住, 日结 …;
+  :mod:`matching.understand`) that the posting meets (counted when something was said).
+
+A component that carries no signal for a pair (nothing to compare) is left out of its group's mean rather than
+counted as 0, so no weight is spent on constants. With R the weighted mean of the topical components and C that
+of the circumstantial ones (1 when the asker gave none), ``fit = R × (1 − β + β × C)`` (β =
+``ScoringParams.context_share``): a far or lower-paid posting that fits the work stays above a near one that
+does not. The priority boost of :mod:`matching.priority` is scaled by min(1, R / ``full_relevance``), so it
+too moves only relevant results; ``score = fit + boost``. Candidates whose relevance R is below
+``min_relevance`` are not returned at all (a short honest list beats padding). Ties break on fit, then on the
+smaller id. Each explanation's component weights are the effective ones for that result, so the
+contributions (value × weight) add up to its fit.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+import re
 
 import numpy as np
 
@@ -54,7 +66,9 @@ from matching.priority import (
     seeker_side_reasons,
 )
 
-COMPONENTS = ("semantic", "lexical", "skill", "location", "salary", "occupation")
+COMPONENTS = ("semantic", "lexical", "skill", "location", "salary", "occupation", "intent")
+TOPICAL = ("semantic", "lexical", "skill", "occupation")
+CONTEXT = ("location", "salary", "intent")
 COMPONENT_LABELS = {
     "semantic": "语义相似度",
     "lexical": "关键词重合",
@@ -62,20 +76,23 @@ COMPONENT_LABELS = {
     "location": "距离",
     "salary": "薪资匹配",
     "occupation": "职业对口",
+    "intent": "意向符合",
 }
+NEUTRAL = 0.5  # a circumstance the other side does not state (pay 面议, no address)
 OCCUPATION_LEVEL_SCORES = (1.0, 0.7, 0.4)  # same 细类, 小类, 中类
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Component weights; the service fills them from settings. Normalised to sum to 1 when used."""
+    """Component weights, relative within their group (topical or circumstantial; see the module's docstring)."""
 
     semantic: float = 0.35
-    lexical: float = 0.15
+    lexical: float = 0.30
     skill: float = 0.15
-    location: float = 0.15
-    salary: float = 0.10
-    occupation: float = 0.10
+    location: float = 0.30
+    salary: float = 0.20
+    occupation: float = 0.20
+    intent: float = 0.50
 
     def __post_init__(self) -> None:
         values = [getattr(self, f.name) for f in fields(self)]
@@ -83,7 +100,7 @@ class Weights:
             raise ValueError("weights must be non-negative and not all zero")
 
     def normalised(self) -> dict[str, float]:
-        """The weights summing to 1 (worked out once: asked for every result explained)."""
+        """The weights summing to 1 over all components (worked out once)."""
         cached = self.__dict__.get("_normalised")
         if cached is None:
             total = sum(getattr(self, k) for k in COMPONENTS)
@@ -97,6 +114,10 @@ class ScoringParams:
     semantic_floor: float = 0.0  # cosine mapped to 0
     semantic_ceiling: float = 1.0  # cosine mapped to 1
     tau_km: float = 30.0  # location decays to 1/e at this distance
+    context_share: float = 0.35  # β: how far the circumstances can lower a relevant result's fit
+    min_relevance: float = 0.0  # results less relevant than this are not returned
+    full_relevance: float = 0.5  # relevance at which the priority boost applies in full
+    near_home_location: float = 3.0  # the location weight's multiple when the asker wants work near home
 
 
 # --------------------------------------------------------------------------------- components (vectorised)
@@ -107,13 +128,11 @@ def semantic_component(cosine: np.ndarray, floor: float = 0.0, ceiling: float = 
 
 
 def lexical_component(scores: np.ndarray | None, n: int) -> np.ndarray:
+    """The lexical scores as given (absolute, in [0, 1]: a pool with nothing relevant must not see its best
+    candidate raised to the top of the scale); 0 when none are given."""
     if scores is None or n == 0:
         return np.zeros(n)
-    x = np.asarray(scores, dtype=np.float64)
-    std = x.std()
-    if not std > 0:
-        return np.full(n, 0.5)
-    return 1.0 / (1.0 + np.exp(-(x - x.mean()) / std))
+    return np.clip(np.nan_to_num(np.asarray(scores, dtype=np.float64)), 0.0, 1.0)
 
 
 def location_component(distance_km: np.ndarray, tau_km: float) -> np.ndarray:
@@ -196,6 +215,8 @@ class MatchResult:
     boost: float
     components: dict[str, float]
     explanation: Explanation | None = None
+    similar: tuple[int, ...] = ()  # near-duplicates folded into this result (the same posting re-published)
+    relevance: float = 0.0  # the topical part R of the fit (module docstring)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -205,7 +226,20 @@ class MatchResult:
             "boost": round(self.boost, 6),
             "components": {k: round(v, 6) for k, v in self.components.items()},
             "explanation": None if self.explanation is None else self.explanation.to_dict(),
+            "similar_ids": list(self.similar),
         }
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the asker said beyond the facts (:mod:`matching.understand`), for the postings-for-a-seeker rerank:
+    the intents stated (keys of :data:`matching.understand.INTENTS`), which of them each candidate meets (by
+    id; a candidate not listed meets none), the topical words (for the explanation), and "near home"."""
+
+    intents: tuple[str, ...] = ()
+    met: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    terms: tuple[str, ...] = ()
+    near_home: bool = False
 
 
 FactsSource = Mapping[int, object] | Callable[[list[int]], Mapping[int, object]]
@@ -223,32 +257,64 @@ class _Pool:
     rows: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray | None
-    fit: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    comps: dict[str, np.ndarray] = field(default_factory=dict)
-    distance: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    vectors: np.ndarray | None = None
 
 
-def _pool(ids: Sequence[int] | np.ndarray, dense: np.ndarray, lexical: np.ndarray | None, columns) -> _Pool:
+def _pool(ids: Sequence[int] | np.ndarray, dense: np.ndarray, lexical: np.ndarray | None, columns,
+          vectors: np.ndarray | None = None) -> _Pool:
     ids = np.asarray(ids, dtype=np.int64)
     dense = np.asarray(dense, dtype=np.float64)
-    if dense.shape != ids.shape or (lexical is not None and np.shape(lexical) != ids.shape):
-        raise ValueError("dense (and lexical) scores must align with the candidate ids")
+    if (dense.shape != ids.shape or (lexical is not None and np.shape(lexical) != ids.shape)
+            or (vectors is not None and len(vectors) != len(ids))):
+        raise ValueError("dense (and lexical) scores and vectors must align with the candidate ids")
     _, first = np.unique(ids, return_index=True)
     first = np.sort(first)
-    ids, dense = ids[first], dense[first]
-    lex = None if lexical is None else np.asarray(lexical, dtype=np.float64)[first]
-    rows = columns.rows_of(ids)
-    keep = rows >= 0
-    return _Pool(ids[keep], rows[keep], dense[keep], None if lex is None else lex[keep])
+    rows = columns.rows_of(ids[first])
+    keep = first[rows >= 0]
+    return _Pool(ids[keep], rows[rows >= 0], dense[keep],
+                 None if lexical is None else np.asarray(lexical, dtype=np.float64)[keep],
+                 None if vectors is None else np.asarray(vectors, dtype=np.float32)[keep])
 
 
 def _keep(pool: _Pool, mask: np.ndarray) -> _Pool:
-    return _Pool(pool.ids[mask], pool.rows[mask], pool.dense[mask], None if pool.lexical is None else pool.lexical[mask])
+    return _Pool(pool.ids[mask], pool.rows[mask], pool.dense[mask], None if pool.lexical is None else pool.lexical[mask],
+                 None if pool.vectors is None else pool.vectors[mask])
 
 
-def _fit(pool: _Pool, comps: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
-    w = weights.normalised()
-    return sum((w[k] * comps[k] for k in COMPONENTS), np.zeros(len(pool.ids)))
+@dataclass(frozen=True)
+class Fit:
+    """The rerank's numbers for a pool: fit, topical relevance and each component's effective weight per row."""
+
+    fit: np.ndarray
+    relevance: np.ndarray
+    weights: dict[str, np.ndarray]
+
+
+def combine(comps: dict[str, np.ndarray], available: dict[str, np.ndarray | bool], weights: Weights,
+            params: ScoringParams, *, location_weight: float = 1.0) -> Fit:
+    """``fit = R × (1 − β + β × C)`` over the available components (module docstring), with effective weights
+    whose products with the components add up to the fit."""
+    n = len(comps["semantic"])
+    raw = {k: float(getattr(weights, k)) for k in COMPONENTS}
+    raw["location"] *= location_weight
+    w = {k: np.where(np.broadcast_to(np.asarray(available.get(k, False)), (n,)), raw[k], 0.0) for k in COMPONENTS}
+    t_total = sum((w[k] for k in TOPICAL), np.zeros(n))
+    t_safe = np.where(t_total > 0, t_total, 1.0)
+    relevance = sum((w[k] * comps[k] for k in TOPICAL), np.zeros(n)) / t_safe
+    c_total = sum((w[k] for k in CONTEXT), np.zeros(n))
+    has_context = c_total > 0
+    c_safe = np.where(has_context, c_total, 1.0)
+    context = np.where(has_context, sum((w[k] * comps[k] for k in CONTEXT), np.zeros(n)) / c_safe, 1.0)
+    beta = np.where(has_context, params.context_share, 0.0)
+    fit = relevance * (1.0 - beta + beta * context)
+    effective = {k: w[k] / t_safe * (1.0 - beta) for k in TOPICAL}
+    effective |= {k: relevance * beta * w[k] / c_safe for k in CONTEXT}
+    return Fit(fit, relevance, effective)
+
+
+def relevance_gate(relevance: np.ndarray, params: ScoringParams) -> np.ndarray:
+    """The share of the priority boost a result of this relevance gets: all of it once relevant enough."""
+    return np.clip(relevance / params.full_relevance, 0.0, 1.0) if params.full_relevance > 0 else np.ones_like(relevance)
 
 
 def _order(score: np.ndarray, fit: np.ndarray, ids: np.ndarray, limit: int | None) -> np.ndarray:
@@ -256,9 +322,47 @@ def _order(score: np.ndarray, fit: np.ndarray, ids: np.ndarray, limit: int | Non
     return order if limit is None else order[:limit]
 
 
-def _component_scores(comps: dict[str, np.ndarray], i: int, weights: Weights) -> tuple[ComponentScore, ...]:
-    w = weights.normalised()
-    return tuple(ComponentScore(k, COMPONENT_LABELS[k], float(comps[k][i]), w[k]) for k in COMPONENTS)
+def collapse(order: np.ndarray, vectors: np.ndarray | None, limit: int | None, threshold: float,
+             same: Callable[[int, int], bool] | None = None) -> list[tuple[int, list[int]]]:
+    """Walk the ranked positions, folding each into an earlier kept one whose vector is at least ``threshold``
+    cosine-similar and, where ``same`` (of two positions) is given, that it confirms (the same posting
+    re-published by another employer or again by the same one): up to ``limit`` (kept position, folded
+    positions). Without vectors or with ``threshold`` ≤ 0 nothing folds."""
+    stop = len(order) if limit is None else limit
+    if vectors is None or threshold <= 0 or not len(order):
+        return [(int(i), []) for i in order[:stop]]
+    kept: list[tuple[int, list[int]]] = []
+    reps = np.empty((min(stop, len(order)), vectors.shape[1]), dtype=np.float32)
+    for i in order:
+        v = vectors[i]
+        if kept:
+            sims = reps[: len(kept)] @ v
+            match = next((j for j in np.argsort(-sims) if sims[j] >= threshold
+                          and (same is None or same(kept[j][0], int(i)))), None)
+            if match is not None:
+                kept[int(match)][1].append(int(i))
+                continue
+        if len(kept) == stop:
+            continue  # only folding into the kept ones from here on
+        reps[len(kept)] = v
+        kept.append((int(i), []))
+    return kept
+
+
+def _component_scores(comps: dict[str, np.ndarray], i: int, fit: Fit) -> tuple[ComponentScore, ...]:
+    return tuple(ComponentScore(k, COMPONENT_LABELS[k], float(comps[k][i]), float(fit.weights[k][i]))
+                 for k in COMPONENTS)
+
+
+# A word naming a person's role (园艺师, 数据分析师, 叉车司机, 销售经理) rather than something they can do.
+_ROLE = re.compile(r"(?:师|员|工|司机|经理|主管|专员|助理|顾问|总监|主任|组长|店长|主播|学徒|实习生|管培生)$")
+
+
+def _is_skill(word: str, title: str) -> bool:
+    """A posting's listed "skill" that is really its job title or a role's name (数据分析师, 园艺师) is not a skill a
+    person can lack."""
+    w = word.strip()
+    return bool(w) and w not in title and not _ROLE.search(w)
 
 
 def _skill_lists(job: JobFacts | None, seeker: SeekerFacts | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -266,8 +370,9 @@ def _skill_lists(job: JobFacts | None, seeker: SeekerFacts | None) -> tuple[tupl
         return (), ()
     have = {normalise_skill(s) for s in seeker.skills}
     required = list(dict.fromkeys(s.strip() for s in job.skills if s.strip()))
-    return (tuple(s for s in required if normalise_skill(s) in have),
-            tuple(s for s in required if normalise_skill(s) not in have))
+    matched = tuple(s for s in required if normalise_skill(s) in have)
+    missing = tuple(s for s in required if normalise_skill(s) not in have and _is_skill(s, job.title or ""))
+    return matched, missing
 
 
 def _occupation_phrase(job_code: str | None, score: float, *, for_seeker: bool) -> str:
@@ -305,9 +410,34 @@ def _salary_phrase(job: JobFacts | None, floor: float | None, *, for_seeker: boo
     return "薪资低于期望" if for_seeker else "期望薪资高于岗位薪资"
 
 
-def _summary(*parts: str) -> str:
+def _intent_phrase(asked: Asked, met: frozenset[str]) -> str:
+    from matching.understand import INTENT_LABELS
+
+    said = [i for i in asked.intents if i in INTENT_LABELS]
+    if not said:
+        return ""
+    yes = [INTENT_LABELS[i] for i in said if i in met]
+    no = [INTENT_LABELS[i] for i in said if i not in met]
+    return "，".join(p for p in (("符合" + "、".join(yes)) if yes else "", ("未注明" + "、".join(no)) if no else "") if p)
+
+
+def _terms_phrase(terms: Sequence[str], job: JobFacts | None) -> str:
+    if job is None or not terms:
+        return ""
+    title = (job.title or "").lower()
+    listed = {normalise_skill(s) for s in job.skills}
+    hits = [t for t in terms if t.lower() in title]
+    if hits:
+        return "岗位名称含“" + "、".join(hits[:3]) + "”"
+    hits = [t for t in terms if normalise_skill(t) in listed]
+    return ("岗位技能含“" + "、".join(hits[:3]) + "”") if hits else ""
+
+
+def _summary(*parts: str, relevance: float | None = None) -> str:
     text = "，".join(p for p in parts if p)
-    return text or "综合匹配"
+    if text:
+        return text
+    return "与您的描述内容相近" if relevance is not None and relevance >= 0.5 else "综合匹配"
 
 
 # ------------------------------------------------------------------------------------- jobs for a seeker
@@ -315,9 +445,10 @@ def _summary(*parts: str) -> str:
 
 def job_components(
     seeker: SeekerFacts, rows: np.ndarray, dense: np.ndarray, lexical: np.ndarray | None, columns: JobColumns,
-    params: ScoringParams = ScoringParams(),
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Component arrays for postings at ``rows`` against one seeker, and the distances (km, NaN unknown)."""
+    params: ScoringParams = ScoringParams(), intent: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | bool], np.ndarray]:
+    """Component arrays for postings at ``rows`` against one seeker, which of them carry a signal per row, and the
+    distances (km, NaN unknown). ``intent`` is the share of the asker's stated intents each posting meets."""
     n = len(rows)
     values, seg = columns.ragged("skills", rows)
     wanted = columns.skill_vocab.lookup(normalise_skill(s) for s in seeker.skills if s.strip())
@@ -327,15 +458,26 @@ def job_components(
     distance = haversine_km(columns.lat[rows], columns.lon[rows], lat, lon)
     floor = np.nan if seeker.desired_salary_min is None else float(seeker.desired_salary_min)
     desired = np.array([c for c in map(occupation_int, seeker.desired_occupation_codes) if c >= 0], dtype=np.int64)
+    codes = columns.occupation[rows]
     comps = {
         "semantic": semantic_component(dense, params.semantic_floor, params.semantic_ceiling),
         "lexical": lexical_component(lexical, n),
         "skill": skill_coverage(matched, required),
-        "location": location_component(distance, params.tau_km),
+        "location": np.where(np.isnan(distance), NEUTRAL, location_component(distance, params.tau_km)),
         "salary": salary_component(columns.salary_min[rows], columns.salary_max[rows], np.full(n, floor)),
-        "occupation": occupation_component(columns.occupation[rows], desired),
+        "occupation": occupation_component(codes, desired),
+        "intent": np.zeros(n) if intent is None else np.asarray(intent, dtype=np.float64),
     }
-    return comps, distance
+    available = {
+        "semantic": True,
+        "lexical": lexical is not None,
+        "skill": (required > 0) & (len(wanted) > 0),
+        "occupation": (codes >= 0) & (len(desired) > 0),
+        "location": not np.isnan(lat),
+        "salary": not np.isnan(floor),
+        "intent": intent is not None,
+    }
+    return comps, available, distance
 
 
 def rank_jobs_for_seeker(
@@ -353,48 +495,73 @@ def rank_jobs_for_seeker(
     options: MatchFilters | None = None,
     limit: int | None = 20,
     explain: bool = True,
+    asked: Asked | None = None,
+    vectors: np.ndarray | None = None,
+    duplicate_cosine: float = 0.0,
+    same_posting: Callable[[int, int], bool] | None = None,
 ) -> list[MatchResult]:
     """Postings for a seeker, best first. ``jobs`` (id → JobFacts, or a function of the returned ids) feeds the
-    explanations; ``dense``/``lexical`` align with ``job_ids``."""
+    explanations; ``dense``/``lexical``/``vectors`` align with ``job_ids``. With ``vectors`` and a
+    ``duplicate_cosine`` threshold, postings that close and that ``same_posting`` (of two ids) confirms are one
+    posting published again: they fold into the best of them (``MatchResult.similar``)."""
     policy = policy or default_policy()
     options = options or policy.filters()
+    asked = asked or Asked()
     day = as_day(today)
-    pool = _pool(job_ids, dense, lexical, columns)
+    pool = _pool(job_ids, dense, lexical, columns, vectors)
     pool = _keep(pool, eligible_jobs_mask(columns, seeker, options, day, rows=pool.rows))
-    comps, distance = job_components(seeker, pool.rows, pool.dense, pool.lexical, columns, params)
-    fit = _fit(pool, comps, weights)
+    intent = None
+    if asked.intents:
+        met = asked.met
+        said = set(asked.intents)
+        intent = np.fromiter((len(said & met.get(int(i), frozenset())) / len(said) for i in pool.ids),
+                             dtype=np.float64, count=len(pool.ids))
+    comps, available, distance = job_components(seeker, pool.rows, pool.dense, pool.lexical, columns, params, intent)
+    fit = combine(comps, available, weights, params,
+                  location_weight=params.near_home_location if asked.near_home else 1.0)
+    relevant = fit.relevance >= params.min_relevance
     now = options.now if options.now is not None else today
-    boosts = seeker_side_boost(fit, columns.work_type[pool.rows], seeker, day, policy, now)
-    score = fit + boosts.boost
-    top = _order(score, fit, pool.ids, limit)
-    facts = _facts_for(jobs, [int(i) for i in pool.ids[top]]) if explain else {}
+    boosts = seeker_side_boost(fit.fit, columns.work_type[pool.rows], seeker, day, policy, now)
+    boost = boosts.boost * relevance_gate(fit.relevance, params)
+    score = fit.fit + boost
+    order = _order(score, fit.fit, pool.ids, None)
+    order = order[relevant[order]]
+    same = None if same_posting is None else (lambda a, b: same_posting(int(pool.ids[a]), int(pool.ids[b])))
+    groups = collapse(order, pool.vectors, limit, duplicate_cosine, same)
+    top = [i for i, _ in groups]
+    facts = _facts_for(jobs, [int(pool.ids[i]) for i in top]) if explain else {}
+    floor = None if seeker.desired_salary_min is None else float(seeker.desired_salary_min)
     results = []
-    for i in top:
+    for i, folded in groups:
         job = facts.get(int(pool.ids[i]))
         explanation = None
         if explain:
-            d = None if np.isnan(distance[i]) else float(distance[i])
+            d = None if np.isnan(distance[i]) or not available["location"] else float(distance[i])
             matched, missing = _skill_lists(job, seeker)
-            reasons = (seeker_side_reasons(job.work_type, seeker, day, float(boosts.boost[i]), policy, now)
+            reasons = (seeker_side_reasons(job.work_type, seeker, day, float(boost[i]), policy, now)
                        if job is not None else [])
-            floor = None if seeker.desired_salary_min is None else float(seeker.desired_salary_min)
             explanation = Explanation(
-                components=_component_scores(comps, i, weights),
+                components=_component_scores(comps, i, fit),
                 matched_skills=matched,
                 missing_skills=missing,
                 distance_km=d,
                 boosts=tuple(reasons),
                 filters=tuple(check_pair(job, seeker, day, options)) if job is not None else (),
                 summary=_summary(
+                    _intent_phrase(asked, asked.met.get(int(pool.ids[i]), frozenset())),
+                    _terms_phrase(asked.terms, job),
                     _occupation_phrase(job.occupation_code if job else None, float(comps["occupation"][i]),
                                        for_seeker=True),
+                    ("技能相符：" + "、".join(matched[:3])) if matched else "",
                     _distance_phrase(d, "您"),
                     _salary_phrase(job, floor, for_seeker=True),
+                    relevance=float(fit.relevance[i]),
                 ),
             )
         results.append(MatchResult(
-            id=int(pool.ids[i]), score=float(score[i]), fit=float(fit[i]), boost=float(boosts.boost[i]),
+            id=int(pool.ids[i]), score=float(score[i]), fit=float(fit.fit[i]), boost=float(boost[i]),
             components={k: float(comps[k][i]) for k in COMPONENTS}, explanation=explanation,
+            similar=tuple(int(pool.ids[j]) for j in folded), relevance=float(fit.relevance[i]),
         ))
     return results
 
@@ -405,28 +572,40 @@ def rank_jobs_for_seeker(
 def seeker_components(
     job: JobFacts, rows: np.ndarray, dense: np.ndarray, lexical: np.ndarray | None, columns: SeekerColumns,
     params: ScoringParams = ScoringParams(),
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Component arrays for seekers at ``rows`` against one posting, and the distances (km, NaN unknown)."""
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | bool], np.ndarray]:
+    """Component arrays for seekers at ``rows`` against one posting, which carry a signal, and the distances."""
     n = len(rows)
     required_skills = {normalise_skill(s) for s in job.skills if s.strip()}
     values, seg = columns.ragged("skills", rows)
     matched = segment_sum(np.isin(values, columns.skill_vocab.lookup(required_skills)).astype(np.float64), seg, n)
+    listed = np.bincount(seg, minlength=n)[:n]
     lat, lon = point_of(job.region_code, job.lat, job.lon)
     distance = haversine_km(columns.lat[rows], columns.lon[rows], lat, lon)
+    job_code = occupation_int(job.occupation_code)
     occ_values, occ_seg = columns.ragged("occupations", rows)
-    occupation = segment_max(occupation_component(occ_values, np.array([occupation_int(job.occupation_code)])),
-                             occ_seg, n, 0.0)
+    occupation = segment_max(occupation_component(occ_values, np.array([job_code])), occ_seg, n, 0.0)
+    coded = np.bincount(occ_seg, minlength=n)[:n] > 0
     pay_min = np.nan if job.salary_min is None else float(job.salary_min)
     pay_max = np.nan if job.salary_max is None else float(job.salary_max)
     comps = {
         "semantic": semantic_component(dense, params.semantic_floor, params.semantic_ceiling),
         "lexical": lexical_component(lexical, n),
         "skill": skill_coverage(matched, np.full(n, len(required_skills))),
-        "location": location_component(distance, params.tau_km),
+        "location": np.where(np.isnan(distance), NEUTRAL, location_component(distance, params.tau_km)),
         "salary": salary_component(np.full(n, pay_min), np.full(n, pay_max), columns.desired_salary[rows]),
         "occupation": occupation,
+        "intent": np.zeros(n),
     }
-    return comps, distance
+    available = {
+        "semantic": True,
+        "lexical": lexical is not None,
+        "skill": (listed > 0) & (len(required_skills) > 0),
+        "occupation": coded & (job_code >= 0),
+        "location": not np.isnan(lat),
+        "salary": not (np.isnan(pay_min) and np.isnan(pay_max)),
+        "intent": False,
+    }
+    return comps, available, distance
 
 
 def rank_seekers_for_job(
@@ -445,18 +624,21 @@ def rank_seekers_for_job(
     limit: int | None = 20,
     explain: bool = True,
 ) -> list[MatchResult]:
-    """Candidates for a posting, best first, with the bounded priority boost for active flags."""
+    """Candidates for a posting, best first, with the bounded priority boost for active flags (scaled by how
+    relevant each candidate is)."""
     policy = policy or default_policy()
     options = options or policy.filters()
     day = as_day(today)
     now = options.now if options.now is not None else today
     pool = _pool(seeker_ids, dense, lexical, columns)
     pool = _keep(pool, eligible_seekers_mask(columns, job, options, day, rows=pool.rows))
-    comps, distance = seeker_components(job, pool.rows, pool.dense, pool.lexical, columns, params)
-    fit = _fit(pool, comps, weights)
-    boosts = candidate_boost(fit, columns.active_bits(now, pool.rows), policy)
-    score = fit + boosts.boost
-    top = _order(score, fit, pool.ids, limit)
+    comps, available, distance = seeker_components(job, pool.rows, pool.dense, pool.lexical, columns, params)
+    fit = combine(comps, available, weights, params)
+    boosts = candidate_boost(fit.fit, columns.active_bits(now, pool.rows), policy)
+    boost = boosts.boost * relevance_gate(fit.relevance, params)
+    score = fit.fit + boost
+    top = _order(score, fit.fit, pool.ids, None)
+    top = top[fit.relevance[top] >= params.min_relevance][:limit]
     facts = _facts_for(seekers, [int(i) for i in pool.ids[top]]) if explain else {}
     results = []
     for i in top:
@@ -465,11 +647,11 @@ def rank_seekers_for_job(
         if explain:
             d = None if np.isnan(distance[i]) else float(distance[i])
             matched, missing = _skill_lists(job, seeker)
-            reasons = (candidate_reasons(active_flags(seeker.flags, now), float(boosts.boost[i]), policy)
-                       if seeker is not None and boosts.boost[i] > 0 else [])
+            reasons = (candidate_reasons(active_flags(seeker.flags, now), float(boost[i]), policy)
+                       if seeker is not None and boost[i] > 0 else [])
             floor = None if seeker is None or seeker.desired_salary_min is None else float(seeker.desired_salary_min)
             explanation = Explanation(
-                components=_component_scores(comps, i, weights),
+                components=_component_scores(comps, i, fit),
                 matched_skills=matched,
                 missing_skills=missing,
                 distance_km=d,
@@ -477,19 +659,28 @@ def rank_seekers_for_job(
                 filters=tuple(check_pair(job, seeker, day, options)) if seeker is not None else (),
                 summary=_summary(
                     _occupation_phrase(job.occupation_code, float(comps["occupation"][i]), for_seeker=False),
+                    ("技能相符：" + "、".join(matched[:3])) if matched else "",
                     _distance_phrase(d, "岗位"),
                     _salary_phrase(job, floor, for_seeker=False),
+                    relevance=float(fit.relevance[i]),
                 ),
             )
         results.append(MatchResult(
-            id=int(pool.ids[i]), score=float(score[i]), fit=float(fit[i]), boost=float(boosts.boost[i]),
+            id=int(pool.ids[i]), score=float(score[i]), fit=float(fit.fit[i]), boost=float(boost[i]),
             components={k: float(comps[k][i]) for k in COMPONENTS}, explanation=explanation,
+            relevance=float(fit.relevance[i]),
         ))
     return results
 
 
 __all__ = [
+    "Asked",
     "COMPONENTS",
+    "CONTEXT",
+    "Fit",
+    "TOPICAL",
+    "collapse",
+    "combine",
     "COMPONENT_LABELS",
     "ComponentScore",
     "Explanation",

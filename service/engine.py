@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -36,8 +37,12 @@ from matching.geo import RegionScope, ScopeKind
 from matching.lexical import Lexicon, default_lexicon
 from matching.priority import default_policy, load_policy
 from matching.query import rank_jobs, rank_seekers, store_readers
-from matching.ranking import MatchResult, ScoringParams, Weights
+from matching.facts import WORK_TYPE_CODE
+from matching.occupations import project_aliases, shared_coder
+from matching.postings import same_posting, shingles
+from matching.ranking import Asked, MatchResult, ScoringParams, Weights
 from matching.records import Card, job_facts_from_plain, seeker_facts_from_plain
+from matching.understand import NEAR_HOME, Understanding, posting_intents, understand
 from matching.text import normalize
 from service import changes, repository as repo, repository_changes as log_repo
 from service.batching import Combiner
@@ -52,6 +57,15 @@ log = logging.getLogger("rengang.engine")
 
 JOB, SEEKER = "job", "seeker"
 STATE_EVERY_S = 5.0
+# Set on both dev sets with `rengang eval matching` (e5-small, "query: " on both sides): unrelated postings sit near
+# cosine 0.86 and relevant ones near 0.91, so the semantic component spans 0.78–0.96; a relevance floor of 0.22
+# leaves out 59% of the postings judged irrelevant among the top 50 and 2 of 357 judged best (README, quality).
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.78, 0.96
+MIN_RELEVANCE = 0.22  # a result less relevant than this is not shown (ranking.ScoringParams.min_relevance)
+DUPLICATE_COSINE = 0.95  # postings this close may be one posting published again; their texts decide
+TEXT_OCCUPATION_SHARE = 0.5  # an occupation read from a few words counts half as much as one a profile states
+OCCUPATION_CONFIDENCE = 0.4  # an occupation the coder is less sure of is not taken as understood
+_WORK_TYPE_OF = {code: wt.value for wt, code in WORK_TYPE_CODE.items()}
 
 
 def load_service_embedder(settings: Settings) -> Embedder:
@@ -77,6 +91,8 @@ class Ranked:
     model_id: str
     took_ms: float
     now: datetime  # the instant the query ranked at (ages, flags, open postings)
+    understood: dict | None = None  # what a free-text request was read as (``Understood``'s shape)
+    notice: str | None = None  # what the asker should be told (few results fit; a place with none)
 
 
 class MatchingEngine:
@@ -97,7 +113,9 @@ class MatchingEngine:
         self._ready = False
         self.policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
         self.weights = Weights()
-        self.params = ScoringParams(semantic_floor=0.70)  # e5 cosines of unrelated Chinese texts sit near 0.7
+        self.params = ScoringParams(semantic_floor=SEMANTIC_FLOOR, semantic_ceiling=SEMANTIC_CEILING,
+                                    min_relevance=MIN_RELEVANCE)
+
         # Admission: queries are mostly Python holding the GIL between short C calls, so threads running them
         # side by side hand the GIL back and forth and each costs twice the CPU (measured: 16 threads in one
         # process served 75 queries/s where one at a time served 150). Queries take turns instead.
@@ -256,44 +274,128 @@ class MatchingEngine:
 
     def jobs_for_seeker(self, session: Session, seeker: Seeker, *, filters: MatchFiltersIn, k: int,
                         scope_prefix: str | None) -> Ranked:
-        """Postings for a stored seeker (read once by the caller; their flags loaded with them)."""
+        """Postings for a stored seeker (read once by the caller; their flags loaded with them). What they wrote of
+        themselves is read like a free-text request for its intents (包住, 兼职, 学徒 …)."""
         started = time.perf_counter()
         with self._query_slots:
             text = seeker_profile_text(seeker)
             vector = self._vector_of(session, self.replica.views[SEEKER], SEEKER, seeker.id, text)
-            return self._rank_jobs(vector, seeker_facts(seeker), text, filters, k, scope_prefix, started)
+            said = understand(" ".join([*seeker.desired_occupations, seeker.self_intro or ""]))
+            facts = seeker_facts(seeker)
+            asked = Asked(intents=tuple(i for i in said.intents if i != NEAR_HOME),
+                          terms=tuple(seeker.desired_occupations), near_home=NEAR_HOME in said.intents)
+            return self._rank_jobs(vector, facts, text, filters, k, scope_prefix, started, asked=asked)
+
+    def understand(self, text: str, skills: tuple[str, ...] = ()) -> Understanding:
+        """A free-text request read (:func:`matching.understand.understand`), with its skills from the lexicon and
+        its occupations from the coder: only one the coder is fairly sure of (``OCCUPATION_CONFIDENCE`` of the
+        softmax over its five best) and that a word of the request itself names (an occupation the coder reached
+        through a company word or a guess is worse than none: the occupation score would trust it)."""
+        said = understand(text)
+        said = said.with_skills(tuple(dict.fromkeys([*skills, *self.lexicon.extract_skills(text)])))
+        topic = said.topic or said.text
+        if not topic:
+            return said
+        hits = shared_coder().code(topic, "", k=5)
+        if not hits or hits[0].score <= 0:
+            return said
+        scores = np.array([h.score for h in hits], dtype=np.float64)
+        share = np.exp(scores - scores.max())
+        share /= share.sum()
+        words = [w for w in self.lexicon.tokens(topic) if len(w) >= 2]
+        chosen = tuple((h.code, h.name, float(p)) for h, p in zip(hits, share, strict=True)
+                       if p >= OCCUPATION_CONFIDENCE and _named_by(h.code, words))[:2]
+        return said.with_occupations(chosen)
 
     def jobs_for_text(self, session: Session | None, request: TextMatchRequest, *, scope_prefix: str | None) -> Ranked:
-        """Ad-hoc: free text plus filters, nothing stored (and no database read). Anonymous callers never see
-        reserved posts."""
+        """Ad-hoc: free text plus filters, nothing stored (and no database read). The text is understood first
+        (occupation, skills, intents, pay, place, age; :meth:`understand`); what the request's own fields say wins
+        over what the text was read as. Anonymous callers never see reserved posts, and a fact they did not give
+        (schooling, age) neither filters nor is stated."""
         started = time.perf_counter()
         vector = self.encode_query(request.text)[None, :]
+        said = self.understand(request.text, tuple(request.skills))
         today = self.today()
-        birth = date(today.year - request.age, today.month, min(today.day, 28)) if request.age else None
+        age = request.age or said.age
+        birth = date(today.year - age, today.month, min(today.day, 28)) if age else None
         centroid = refdata.county_centroid(request.region_code) if request.region_code else None
-        skills = tuple(request.skills) or tuple(self.lexicon.extract_skills(request.text))
-        # Not saying one's schooling should not hide postings: an anonymous query is not filtered by education.
-        education = request.education or max(Education, key=lambda e: e.rank)
+        education = request.education or said.education
+        unstated = frozenset(k for k, v in (("education", education), ("age", age)) if v is None)
+        floor = request.salary_floor if request.salary_floor is not None else said.salary_floor
         facts = SeekerFacts(id=0, birth_date=birth, education=education, graduation_date=None,
                             region_code=request.region_code or "", lat=centroid[0] if centroid else None,
-                            lon=centroid[1] if centroid else None, skills=skills,
-                            desired_salary_min=request.salary_floor,
+                            lon=centroid[1] if centroid else None, skills=said.skills,
+                            desired_occupation_codes=tuple(c for c, _, _ in said.occupations),
+                            desired_salary_min=floor,
                             willing_to_relocate=request.region_code is None)
+        notes: list[str] = []
         filters = request
+        place = None
         if request.scope.value == "desired":
             filters = request.model_copy(update={"scope": RegionScopeIn.city if request.region_code
                                                  else RegionScopeIn.anywhere})
+            if said.place is not None:  # a place said in the words beats where the device stands
+                place = said.place.code
+                filters = filters.model_copy(update={"scope": RegionScopeIn.anywhere})
+        elif said.place is not None:
+            notes.append(f"已按您选择的范围查找，未按“{said.place.name}”筛选")
+        near_home = NEAR_HOME in said.intents
+        if near_home and not request.region_code:
+            notes.append("未提供您的位置，无法按离家远近排序")
+        asked = Asked(intents=tuple(i for i in said.intents if i != NEAR_HOME), terms=self._terms(said),
+                      near_home=near_home and bool(request.region_code))
+        # A student or young graduate asking (实习, 应届, 研一 …, or aged 16–24) sees 见习岗位 on their word.
+        declared = said.student or (age is not None and 16 <= age <= 24)
+        # An occupation read from a few words is a guess the words themselves already carry: it only breaks ties.
+        weights = replace(self.weights, occupation=self.weights.occupation * TEXT_OCCUPATION_SHARE)
         with self._query_slots:
-            return self._rank_jobs(vector, facts, normalize(request.text), filters, request.k, scope_prefix, started)
+            ranked = self._rank_jobs(vector, facts, normalize(request.text), filters, request.k,
+                                     _within(scope_prefix, place), started, asked=asked, unstated=unstated,
+                                     weights=weights, internship_declared=declared)
+            if place is not None and not ranked.results:
+                notes.append(f"{said.place.name}暂无合适岗位，已为您扩大到其他地区")
+                ranked = self._rank_jobs(vector, facts, normalize(request.text), filters, request.k, scope_prefix,
+                                         started, asked=asked, unstated=unstated, weights=weights,
+                                         internship_declared=declared)
+        plain = said.to_plain()
+        plain["notes"] = notes
+        ranked.understood = plain
+        return ranked
 
-    def _options(self, filters: MatchFiltersIn) -> MatchFilters:
+    def _terms(self, said: Understanding) -> tuple[str, ...]:
+        """The request's topical words, for explanations ("岗位名称含“数据分析”")."""
+        words = [t for t in self.lexicon.tokens(said.topic) if len(t) >= 2 or t.isascii()]
+        return tuple(dict.fromkeys([*words, *said.skills]))
+
+    def _options(self, filters: MatchFiltersIn, unstated: frozenset[str] = frozenset(),
+                 internship_declared: bool = False) -> MatchFilters:
         scope = filters.scope.value
         region = RegionScope.within_km(filters.radius_km or 50) if scope == "radius" else RegionScope(ScopeKind(scope))
         return replace(self.policy.filters(), region=region, work_types=tuple(filters.work_types) or None,
-                       room_board=bool(filters.room_board))
+                       room_board=bool(filters.room_board), unstated=unstated,
+                       internship_declared=internship_declared)
+
+    def _intents_of(self, view: View):
+        columns, store = view.columns, view.store
+
+        def intents_of(ids: list[int]) -> dict[int, frozenset[str]]:
+            texts = store.texts(ids)
+            rows = columns.rows_of(np.asarray(ids, dtype=np.int64))
+            out = {}
+            for record_id, row in zip(ids, rows, strict=True):
+                if row < 0:
+                    continue
+                out[int(record_id)] = posting_intents(
+                    texts.get(int(record_id), ""), work_type=_WORK_TYPE_OF.get(int(columns.work_type[row])),
+                    room_board=bool(columns.room_board[row]))
+            return out
+
+        return intents_of
 
     def _rank_jobs(self, vector: np.ndarray, seeker: SeekerFacts, text: str, filters: MatchFiltersIn, k: int,
-                   scope_prefix: str | None, started: float) -> Ranked:
+                   scope_prefix: str | None, started: float, *, asked: Asked | None = None,
+                   unstated: frozenset[str] = frozenset(), weights: Weights | None = None,
+                   internship_declared: bool = False) -> Ranked:
         today = self.today()
         if filters.salary_floor is not None:
             seeker = replace(seeker, desired_salary_min=filters.salary_floor)
@@ -303,14 +405,16 @@ class MatchingEngine:
         candidates_of, facts_of, cosines_of, cards = store_readers(view.columns, view.store, job_facts_from_plain)
         results, eligible = rank_jobs(
             index=view.index, columns=view.columns, vector=vector, seeker=seeker, query_text=text,
-            options=self._options(filters), k=k, today=today, candidates_of=candidates_of, facts_of=facts_of,
-            policy=self.policy, weights=self.weights, params=self.params, scope_prefix=scope_prefix,
-            cosines_of=cosines_of)
+            options=self._options(filters, unstated, internship_declared), k=k, today=today,
+            candidates_of=candidates_of,
+            facts_of=facts_of, policy=self.policy, weights=weights or self.weights, params=self.params,
+            scope_prefix=scope_prefix, cosines_of=cosines_of, asked=asked, intents_of=self._intents_of(view),
+            duplicate_cosine=DUPLICATE_COSINE, same_posting=_same_posting_in(view.store))
         cards.update(view.store.cards([r.id for r in results if r.id not in cards]))
         kept = [r for r in results if r.id in cards]
         return Ranked(kind=JOB, results=kept, cards={r.id: cards[r.id] for r in kept}, eligible=eligible,
                       model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2),
-                      now=self.clock())
+                      now=self.clock(), notice=_few(sum(1 + len(r.similar) for r in kept), k, eligible, "岗位"))
 
     def candidates_for_job(self, session: Session, job: JobPosting, *, filters: MatchFiltersIn, k: int,
                            scope_prefix: str | None) -> Ranked:
@@ -330,4 +434,52 @@ class MatchingEngine:
             cards.update(view.store.cards([r.id for r in results if r.id not in cards]))
             kept = [r for r in results if r.id in cards]
             return Ranked(kind=SEEKER, results=kept, cards={r.id: cards[r.id] for r in kept}, eligible=eligible,
-                          model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2), now=now)
+                          model_id=self.model_id, took_ms=round((time.perf_counter() - started) * 1000, 2), now=now,
+                          notice=_few(len(kept), k, eligible, "求职者"))
+
+
+def _few(shown: int, k: int, eligible: int, what: str) -> str | None:
+    """Said when fewer than asked are shown although more passed the filters: the rest were not relevant enough."""
+    if shown >= k or eligible <= shown:
+        return None
+    if shown == 0:
+        return f"符合条件的{what}中，暂无与需求相关的，请换个说法或放宽条件"
+    return f"与需求相关的{what}只有{shown}个，其余不太相关，未列出"
+
+
+def _same_posting_in(store):
+    """Whether two postings the store holds are one posting published again (by their texts' shingles, each
+    worked out once per query)."""
+    memo: dict[int, frozenset[str]] = {}
+
+    def pieces(record_id: int) -> frozenset[str]:
+        if record_id not in memo:
+            memo[record_id] = shingles(store.texts([record_id]).get(record_id, ""))
+        return memo[record_id]
+
+    return lambda a, b: same_posting(pieces(a), pieces(b))
+
+
+@lru_cache(maxsize=1)
+def _project_aliases() -> dict[str, tuple[str, ...]]:
+    return project_aliases()
+
+
+def _named_by(code: str, words: list[str]) -> bool:
+    """A request's words name this 细类: one of them is part of its name or one of its aliases (the
+    classification's and the project's), or contains one."""
+    occ = refdata.occupations().get(code)
+    if occ is None or not words:
+        return False
+    names = [occ.clean_name, *occ.aliases, *_project_aliases().get(code, ())]
+    return any(w in n or (len(n) >= 2 and n in w) for w in words for n in names if n)
+
+
+def _within(prefix: str | None, place: str | None) -> str | None:
+    """The narrower of an officer's region scope and a place said in a request (a place outside the scope: the
+    scope, so nothing beyond it is ever shown)."""
+    if not place:
+        return prefix
+    if not prefix or place.startswith(prefix):
+        return place
+    return prefix

@@ -169,18 +169,24 @@ def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict],
         for set_id, db_id in seeker_ids.items():
             seeker = session.get(Seeker, db_id)
             result = engine.jobs_for_seeker(session, seeker, filters=anywhere, k=k, scope_prefix=None)
-            runs["service"][set_id] = [back[r.id] for r in result.results]
+            runs["service"][set_id] = _shown(result.results, back, k)
             text = seeker_profile_text(seeker)
             allowed = _allowed(engine, seeker_facts(seeker), anywhere, back)
             baselines(set_id, text, engine.embedder.encode_queries([text])[0], allowed)
     for query_id, q in queries.items():
         request = TextMatchRequest.model_validate({key: v for key, v in q.items() if key in QUERY_FIELDS} | {"k": k})
         result = engine.jobs_for_text(None, request, scope_prefix=None)
-        runs["service"][query_id] = [back[r.id] for r in result.results]
+        runs["service"][query_id] = _shown(result.results, back, k)
         facts, filters, unstated = _text_query(request, engine.today())
         baselines(query_id, request.text, engine.embedder.encode_queries([request.text])[0],
                   _allowed(engine, facts, filters, back, unstated))
     return runs, candidates
+
+
+def _shown(results, back: dict[int, str], k: int) -> list[str]:
+    """The service's list as a person reads it: each result, then the postings folded under it ("另有N个相似岗位":
+    the same posting published again by other employers or again by its own), cut at k."""
+    return [back[i] for r in results for i in (r.id, *r.similar)][:k]
 
 
 def _posting_text(p: dict) -> str:

@@ -146,8 +146,10 @@ def match_list(ranked) -> dict[str, Any]:
     else:
         items = [match_item(r, job=None, seeker=shown_seeker(ranked.cards[r.id], ranked.now))
                  for r in ranked.results]
+    understood = getattr(ranked, "understood", None)
     return {"items": items, "eligible": int(ranked.eligible), "model_id": ranked.model_id,
-            "took_ms": float(ranked.took_ms)}
+            "took_ms": float(ranked.took_ms), "understood": understood,
+            "notice": getattr(ranked, "notice", None)}
 
 
 def match_item(result: MatchResult, **record) -> dict[str, Any]:
@@ -159,7 +161,7 @@ def match_item(result: MatchResult, **record) -> dict[str, Any]:
     explanation.pop("components", None)
     return {"id": int(result.id), "score": round(float(result.score), 4), "fit": round(float(result.fit), 4),
             "boost": round(float(result.boost), 4), "components": components, "explanation": explanation,
-            **record}
+            "similar_ids": [int(i) for i in result.similar], **record}
 
 
 def match_json(answer: dict[str, Any]) -> bytes:

@@ -619,8 +619,35 @@ class MatchItem(BaseModel):
     boost: float
     components: dict[str, MatchComponent]
     explanation: dict[str, Any]
+    similar_ids: list[int] = Field(default=[], description="与本条几乎相同、已合并的岗位（另有N个相似岗位）")
     job: JobOut | None = None
     seeker: SeekerOut | None = None
+
+
+class UnderstoodOccupation(BaseModel):
+    code: str
+    name: str
+    confidence: float
+
+
+class UnderstoodPlace(BaseModel):
+    code: str
+    name: str
+
+
+class Understood(BaseModel):
+    """What a free-text request was read as (需求理解), so the person can correct it."""
+
+    summary: str = Field(description="如“理解为：数据分析 · 实习 · 深圳市”")
+    occupations: list[UnderstoodOccupation]
+    skills: list[str]
+    intents: list[str] = Field(description="internship, part_time, apprenticeship, room_board, day_paid, novice, "
+                                           "near_home")
+    salary_floor: int | None
+    place: UnderstoodPlace | None
+    age: int | None
+    education: Education | None
+    notes: list[str] = Field(description="理解后未能照办的地方，如“未提供您的位置，无法按离家远近排序”")
 
 
 class MatchList(BaseModel):
@@ -628,3 +655,5 @@ class MatchList(BaseModel):
     eligible: int = Field(description="通过硬性条件筛选的记录数")
     model_id: str
     took_ms: float
+    understood: Understood | None = Field(default=None, description="自由文本匹配时：系统对需求的理解")
+    notice: str | None = Field(default=None, description="结果较少等需要告知的情况（中文）")

@@ -39,7 +39,7 @@ def test_newcomer_gets_ranked_explained_matches_both_ways(mclient, mkeys):
     body = r.json()
     assert body["items"][0]["id"] == jobs["家政保洁员"]["id"], [i["job"]["title"] for i in body["items"]]
     top = body["items"][0]
-    assert set(top["components"]) == {"semantic", "lexical", "skill", "location", "salary", "occupation"}
+    assert set(top["components"]) == {"semantic", "lexical", "skill", "location", "salary", "occupation", "intent"}
     assert top["components"]["semantic"]["label"] == "语义相似度"
     assert top["explanation"]["summary"] and top["explanation"]["filters"]
     assert top["job"]["occupation_code"]  # auto-assigned by the occupation coder on write
@@ -58,13 +58,21 @@ def test_synonyms_find_their_posting(mclient, mkeys):
         assert r.json()["items"][0]["id"] == jobs[title]["id"], (text, r.json()["items"][0]["job"]["title"])
 
 
+PRODUCTS = ("手机屏幕", "汽车座椅", "食品罐头", "儿童玩具", "电线电缆", "塑料瓶盖", "木门家具", "LED灯珠", "运动鞋",
+            "药品包装", "纸箱印刷", "瓷砖釉面", "锂电池", "羽绒服", "轮胎橡胶")
+TASKS = ("上料和下料", "目检外观", "贴标签装箱", "设备点检", "搬运物料", "清点入库")
+NEEDS = ("能上夜班", "能长时间站立", "视力良好不色弱", "会用扫码枪", "能适应两班倒")
+
+
 def test_filters_return_a_full_k_inside_the_search(mclient, mkeys):
     admin = mkeys.headers("admin")
     employer = create_employer(mclient, admin)
     for i in range(30):
         county = CHENGDU_COUNTIES[i % len(CHENGDU_COUNTIES)] if i % 3 else "370302"
         create_job(mclient, admin, employer_id=employer["id"], title=f"普工{i}", region_code=county,
-                   work_type="part_time" if i % 2 else "full_time")
+                   work_type="part_time" if i % 2 else "full_time",  # distinct postings, not one published 30 times
+                   description=f"{PRODUCTS[i % 15]}车间第{i}条产线，{TASKS[i % 6]}，按{TASKS[(i + 2) % 6]}的要求配合班长",
+                   requirements=f"{NEEDS[i % 5]}，{NEEDS[(i + 3) % 5]}")
     seeker = create_seeker(mclient, admin, desired_regions=["5101"], desired_work_types=["part_time"])
     body = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"k": 8}, headers=admin).json()
     assert len(body["items"]) == 8 and body["eligible"] >= 8

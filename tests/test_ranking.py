@@ -19,6 +19,9 @@ from matching.priority import default_policy
 from matching.ranking import (
     COMPONENT_LABELS,
     COMPONENTS,
+    CONTEXT,
+    TOPICAL,
+    Asked,
     ScoringParams,
     Weights,
     lexical_component,
@@ -52,10 +55,13 @@ def jobs_for(s: SeekerFacts, jobs: list[JobFacts], dense: list[float], **kwargs)
 # --------------------------------------------------------------------------------------------- components
 
 
-def test_weights_default_to_a_sum_of_one_and_refuse_nonsense():
+def test_weights_default_to_a_sum_of_one_per_group_and_refuse_nonsense():
     assert sum(Weights().normalised().values()) == pytest.approx(1.0)
-    assert sum(getattr(Weights(), k) for k in COMPONENTS) == pytest.approx(1.0)
-    assert Weights(semantic=2, lexical=0, skill=0, location=0, salary=0, occupation=2).normalised()["semantic"] == 0.5
+    assert sum(getattr(Weights(), k) for k in TOPICAL) == pytest.approx(1.0)
+    assert sum(getattr(Weights(), k) for k in CONTEXT) == pytest.approx(1.0)
+    assert set(TOPICAL) | set(CONTEXT) == set(COMPONENTS)
+    assert Weights(semantic=2, lexical=0, skill=0, location=0, salary=0, occupation=2,
+                   intent=0).normalised()["semantic"] == 0.5
     with pytest.raises(ValueError):
         Weights(semantic=-0.1)
 
@@ -64,9 +70,9 @@ def test_component_functions_at_their_edges():
     np.testing.assert_allclose(semantic_component(np.array([-0.2, 0.5, 1.0]), 0.0, 1.0), [0.0, 0.5, 1.0])
     np.testing.assert_allclose(semantic_component(np.array([0.7, 0.8, 0.95]), 0.7, 0.9), [0.0, 0.5, 1.0])
     np.testing.assert_allclose(lexical_component(None, 3), [0, 0, 0])
-    np.testing.assert_allclose(lexical_component(np.array([2.0, 2.0]), 2), [0.5, 0.5])
-    lex = lexical_component(np.array([0.0, 1.0, 5.0]), 3)
-    assert lex[0] < lex[1] < lex[2] and np.all((lex > 0) & (lex < 1))
+    # absolute, not relative to the pool: a pool where nothing matches keeps its low scores
+    np.testing.assert_allclose(lexical_component(np.array([0.02, 0.02]), 2), [0.02, 0.02])
+    np.testing.assert_allclose(lexical_component(np.array([-1.0, 0.3, 5.0, np.nan]), 4), [0.0, 0.3, 1.0, 0.0])
     np.testing.assert_allclose(location_component(np.array([0.0, 30.0, np.nan]), 30.0), [1.0, math.exp(-1), 0.0])
     nan = np.nan
     np.testing.assert_allclose(
@@ -164,12 +170,12 @@ def test_explanation_reads_as_one_chinese_line_with_stable_keys():
     post = job(lat=lat, lon=twelve_km_east, salary_min=6000, salary_max=8000, skills=("叉车", "仓储管理"))
     (result,) = jobs_for(s, [post], [0.8])
     e = result.explanation
-    assert e.summary == "同为起重装卸机械操作工，距您12公里，薪资高于期望"
+    assert e.summary == "同为起重装卸机械操作工，技能相符：叉车，距您12公里，薪资高于期望"
     assert e.matched_skills == ("叉车",) and e.missing_skills == ("仓储管理",)
     assert e.distance_km == pytest.approx(12, abs=0.1)
     assert all(f.passed for f in e.filters)
     d = result.to_dict()
-    assert set(d) == {"id", "score", "fit", "boost", "components", "explanation"}
+    assert set(d) == {"id", "score", "fit", "boost", "components", "explanation", "similar_ids"}
     ex = d["explanation"]
     assert set(ex) == {"summary", "components", "matched_skills", "missing_skills", "distance_km", "boosts",
                        "filters"}
@@ -199,11 +205,14 @@ def test_explanations_can_be_skipped_or_fetched_for_the_returned_ids_only():
 # ------------------------------------------------------------------------------ vectorised = slow reference
 
 
-def _ref_components(j: JobFacts, s: SeekerFacts, cosine: float, params: ScoringParams) -> dict[str, float]:
+def _ref_components(j: JobFacts, s: SeekerFacts, cosine: float, params: ScoringParams, *,
+                    asker: str = "seeker") -> dict[str, float]:
+    """One pair's components, and (under ``"available"``) which carry a signal, as the module docstring says."""
     required = {normalise_skill(x) for x in j.skills if x.strip()}
     have = {normalise_skill(x) for x in s.skills if x.strip()}
     jp, sp = point_of(j.region_code, j.lat, j.lon), point_of(s.region_code, s.lat, s.lon)
     d = float(haversine_km(jp[0], jp[1], sp[0], sp[1]))
+    wanted = [c for c in s.desired_occupation_codes if c]
     known = [float(v) for v in (j.salary_min, j.salary_max) if v is not None]
     if not known or s.desired_salary_min is None:
         salary = 0.5
@@ -220,17 +229,33 @@ def _ref_components(j: JobFacts, s: SeekerFacts, cosine: float, params: ScoringP
         "semantic": min(max((cosine - params.semantic_floor) / (params.semantic_ceiling - params.semantic_floor), 0),
                         1),
         "skill": len(required & have) / len(required) if required else 0.0,
-        "location": 0.0 if math.isnan(d) else math.exp(-d / params.tau_km),
+        "location": 0.5 if math.isnan(d) else math.exp(-d / params.tau_km),
         "salary": salary,
         "occupation": occupation,
+        "intent": 0.0,
+        "available": {
+            "semantic": True, "lexical": True, "skill": bool(required and have),
+            "occupation": bool(wanted and j.occupation_code),
+            "location": not math.isnan((sp if asker == "seeker" else jp)[0]),
+            "salary": (s.desired_salary_min is not None) if asker == "seeker" else bool(known), "intent": False,
+        },
     }
 
 
-def _ref_lexical(values: list[float]) -> list[float]:
-    if not values:
-        return []
-    mean, std = statistics.fmean(values), statistics.pstdev(values)
-    return [0.5 if std == 0 else 1 / (1 + math.exp(-(v - mean) / std)) for v in values]
+def _ref_relevance(comps: dict, weights: Weights) -> float:
+    tw = {k: getattr(weights, k) for k in TOPICAL if comps["available"][k]}
+    return sum(tw[k] * comps[k] for k in tw) / sum(tw.values())
+
+
+def _ref_fit(comps: dict, weights: Weights, params: ScoringParams) -> float:
+    """R × (1 − β + β × C), one pair at a time."""
+    avail = comps["available"]
+    relevance = _ref_relevance(comps, weights)
+    cw = {k: getattr(weights, k) for k in CONTEXT if avail[k] and getattr(weights, k) > 0}
+    if not cw:
+        return relevance
+    context = sum(cw[k] * comps[k] for k in cw) / sum(cw.values())
+    return relevance * (1 - params.context_share + params.context_share * context)
 
 
 OCCUPATIONS = (FORKLIFT, CRANE_GROUP, SPECIAL_VEHICLE, WELDER)
@@ -240,22 +265,20 @@ OCCUPATIONS = (FORKLIFT, CRANE_GROUP, SPECIAL_VEHICLE, WELDER)
 def test_jobs_for_a_seeker_equal_the_slow_reference(seed):
     rng = np.random.default_rng(seed)
     params = ScoringParams(semantic_floor=0.2, semantic_ceiling=0.9, tau_km=25.0)
-    weights = Weights(*rng.uniform(0.05, 1.0, size=6))
+    weights = Weights(*rng.uniform(0.05, 1.0, size=7))
     jobs = [random_job(rng, occupation_code=str(rng.choice(OCCUPATIONS)), status=job().status) for _ in range(80)]
     s = random_seeker(rng, willing_to_relocate=True, desired_regions=(), desired_work_types=(),
                       education=Education.master, birth_date=TODAY - timedelta(days=30 * 365),
                       desired_occupation_codes=tuple(rng.choice(OCCUPATIONS, size=2, replace=False).tolist()))
-    cosine, lexical = rng.uniform(0, 1, len(jobs)), rng.exponential(2.0, len(jobs))
+    cosine, lexical = rng.uniform(0, 1, len(jobs)), rng.uniform(0, 1, len(jobs))
     results = rank_jobs_for_seeker(s, [j.id for j in jobs], cosine, JobColumns.from_facts(jobs), today=TODAY,
                                    lexical=lexical, weights=weights, params=params, limit=None, explain=False)
 
     eligible = [i for i, j in enumerate(jobs) if pair_is_eligible(j, s, TODAY)]
-    lex = dict(zip(eligible, _ref_lexical([float(lexical[i]) for i in eligible]), strict=True))
-    w = weights.normalised()
     expected = {}
     for i in eligible:
-        comps = _ref_components(jobs[i], s, float(cosine[i]), params) | {"lexical": lex[i]}
-        expected[jobs[i].id] = (sum(w[k] * comps[k] for k in COMPONENTS), comps)
+        comps = _ref_components(jobs[i], s, float(cosine[i]), params) | {"lexical": float(lexical[i])}
+        expected[jobs[i].id] = (_ref_fit(comps, weights, params), comps)
     assert len(expected) >= 5
     assert {r.id for r in results} == set(expected)
     for r in results:
@@ -288,11 +311,12 @@ def test_seekers_for_a_job_equal_the_slow_reference(seed):
                                    today=TODAY, limit=None, explain=False)
 
     eligible = [i for i, s in enumerate(seekers) if pair_is_eligible(post, s, TODAY)]
-    w = Weights().normalised()
-    fits = {}
+    fits, relevance = {}, {}
     for i in eligible:
-        comps = _ref_components(post, seekers[i], float(cosine[i]), params) | {"lexical": 0.0}
-        fits[seekers[i].id] = sum(w[k] * comps[k] for k in COMPONENTS)
+        comps = _ref_components(post, seekers[i], float(cosine[i]), params, asker="job")
+        comps["available"]["lexical"] = False  # no lexical scores given
+        fits[seekers[i].id] = _ref_fit(comps, Weights(), params)
+        relevance[seekers[i].id] = _ref_relevance(comps, Weights())
     assert len(fits) >= 5
     values = sorted(fits.values())
     lo, hi = np.quantile(values, policy.spread_quantiles)
@@ -302,7 +326,8 @@ def test_seekers_for_a_job_equal_the_slow_reference(seed):
     for r in results:
         share = min(1.0, sum(policy.weights[f.kind] for f in by_id[r.id].flags))
         assert r.fit == pytest.approx(fits[r.id], abs=1e-9)
-        assert r.boost == pytest.approx(share * budget, abs=1e-9)
+        gate = min(1.0, relevance[r.id] / params.full_relevance)  # the boost moves only relevant candidates
+        assert r.boost == pytest.approx(share * budget * gate, abs=1e-9)
     ranked = [(r.score, r.fit, -r.id) for r in results]
     assert ranked == sorted(ranked, reverse=True)
 
@@ -317,3 +342,87 @@ def test_replacing_a_posting_changes_its_score():
     columns.upsert([replace(post, salary_min=9000, salary_max=12000)])
     after = rank_jobs_for_seeker(s, [post.id], np.array([0.5]), columns, today=TODAY)[0]
     assert after.components["salary"] > before.components["salary"]
+
+
+# ------------------------------------------------------------------------ relevance before circumstances
+
+
+def test_a_near_posting_in_another_line_of_work_stays_below_a_far_one_that_fits():
+    """"深圳 C++ Qt" ranked data-analyst postings 4th and 6th on location alone: location multiplies relevance."""
+    s = seeker(desired_occupation_codes=(FORKLIFT,), skills=(), desired_regions=("51",), desired_salary_min=5000)
+    fits_far = job(region_code="510181", salary_min=5000, salary_max=6000)  # 都江堰, ~50 km, pays less
+    near_other = job(occupation_code=WELDER, skills=(), salary_min=9000, salary_max=12000)
+    results = jobs_for(s, [near_other, fits_far], [0.80, 0.86], lexical=np.array([0.05, 0.6]))
+    assert [r.id for r in results] == [fits_far.id, near_other.id]
+    assert results[1].components["location"] > results[0].components["location"]
+    assert results[1].components["salary"] > results[0].components["salary"]
+
+
+def test_components_without_a_signal_spend_no_weight():
+    """A free-text query names no occupation and lists no skills: its relevance rests on what it has."""
+    s = seeker(desired_occupation_codes=(), skills=())
+    post = job(skills=("叉车",))
+    (result,) = jobs_for(s, [post], [0.85], lexical=np.array([0.8]))
+    weights = {c.key: c.weight for c in result.explanation.components}
+    assert weights["occupation"] == 0 and weights["skill"] == 0
+    assert weights["semantic"] > 0 and weights["lexical"] > 0
+    assert sum(c.contribution for c in result.explanation.components) == pytest.approx(result.fit)
+
+
+def test_a_minimum_relevance_returns_a_short_honest_list_not_padding():
+    s = seeker(desired_occupation_codes=(FORKLIFT,))
+    fitting = job()
+    unrelated = [job(occupation_code=WELDER, skills=("焊工",)) for _ in range(5)]
+    pool = [fitting, *unrelated]
+    params = ScoringParams(semantic_floor=0.7, min_relevance=0.3)
+    results = jobs_for(s, pool, [0.86] + [0.74] * 5, lexical=np.array([0.5] + [0.02] * 5), params=params)
+    assert [r.id for r in results] == [fitting.id]
+    padded = jobs_for(s, pool, [0.86] + [0.74] * 5, lexical=np.array([0.5] + [0.02] * 5),
+                      params=replace(params, min_relevance=0.0))
+    assert len(padded) == 6
+
+
+def test_stated_intents_lift_the_postings_that_meet_them():
+    """"统计学研一，想找数据分析实习": among equally relevant postings, the internships come first."""
+    s = seeker(desired_occupation_codes=())
+    plain, intern = job(), job(title="数据分析实习生")
+    asked = Asked(intents=("internship",), met={intern.id: frozenset({"internship"})}, terms=("数据分析",))
+    results = jobs_for(s, [plain, intern], [0.86, 0.85], lexical=np.array([0.5, 0.5]), asked=asked)
+    assert [r.id for r in results] == [intern.id, plain.id]
+    assert results[0].components["intent"] == 1.0 and results[1].components["intent"] == 0.0
+    assert "符合实习" in results[0].explanation.summary
+    assert "未注明实习" in results[1].explanation.summary
+
+
+def test_near_duplicates_fold_into_the_best_of_them():
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=16).astype(np.float32)
+    other = rng.normal(size=16).astype(np.float32)
+    noise = [rng.normal(scale=0.02, size=16).astype(np.float32) for _ in range(3)]
+    vecs = np.stack([base + noise[0], base + noise[1], other, base + noise[2]])
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    posts = [job() for _ in range(4)]
+    results = jobs_for(seeker(), posts, [0.9, 0.89, 0.85, 0.88], vectors=vecs, duplicate_cosine=0.97)
+    assert [r.id for r in results] == [posts[0].id, posts[2].id]
+    assert results[0].similar == (posts[1].id, posts[3].id)  # in rank order
+    unfolded = jobs_for(seeker(), posts, [0.9, 0.89, 0.85, 0.88], vectors=vecs)
+    assert len(unfolded) == 4 and all(not r.similar for r in unfolded)
+
+
+def test_folding_still_returns_the_number_asked_for_when_there_are_enough_distinct_postings():
+    rng = np.random.default_rng(4)
+    vecs = rng.normal(size=(30, 16)).astype(np.float32)
+    vecs[1::2] = vecs[0::2] + 0.001  # 15 pairs of twins
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    posts = [job() for _ in range(30)]
+    results = jobs_for(seeker(), posts, np.linspace(0.9, 0.8, 30).tolist(), vectors=vecs, duplicate_cosine=0.99,
+                       limit=10)
+    assert len(results) == 10 and all(len(r.similar) == 1 for r in results)
+
+
+def test_missing_skills_are_skills_not_job_titles():
+    s = seeker(skills=("叉车",))
+    post = job(title="叉车司机", skills=("叉车", "叉车司机", "仓储管理", "园艺师"))
+    (result,) = jobs_for(s, [post], [0.8])
+    assert result.explanation.matched_skills == ("叉车",)
+    assert result.explanation.missing_skills == ("仓储管理",)
