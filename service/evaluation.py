@@ -8,8 +8,11 @@ answers stored profiles through :meth:`MatchingEngine.jobs_for_seeker` and free 
 (:mod:`matching.baselines`: plain dense cosine with the service's own embedder over title + description +
 requirements, and BM25 over the project's jieba tokens) rank only the postings the service's hard filters allow
 for the same query and the same explicit filters (region scope, work types, salary floor, 包吃住, age, open
-postings…), so the comparison measures ranking alone. What the service infers from the text itself is its own
-work and is not handed to the baselines.
+postings…), so the comparison measures ranking alone. What the service reads about the person from the words
+(an age, schooling, a student's word for 见习岗位) widens the baselines' candidates as it widens the service's, so
+they never lose a posting the service could show; whatever the reading narrows (a place, a pay floor, intents
+said in the text) is the service's own work and is not handed to the baselines. ``ceiling`` ranks the baselines'
+candidates perfectly: an upper bound for every system.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from matching.enums import Education, FlagStatus, Role
 from matching.facts import SeekerFacts
 from matching.identifiers import make_credit_code
 from matching.metrics import evaluate, evaluate_by, load_matching_set, load_queries, ndcg_at_k
+from matching.understand import understand
 from service import db
 from service.engine import JOB, MatchingEngine
 from service.facts import seeker_facts, seeker_profile_text
@@ -178,8 +182,13 @@ def _run_all(engine: MatchingEngine, session_factory, postings: dict[str, dict],
         result = engine.jobs_for_text(None, request, scope_prefix=None)
         runs["service"][query_id] = _shown(result.results, back, k)
         facts, filters, unstated = _text_query(request, engine.today())
-        baselines(query_id, request.text, engine.embedder.encode_queries([request.text])[0],
-                  _allowed(engine, facts, filters, back, unstated))
+        allowed = _allowed(engine, facts, filters, back, unstated)
+        # What the service reads about the person (an age, schooling, being a student) may make more postings
+        # eligible (见习岗位 on a student's word); the baselines get those too, never a narrowing the reading brings.
+        read, read_unstated, declared = _read_asker(request, engine.today())
+        if read is not None:
+            allowed |= _allowed(engine, read, filters, back, read_unstated, internship_declared=declared)
+        baselines(query_id, request.text, engine.embedder.encode_queries([request.text])[0], allowed)
     return runs, candidates
 
 
@@ -213,8 +222,22 @@ def _text_query(request: TextMatchRequest, today: date) -> tuple[SeekerFacts, Ma
     return facts, filters, unstated
 
 
+def _read_asker(request: TextMatchRequest, today: date) -> tuple[SeekerFacts | None, frozenset[str], bool]:
+    """The asker's eligibility facts as :meth:`MatchingEngine.jobs_for_text` reads them from the words (age,
+    schooling, a student's word for 见习岗位), the request's own fields first; None if the words say none of these."""
+    said = understand(request.text)
+    age = request.age or said.age
+    education = request.education or said.education
+    declared = bool(said.student or (age is not None and 16 <= age <= 24))
+    if (age, education, declared) == (request.age, request.education, False):
+        return None, frozenset(), False
+    facts, _, _ = _text_query(request.model_copy(update={"age": age, "education": education}), today)
+    unstated = frozenset(name for name, given in (("education", education), ("age", age)) if given is None)
+    return facts, unstated, declared
+
+
 def _allowed(engine: MatchingEngine, facts: SeekerFacts, filters: MatchFiltersIn, back: dict[int, str],
-             unstated: frozenset[str] = frozenset()) -> set[str]:
+             unstated: frozenset[str] = frozenset(), *, internship_declared: bool = False) -> set[str]:
     """The set ids of the postings the service's hard filters leave for this asker and these filters (the engine's
     own filter options; facts the asker did not give are left unfiltered where the engine's options say so)."""
     if filters.salary_floor is not None:
@@ -222,8 +245,11 @@ def _allowed(engine: MatchingEngine, facts: SeekerFacts, filters: MatchFiltersIn
     if filters.region_code and not facts.region_code:
         facts = replace(facts, region_code=filters.region_code)
     options = engine._options(filters)
-    if unstated and "unstated" in {f.name for f in dataclass_fields(options)}:
+    known = {f.name for f in dataclass_fields(options)}
+    if unstated and "unstated" in known:
         options = replace(options, unstated=unstated)
+    if internship_declared and "internship_declared" in known:
+        options = replace(options, internship_declared=True)
     view = engine.replica.views[JOB]
     rows = eligible_job_rows(view.columns, facts, options, engine.today())
     return {back[int(i)] for i in np.asarray(view.columns.ids)[rows] if int(i) in back}

@@ -162,6 +162,8 @@ def test_baselines_rank_only_what_the_service_filters_allow(slice_result):
     for system in (*SYSTEMS, CEILING):
         for ask, ranked in slice_result.runs[system].items():
             assert set(ranked) <= set(slice_result.candidates[ask]), (system, ask)
+    # what the service reads about the asker widens theirs too: 研一 is a student, who may see 见习岗位
+    assert any(postings[j]["work_type"] == "internship" for j in slice_result.candidates["q01"])
     # q34 is asked at a kiosk in 温江 (510115): the default scope is the city, for every system alike
     for system in (*SYSTEMS, CEILING):
         assert all(postings[j]["region_code"].startswith("5101") for j in slice_result.runs[system]["q34"]), system
