@@ -62,6 +62,7 @@ STATE_EVERY_S = 5.0
 # leaves out 59% of the postings judged irrelevant among the top 50 and 2 of 357 judged best (README, quality).
 SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.78, 0.96
 MIN_RELEVANCE = 0.22  # a result less relevant than this is not shown (ranking.ScoringParams.min_relevance)
+CLEARLY_RELEVANT = 0.35  # above it, 97% of the dev sets' postings judged irrelevant are left behind
 DUPLICATE_COSINE = 0.95  # postings this close may be one posting published again; their texts decide
 TEXT_OCCUPATION_SHARE = 0.5  # an occupation read from a few words counts half as much as one a profile states
 OCCUPATION_CONFIDENCE = 0.4  # an occupation the coder is less sure of is not taken as understood
@@ -296,16 +297,19 @@ class MatchingEngine:
         topic = said.topic or said.text
         if not topic:
             return said
-        hits = shared_coder().code(topic, "", k=5)
+        return said.with_occupations(self._occupations_named(topic))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one engine per process; kiosks repeat the same few words all day
+    def _occupations_named(self, topic: str) -> tuple[tuple[str, str, float], ...]:
+        hits = shared_coder().code(topic, "", k=5)  # ~6 ms: the coder's BM25 and n-grams over every 细类
         if not hits or hits[0].score <= 0:
-            return said
+            return ()
         scores = np.array([h.score for h in hits], dtype=np.float64)
         share = np.exp(scores - scores.max())
         share /= share.sum()
         words = [w for w in self.lexicon.tokens(topic) if len(w) >= 2]
-        chosen = tuple((h.code, h.name, float(p)) for h, p in zip(hits, share, strict=True)
-                       if p >= OCCUPATION_CONFIDENCE and _named_by(h.code, words))[:2]
-        return said.with_occupations(chosen)
+        return tuple((h.code, h.name, float(p)) for h, p in zip(hits, share, strict=True)
+                     if p >= OCCUPATION_CONFIDENCE and _named_by(h.code, words))[:2]
 
     def jobs_for_text(self, session: Session | None, request: TextMatchRequest, *, scope_prefix: str | None) -> Ranked:
         """Ad-hoc: free text plus filters, nothing stored (and no database read). The text is understood first
@@ -352,11 +356,26 @@ class MatchingEngine:
             ranked = self._rank_jobs(vector, facts, normalize(request.text), filters, request.k,
                                      _within(scope_prefix, place), started, asked=asked, unstated=unstated,
                                      weights=weights, internship_declared=declared)
-            if place is not None and not ranked.results:
-                notes.append(f"{said.place.name}暂无合适岗位，已为您扩大到其他地区")
-                ranked = self._rank_jobs(vector, facts, normalize(request.text), filters, request.k, scope_prefix,
-                                         started, asked=asked, unstated=unstated, weights=weights,
-                                         internship_declared=declared)
+            strong = [r for r in ranked.results if r.relevance >= CLEARLY_RELEVANT]
+            if place is not None and len(strong) < request.k:
+                # Few clearly relevant postings in the place said: the relevant ones elsewhere come next, before
+                # the place's weak ones (a 园林 job in the next city beats a 保洁 job in this county).
+                wide = self._rank_jobs(vector, facts, normalize(request.text), filters, request.k, scope_prefix,
+                                       started, asked=asked, unstated=unstated, weights=weights,
+                                       internship_declared=declared)
+                shown = {i for r in ranked.results for i in (r.id, *r.similar)}
+                elsewhere = [r for r in wide.results if r.relevance >= CLEARLY_RELEVANT
+                             and not ({r.id, *r.similar} & shown)][: request.k - len(strong)]
+                if elsewhere:
+                    notes.append(f"{said.place.name}的相关岗位较少，已补充其他地区的岗位" if strong
+                                 else f"{said.place.name}暂无合适岗位，已为您扩大到其他地区")
+                    weak = [r for r in ranked.results if r.relevance < CLEARLY_RELEVANT]
+                    results = [*strong, *elsewhere, *weak][: request.k]
+                    cards = ranked.cards | wide.cards
+                    ranked = replace(ranked, results=results, cards={r.id: cards[r.id] for r in results},
+                                     eligible=max(ranked.eligible, wide.eligible),
+                                     notice=_few(sum(1 + len(r.similar) for r in results), request.k,
+                                                 max(ranked.eligible, wide.eligible), "岗位"))
         plain = said.to_plain()
         plain["notes"] = notes
         ranked.understood = plain
