@@ -285,7 +285,14 @@ class MatchingEngine:
             facts = seeker_facts(seeker)
             asked = Asked(intents=tuple(i for i in said.intents if i != NEAR_HOME),
                           terms=tuple(seeker.desired_occupations), near_home=NEAR_HOME in said.intents)
-            return self._rank_jobs(vector, facts, text, filters, k, scope_prefix, started, asked=asked)
+            ranked = self._rank_jobs(vector, facts, text, filters, k, scope_prefix, started, asked=asked)
+        occupations = refdata.occupations()
+        profile = replace(said, skills=tuple(seeker.skills), place=None, age=None, education=None, topic="",
+                          salary_floor=None if seeker.desired_salary_min is None else int(seeker.desired_salary_min),
+                          occupations=tuple((c, occupations[c].clean_name, 1.0)
+                                            for c in seeker.desired_occupation_codes if c in occupations))
+        ranked.understood = profile.to_plain()  # what the profile asks for, read the same way as free text
+        return ranked
 
     def understand(self, text: str, skills: tuple[str, ...] = ()) -> Understanding:
         """A free-text request read (:func:`matching.understand.understand`), with its skills from the lexicon and

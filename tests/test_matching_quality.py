@@ -123,3 +123,21 @@ def test_a_candidate_list_says_few_fit_instead_of_padding(mclient, mkeys):
     body = r.json()
     assert body["items"][0]["id"] == fitting["id"]
     assert len(body["items"]) < 5 and body["notice"], body
+
+
+def test_a_stored_profile_is_read_the_same_way_and_said_back(mclient, mkeys):
+    admin = mkeys.headers("admin")
+    employer = create_employer(mclient, admin)
+    with_board = _post(mclient, admin, employer["id"], "叉车司机", "仓库货物装卸，提供员工宿舍，包吃住。", CHENGDU_WUHOU,
+                       skills=["叉车"])
+    without = _post(mclient, admin, employer["id"], "叉车工", "物流园叉车作业，两班倒，不包住。", CHENGDU_WUHOU,
+                    skills=["叉车"])
+    seeker = create_seeker(mclient, admin, region_code=CHENGDU_WUHOU, desired_occupations=["叉车司机"],
+                           self_intro="开了五年叉车，外地人，想找包住的", desired_regions=[], desired_salary_min=4000)
+    body = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", params={"k": 5}, headers=admin).json()
+    understood = body["understood"]
+    assert understood["intents"] == ["room_board"] and understood["salary_floor"] == 4000
+    assert understood["occupations"] and "叉车" in understood["skills"]
+    order = [i["id"] for i in body["items"]]
+    assert order.index(with_board["id"]) < order.index(without["id"])
+    assert "符合包吃住" in body["items"][0]["explanation"]["summary"]
