@@ -5,7 +5,7 @@ service layer.
 have a module each (``casework``, ``fairs``). Importing this package registers every table.
 """
 
-from service.models import casework, fairs  # noqa: F401  (registers their tables with the base)
+from service.models import accounts, casework, fairs  # noqa: F401  (registers their tables with the base)
 from service.models.base import NO_ID_REUSE, Base, TimestampMixin, UTCDateTime, utcnow
 from service.models.core import (
     ApiKey,
