@@ -333,6 +333,7 @@ class DemoData:
     jobs: list[dict[str, Any]] = field(default_factory=list)
     seekers: list[dict[str, Any]] = field(default_factory=list)
     seeker_occupation_codes: list[str] = field(default_factory=list)
+    casework: CaseworkPlan | None = None  # follow-ups, assistance cases, households: a working office's month
 
 
 # --- regions -------------------------------------------------------------------------------------
@@ -804,6 +805,70 @@ def _chinese_number(n: int) -> str:
     return digits[n] if n <= 10 else str(n)
 
 
+# --- casework: a working office ------------------------------------------------------------------
+
+CONTACT_NOTES = (
+    ("phone", ("job_introduction",), "电话联系，本人仍在找工作，推荐了两个附近岗位", "下周回访面试结果"),
+    ("in_person", ("career_guidance", "job_introduction"), "来访面谈，帮助修改求职意向", "推荐招聘会"),
+    ("visit", ("policy_referral",), "上门走访，讲解灵活就业社保补贴政策", "协助准备申请材料"),
+    ("phone", ("training_referral",), "电话联系，有意参加技能培训", "报名下期培训班"),
+    ("online", ("job_introduction",), "微信推送岗位信息，本人已查看", "跟进投递情况"),
+    ("in_person", ("entrepreneurship",), "咨询创业担保贷款", "转介创业服务窗口"),
+)
+# Hours since a demo 就业援助 case was opened, so the first look shows every state of the 48-hour clock:
+# plenty of time, under the 12-hour warning, overdue (督办 科室负责人) and overdue twice over (分管领导).
+ASSISTANCE_AGES_HOURS = (2, 20, 39, 44, 60, 110)
+
+
+@dataclass
+class CaseworkPlan:
+    """What the demo office has done, by index into ``DemoData.seekers`` (the seed maps them to records):
+    follow-up contacts (跟踪服务), 就业援助 cases opened some hours ago, and 零就业家庭."""
+
+    contacts: list[dict[str, Any]] = field(default_factory=list)  # seeker, contacted_on, channel, services, notes…
+    assistance: list[dict[str, Any]] = field(default_factory=list)  # seeker, hours_ago
+    households: list[dict[str, Any]] = field(default_factory=list)  # members, region_code, label, identified_on
+
+
+def _verified(payload: dict[str, Any], kind: FlagKind) -> bool:
+    return any(f["kind"] == kind.value and f["status"] == FlagStatus.verified.value for f in payload["flags"])
+
+
+def casework_plan(rng: np.random.Generator, seekers: list[dict[str, Any]], today: date) -> CaseworkPlan:
+    """About half of the registered unemployed followed up (some within the month, some not), the verified
+    hard-to-employ and zero-employment-household seekers of each city on the clock, their households recorded."""
+    plan = CaseworkPlan()
+    for i, s in enumerate(seekers):
+        if not s["unemployment_registered_at"] or not _chance(rng, 0.55):
+            continue
+        registered = date.fromisoformat(s["unemployment_registered_at"])
+        days = (today - registered).days
+        for _ in range(int(rng.integers(1, 4))):
+            channel, services, notes, next_step = _pick(rng, CONTACT_NOTES)
+            plan.contacts.append({"seeker": i, "contacted_on": (registered + timedelta(
+                days=int(rng.integers(0, days + 1)))).isoformat(), "channel": channel, "services": list(services),
+                "notes": notes, "next_step": next_step})
+    zero = [i for i, s in enumerate(seekers) if _verified(s, FlagKind.zero_employment_household)]
+    by_county: dict[str, list[int]] = {}
+    for i in zero:
+        by_county.setdefault(seekers[i]["region_code"], []).append(i)
+    for county, members in sorted(by_county.items()):
+        while members:
+            group, members = members[:2], members[2:]  # two registered members of one county: one household
+            street, number = _pick(rng, STREETS), int(rng.integers(1, 200))
+            identified = today - timedelta(days=int(rng.integers(20, 300)))
+            plan.households.append({"members": group, "region_code": county, "identified_on": identified.isoformat(),
+                                    "label": f"{seekers[group[0]]['name']}家（{street}{number}号）"})
+    on_clock = [i for i, s in enumerate(seekers) if _verified(s, FlagKind.hard_to_employ)] + zero
+    by_city: dict[str, list[int]] = {}
+    for i in dict.fromkeys(on_clock):
+        by_city.setdefault(seekers[i]["region_code"][:4], []).append(i)
+    for city, people in sorted(by_city.items()):
+        for n, i in enumerate(people[:len(ASSISTANCE_AGES_HOURS)]):
+            plan.assistance.append({"seeker": i, "hours_ago": ASSISTANCE_AGES_HOURS[n]})
+    return plan
+
+
 # --- entry point ---------------------------------------------------------------------------------
 
 
@@ -839,4 +904,5 @@ def generate_demo(rng: np.random.Generator, *, n_employers: int = 200, n_jobs: i
         payload, code = _seeker(rng, by_city, today, used_ids, used_phones)
         data.seekers.append(payload)
         data.seeker_occupation_codes.append(code)
+    data.casework = casework_plan(rng, data.seekers, today)  # drawn last: the records above do not change
     return data

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -71,6 +71,7 @@ def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:
         except Conflict:
             continue  # the generator may repeat a posting for one employer; the API refuses it, so do we
     now = ctx.now()
+    seeker_ids: list[int] = []
     for payload in tqdm(demo.seekers, desc="求职者", disable=not show_progress):
         flags = payload.get("flags", [])
         fields = {k: v for k, v in payload.items() if k not in ("is_demo", "flags")}
@@ -82,8 +83,32 @@ def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:
             | ({"verified_by": "seed", "verified_at": now} if f.get("status") in ("verified", "rejected", "expired") else {})
             for f in flags
         ]
-        seekers.create(ctx, data=data, is_demo=True, flag_statuses=statuses)
-    return {"employers": len(employer_ids), "jobs": n_jobs, "seekers": len(demo.seekers)}
+        seeker_ids.append(seekers.create(ctx, data=data, is_demo=True, flag_statuses=statuses).id)
+    counts = {"employers": len(employer_ids), "jobs": n_jobs, "seekers": len(demo.seekers)}
+    if demo.casework is not None:
+        counts |= _insert_casework(ctx, demo.casework, seeker_ids)
+    return counts
+
+
+def _insert_casework(ctx: Context, plan, seeker_ids: list[int]) -> dict[str, int]:
+    """The demo office's follow-ups, 零就业家庭 and 就业援助 cases (opened hours ago, on a clock set back that far),
+    through the casework use-cases, so the caseload, due list, assistance and households show a working office."""
+    from service.casework import usecases as casework
+    from service.casework.schemas import AssistanceOpen, ContactCreate, HouseholdCreate
+
+    for c in plan.contacts:
+        casework.add_contact(ctx, seeker_id=seeker_ids[c["seeker"]], data=ContactCreate.model_validate(
+            {k: v for k, v in c.items() if k != "seeker"}))
+    for h in plan.households:
+        casework.create_household(ctx, data=HouseholdCreate(
+            region_code=h["region_code"], label=h["label"], identified_on=h["identified_on"],
+            member_ids=[seeker_ids[i] for i in h["members"]]))
+    now = ctx.now()
+    for a in plan.assistance:
+        opened = now - timedelta(hours=a["hours_ago"])
+        casework.open_assistance(replace(ctx, clock=lambda opened=opened: opened),
+                                 data=AssistanceOpen(seeker_id=seeker_ids[a["seeker"]], note="演示数据"))
+    return {"contacts": len(plan.contacts), "households": len(plan.households), "assistance": len(plan.assistance)}
 
 
 def seed_demo_fair(ctx: Context, *, today: date, booths: int = 12) -> int:

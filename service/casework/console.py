@@ -263,7 +263,7 @@ def seeker_page(request: Request, ctx: Ctx, seeker_id: RecordId):
     matches = casework.matches(ctx, seeker_id=seeker_id, engine=getattr(request.app.state, "matcher", None))
     refs = [m for m in matches if m.referral is not None]
     open_case = casework.open_assistance_for(ctx, seeker_id=seeker_id)
-    case = casework.assistance_out(open_case, seeker, now) if open_case else None
+    case = casework.assistance_list_out(ctx, [(open_case, seeker)])[0] if open_case else None
     return _render(
         request, ctx, "seeker.html", seeker=seeker, flags=casework.active_kinds(seeker, now), spell=open_spell,
         suggestions=[m for m in matches if m.referral is None], referrals=refs, case=case,
@@ -358,8 +358,7 @@ def transition(ctx: Ctx, form: Form, referral_id: RecordId):
 def assistance_page(request: Request, ctx: Ctx, status: str = "open"):
     status = status if status in ("open", "placed", "closed") else "open"
     rows, total = casework.list_assistance(ctx, page=PageRequest(page=1, page_size=200), status=status)
-    now = ctx.now()
-    return _render(request, ctx, "assistance.html", cases=[casework.assistance_out(c, s, now) for c, s in rows],
+    return _render(request, ctx, "assistance.html", cases=casework.assistance_list_out(ctx, rows),
                    total=total, status=status)
 
 

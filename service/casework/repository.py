@@ -52,50 +52,64 @@ def spells_for(session: Session, *, seeker_id: int) -> list[UnemploymentSpell]:
 @dataclass(frozen=True, slots=True)
 class CaseloadRow:
     seeker: Seeker
-    spell: UnemploymentSpell
+    spell: UnemploymentSpell | None  # None: on 就业援助 without a registration
     last_contact_on: date | None
     assistance: AssistanceCase | None
 
 
-CASELOAD_SORTS = ("contact", "months", "priority")
+CASELOAD_SORTS = ("deadline", "contact", "months", "priority")
 
 
 def caseload(
     session: Session, *, page: PageRequest, scope_prefix: str | None, region_prefix: str | None,
-    due_before: date | None, flag_kind: str | None, sort: str, now: datetime,
+    due_before: date | None, flag_kind: str | None, sort: str, now: datetime, assistance_only: bool = False,
 ) -> tuple[list[CaseloadRow], int]:
-    """Registered unemployed seekers with their last contact; ``due_before`` keeps those whose last
-    contact (or, never contacted, registration) falls on or before that day."""
+    """Registered unemployed seekers and seekers on 就业援助, with their last contact. ``due_before`` keeps
+    those whose last contact (or, never contacted, registration) falls on or before that day, and everyone on
+    the placement clock. Sort ``deadline``: open assistance deadlines first (soonest first), then the follow-up
+    longest overdue."""
     last = (select(Contact.seeker_id, func.max(Contact.contacted_on).label("last_on"))
             .group_by(Contact.seeker_id).subquery())
     active_flags = (select(func.count(PolicyFlag.id))
                     .where(PolicyFlag.seeker_id == Seeker.id, PolicyFlag.status == FlagStatus.verified.value,
                            or_(PolicyFlag.expires_at.is_(None), PolicyFlag.expires_at > now))
                     .correlate(Seeker).scalar_subquery())
-    on_assistance = (select(func.count(AssistanceCase.id))
-                     .where(AssistanceCase.seeker_id == Seeker.id, AssistanceCase.status == "open")
-                     .correlate(Seeker).scalar_subquery())
+    open_case = (select(AssistanceCase.seeker_id, AssistanceCase.deadline_at)
+                 .where(AssistanceCase.status == "open").subquery())
+    on_assistance = case((open_case.c.seeker_id.is_not(None), 1), else_=0)
     reference = func.coalesce(last.c.last_on, UnemploymentSpell.started_on)
     order = {
+        "deadline": (open_case.c.deadline_at.is_(None).asc(), open_case.c.deadline_at.asc(),
+                     reference.is_(None).asc(), reference.asc()),
         "contact": (last.c.last_on.is_(None).desc(), last.c.last_on.asc(), UnemploymentSpell.started_on.asc()),
-        "months": (UnemploymentSpell.started_on.asc(),),
+        "months": (UnemploymentSpell.started_on.is_(None).asc(), UnemploymentSpell.started_on.asc()),
         "priority": ((on_assistance * 10 + active_flags).desc(), reference.asc()),
     }[sort]
     stmt = _where(
         select(Seeker, UnemploymentSpell, last.c.last_on)
-        .join(UnemploymentSpell, and_(UnemploymentSpell.seeker_id == Seeker.id, UnemploymentSpell.ended_on.is_(None)))
+        .outerjoin(UnemploymentSpell, and_(UnemploymentSpell.seeker_id == Seeker.id,
+                                           UnemploymentSpell.ended_on.is_(None)))
         .outerjoin(last, last.c.seeker_id == Seeker.id)
+        .outerjoin(open_case, open_case.c.seeker_id == Seeker.id)
+        .where(or_(UnemploymentSpell.id.is_not(None), open_case.c.seeker_id.is_not(None)))
         .options(selectinload(Seeker.flags))
         .order_by(*order, Seeker.id),
         region_filter(Seeker.region_code, scope_prefix),
         region_filter(Seeker.region_code, region_prefix),
-        reference <= due_before if due_before else None,
+        or_(reference <= due_before, open_case.c.seeker_id.is_not(None)) if due_before else None,
+        open_case.c.seeker_id.is_not(None) if assistance_only else None,
         Seeker.id.in_(select(PolicyFlag.seeker_id).where(PolicyFlag.kind == flag_kind)) if flag_kind else None,
     )
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.execute(stmt.offset(page.offset).limit(page.page_size)).all()
     cases = open_cases_for(session, seeker_ids=[r[0].id for r in rows])
     return [CaseloadRow(seeker=s, spell=sp, last_contact_on=lc, assistance=cases.get(s.id)) for s, sp, lc in rows], total
+
+
+def open_cases_all(session: Session, *, scope_prefix: str | None) -> list[AssistanceCase]:
+    """Every open assistance case in scope (for recording 督办 on the ones whose deadline passed)."""
+    return list(session.scalars(_where(select(AssistanceCase).where(AssistanceCase.status == "open"),
+                                       region_filter(AssistanceCase.region_code, scope_prefix))))
 
 
 # --- contacts --------------------------------------------------------------------------------

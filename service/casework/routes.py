@@ -37,7 +37,7 @@ from service.usecases import stats
 router = APIRouter(tags=["经办台 casework"])
 
 Region = Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$")]
-Sort = Literal["contact", "months", "priority"]
+Sort = Literal["deadline", "contact", "months", "priority"]
 
 
 @router.post("/seekers/{seeker_id}/unemployment", status_code=201, response_model=SpellOut,
@@ -57,10 +57,10 @@ def list_spells(ctx: ContextDep, seeker_id: RecordId):
 
 
 @router.get("/caseload", response_model=CaseloadPage, summary="登记失业人员台账")
-def caseload(ctx: ContextDep, page: PageDep, due: bool = False, sort: Sort = "contact", region: Region = None,
-             flag: FlagKind | None = None):
+def caseload(ctx: ContextDep, page: PageDep, due: bool = False, sort: Sort = "deadline", region: Region = None,
+             flag: FlagKind | None = None, assistance: bool = False):
     items, total = casework.caseload(ctx, page=page, due_only=due, sort=sort, region_prefix=region,
-                                     flag_kind=flag.value if flag else None)
+                                     flag_kind=flag.value if flag else None, assistance_only=assistance)
     return CaseloadPage(items=items, total=total, page=page.page, page_size=page.page_size)
 
 
@@ -102,28 +102,27 @@ def match_item(m: casework.Match) -> MatchItem:
 @router.post("/assistance", status_code=201, response_model=AssistanceOut, summary="纳入就业援助（开始计时）")
 def open_assistance(ctx: ContextDep, body: AssistanceOpen):
     case = casework.open_assistance(ctx, data=body)
-    return casework.assistance_out(case, ctx.session.get(casework.Seeker, case.seeker_id), ctx.now())
+    return casework.assistance_list_out(ctx, [(case, ctx.session.get(casework.Seeker, case.seeker_id))])[0]
 
 
 @router.get("/assistance", response_model=Page[AssistanceOut])
 def list_assistance(ctx: ContextDep, page: PageDep, status: Literal["open", "placed", "closed"] | None = "open",
                     overdue: bool = False, region: Region = None):
     rows, total = casework.list_assistance(ctx, page=page, status=status, overdue_only=overdue, region_prefix=region)
-    now = ctx.now()
-    return Page[AssistanceOut](items=[casework.assistance_out(c, s, now) for c, s in rows], total=total,
+    return Page[AssistanceOut](items=casework.assistance_list_out(ctx, rows), total=total,
                                page=page.page, page_size=page.page_size)
 
 
 @router.get("/assistance/{case_id}", response_model=AssistanceOut)
 def get_assistance(ctx: ContextDep, case_id: RecordId):
     case, seeker = casework.get_assistance(ctx, case_id=case_id)
-    return casework.assistance_out(case, seeker, ctx.now())
+    return casework.assistance_list_out(ctx, [(case, seeker)])[0]
 
 
 @router.post("/assistance/{case_id}/close", response_model=AssistanceOut, summary="未安置结案（须说明原因）")
 def close_assistance(ctx: ContextDep, case_id: RecordId, body: AssistanceClose):
     case, seeker = casework.close_assistance(ctx, case_id=case_id, data=body)
-    return casework.assistance_out(case, seeker, ctx.now())
+    return casework.assistance_list_out(ctx, [(case, seeker)])[0]
 
 
 @router.get("/assistance-deadlines", response_model=list[DeadlineRuleOut])

@@ -136,6 +136,9 @@ class AssistanceSummary(BaseModel):
     seconds_left: int
     overdue: bool
     escalation_level: int
+    due_soon: bool = Field(description="临期：离期限不到提醒时数（默认12小时）")
+    escalated_to: str | None = Field(description="已记录的督办对象")
+    escalated_at: datetime | None
 
 
 class CaseloadItem(BaseModel):
@@ -145,10 +148,12 @@ class CaseloadItem(BaseModel):
     region_code: str
     region_name: str
     flags: list[FlagKind]
-    registered_on: date
-    months_unemployed: int
+    registered: bool = Field(description="是否登记失业（未结束的失业登记）；否则仅在就业援助中")
+    registered_on: date | None
+    months_unemployed: int | None
     last_contact_on: date | None
     days_since_contact: int | None
+    contact_due_on: date | None = Field(description="下次跟踪服务最迟日期（每月至少1次）")
     due: bool
     assistance: AssistanceSummary | None
 
@@ -204,6 +209,7 @@ class AssistanceOut(BaseModel):
     seeker_id: int
     seeker_name: str
     region_code: str
+    region_name: str
     basis: AssistanceBasis
     household_id: int | None
     opened_at: datetime
@@ -214,6 +220,8 @@ class AssistanceOut(BaseModel):
     overdue: bool
     escalation_level: int = Field(description="0 未超时；1 超时，报科室负责人；2 超时一倍以上，报分管领导")
     escalated_to: str | None
+    escalated_at: datetime | None = Field(description="督办记录时间")
+    due_soon: bool = Field(description="临期：离期限不到提醒时数（默认12小时）")
     closed_at: datetime | None
     close_reason: str
     placement_referral_id: int | None
@@ -222,6 +230,7 @@ class AssistanceOut(BaseModel):
 class DeadlineRuleIn(Schema):
     hours: bounded(1, 24 * 60) | None = None
     working_days: bounded(1, 60) | None = None
+    warn_hours: bounded(1, 24 * 30) | None = Field(default=None, description="期限前多少小时提醒，默认12")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> DeadlineRuleIn:
@@ -234,6 +243,7 @@ class DeadlineRuleOut(Out):
     region_prefix: str
     hours: int | None
     working_days: int | None
+    warn_hours: int | None
     updated_by: str
     updated_at: datetime
 

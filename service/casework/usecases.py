@@ -52,8 +52,9 @@ from service.casework.schemas import (
 from service.usecases.common import Context, not_found
 
 OFFICERS = (Role.officer, Role.admin)
-CONTACT_INTERVAL_DAYS = 30  # 每月至少1次跟踪
-DEFAULT_DEADLINE_HOURS = 48  # 不挑不选，48小时就业
+CONTACT_INTERVAL_DAYS = 30  # 每月至少进行1次跟踪调查 (大足府办发〔2020〕41号 第51条; policy-docs/001)
+DEFAULT_DEADLINE_HOURS = 48  # 不挑不选，48小时就业 (the project's default; a region sets its own rule)
+DEFAULT_WARN_HOURS = 12  # 临期提醒: a case shows as due soon this many hours before its deadline (region rule: warn_hours)
 LOCAL = ZoneInfo("Asia/Shanghai")
 ESCALATE_TO = {1: "科室负责人", 2: "分管领导"}
 
@@ -79,16 +80,51 @@ def _audit_read(ctx: Context, action: str, seeker_ids: list[int], **detail) -> N
 # --- 失业登记 ---------------------------------------------------------------------------------
 
 
+# The one home of "registered unemployed" (登记失业人员): a seeker with an open UnemploymentSpell. The seeker's
+# ``unemployment_registered_at`` is that spell's start date, written only here (:func:`_open_spell`,
+# :func:`_close_spell`, :func:`set_registration`), so the seekers' API filter, the caseload and the statistics agree.
+WITHDRAWN_NOTE = "求职者信息中撤销了失业登记日期"
+
+
+def is_registered_unemployed(seeker: Seeker) -> bool:
+    return seeker.unemployment_registered_at is not None
+
+
+def _open_spell(ctx: Context, seeker: Seeker, started: date) -> UnemploymentSpell:
+    spell = UnemploymentSpell(seeker_id=seeker.id, region_code=seeker.region_code, started_on=started,
+                              registered_by=ctx.principal.key_id, end_note="")
+    ctx.session.add(spell)
+    seeker.unemployment_registered_at = started
+    return spell
+
+
+def set_registration(ctx: Context, seeker: Seeker, registered_on: date | None) -> None:
+    """A seeker record written with ``unemployment_registered_at`` (the seekers' API, the demo seed): open the
+    spell from that day, correct an open spell's start, or end it (reason 其他) when the date is taken away.
+    Runs inside the caller's transaction, after the seeker has an id."""
+    ctx.session.flush()
+    spell = crepo.open_spell(ctx.session, seeker_id=seeker.id, lock=True)
+    if registered_on is None:
+        if spell is not None:
+            _close_spell(ctx, seeker, spell, reason=EndReason.other, note=WITHDRAWN_NOTE,
+                         on=max(ctx.today(), spell.started_on))
+            ctx.audit("unemployment.end", "seeker", [seeker.id], spell_id=spell.id, reason=EndReason.other.value)
+        seeker.unemployment_registered_at = None
+        return
+    if spell is None:
+        spell = _open_spell(ctx, seeker, registered_on)
+        ctx.session.flush()
+        ctx.audit("unemployment.register", "seeker", [seeker.id], spell_id=spell.id)
+    else:
+        spell.started_on = seeker.unemployment_registered_at = registered_on
+
+
 def register_unemployment(ctx: Context, *, seeker_id: int, data: SpellOpen) -> UnemploymentSpell:
     seeker = _seeker(ctx, seeker_id, lock=True)
     if crepo.open_spell(ctx.session, seeker_id=seeker.id):
         raise Conflict("该求职者已有未结束的失业登记", code="already_registered")
-    started = data.started_on or ctx.today()
-    spell = UnemploymentSpell(seeker_id=seeker.id, region_code=seeker.region_code, started_on=started,
-                              registered_by=ctx.principal.key_id, end_note="")
     with ctx.transaction("该求职者已有未结束的失业登记"):
-        ctx.session.add(spell)
-        seeker.unemployment_registered_at = started
+        spell = _open_spell(ctx, seeker, data.started_on or ctx.today())
         ctx.session.flush()
         ctx.audit("unemployment.register", "seeker", [seeker.id], spell_id=spell.id)
     return spell
@@ -165,26 +201,34 @@ def months_between(start: date, end: date) -> int:
 
 
 def caseload(
-    ctx: Context, *, page: PageRequest, due_only: bool = False, sort: str = "contact", region_prefix: str | None = None,
-    flag_kind: str | None = None,
+    ctx: Context, *, page: PageRequest, due_only: bool = False, sort: str = "deadline", region_prefix: str | None = None,
+    flag_kind: str | None = None, assistance_only: bool = False,
 ) -> tuple[list[CaseloadItem], int]:
-    """登记失业人员台账: due_only keeps those not contacted in the last month."""
+    """登记失业人员台账 and everyone on 就业援助: due_only keeps those not contacted in the last month and those
+    on the placement clock; ``deadline`` sorts the soonest deadline first."""
     ctx.require(*OFFICERS)
+    record_escalations(ctx)
     now, today = ctx.now(), ctx.today()
     due_before = today - timedelta(days=CONTACT_INTERVAL_DAYS)
     rows, total = crepo.caseload(ctx.session, page=page, scope_prefix=ctx.scope_prefix(), region_prefix=region_prefix,
-                                 due_before=due_before if due_only else None, flag_kind=flag_kind, sort=sort, now=now)
+                                 due_before=due_before if due_only else None, flag_kind=flag_kind,
+                                 sort=sort if sort in crepo.CASELOAD_SORTS else "deadline", now=now,
+                                 assistance_only=assistance_only)
+    warn = _warn_hours_by_region(ctx, [r.assistance for r in rows if r.assistance])
     items = []
     for row in rows:
-        reference = row.last_contact_on or row.spell.started_on
+        started = row.spell.started_on if row.spell else None
+        reference = row.last_contact_on or started
         items.append(CaseloadItem(
             seeker_id=row.seeker.id, name=row.seeker.name, phone=row.seeker.phone_masked,
             region_code=row.seeker.region_code, region_name=region_name(row.seeker.region_code),
-            flags=active_kinds(row.seeker, now), registered_on=row.spell.started_on,
-            months_unemployed=months_between(row.spell.started_on, today), last_contact_on=row.last_contact_on,
+            flags=active_kinds(row.seeker, now), registered=row.spell is not None, registered_on=started,
+            months_unemployed=months_between(started, today) if started else None,
+            last_contact_on=row.last_contact_on,
             days_since_contact=(today - row.last_contact_on).days if row.last_contact_on else None,
-            due=reference <= due_before,
-            assistance=_summary(row.assistance, now) if row.assistance else None,
+            contact_due_on=reference + timedelta(days=CONTACT_INTERVAL_DAYS) if reference else None,
+            due=(reference is not None and reference <= due_before) or row.assistance is not None,
+            assistance=_summary(row.assistance, now, warn[row.assistance.region_code]) if row.assistance else None,
         ))
     _audit_read(ctx, "caseload.read", [i.seeker_id for i in items], due_only=due_only)
     return items, total
@@ -279,27 +323,75 @@ def deadline_for(rule: AssistanceDeadline | None, opened: datetime) -> tuple[dat
 
 
 def escalation(case: AssistanceCase, now: datetime) -> int:
-    if case.status != "open" or now <= case.deadline_at:
+    """督办 level a case has reached: 1 once its deadline passed (科室负责人), 2 once it is late by as long again
+    as it had (分管领导). 区就业工作领导小组办公室…加强协调调度、督查督办 (大足府办发〔2020〕41号, 四、组织保障)."""
+    if case.status != "open":
+        return case.escalation_level or 0  # as recorded while it was open
+    if now <= case.deadline_at:
         return 0
     return 2 if now - case.deadline_at >= case.deadline_at - case.opened_at else 1
 
 
-def _summary(case: AssistanceCase, now: datetime) -> AssistanceSummary:
+def record_escalations(ctx: Context) -> int:
+    """Record 督办 on every open case in scope whose deadline passed since it was last looked at (level, time,
+    to whom; audited). Called by the lists that show deadlines, so a passed deadline is recorded the first time
+    anyone looks, and by ``rengang``'s periodic callers. Returns how many cases were escalated."""
+    now, changed = ctx.now(), 0
+    cases = [c for c in crepo.open_cases_all(ctx.session, scope_prefix=ctx.scope_prefix())
+             if escalation(c, now) > (c.escalation_level or 0)]
+    if not cases:
+        return 0
+    with ctx.transaction():
+        for c in cases:
+            level = escalation(c, now)
+            c.escalation_level, c.escalated_at, c.escalated_to = level, now, ESCALATE_TO[level]
+            ctx.audit("assistance.escalate", "assistance_case", [c.id], seeker_id=c.seeker_id, level=level,
+                      to=ESCALATE_TO[level])
+            changed += 1
+    return changed
+
+
+def warn_hours_for(rule: AssistanceDeadline | None) -> int:
+    return rule.warn_hours if rule is not None and rule.warn_hours else DEFAULT_WARN_HOURS
+
+
+def _warn_hours_by_region(ctx: Context, cases: list[AssistanceCase]) -> dict[str, int]:
+    regions = {c.region_code for c in cases}
+    return {r: warn_hours_for(crepo.deadline_rule_for(ctx.session, region_code=r)) for r in regions}
+
+
+def _due_soon(case: AssistanceCase, now: datetime, warn_hours: int) -> bool:
+    return case.status == "open" and now <= case.deadline_at < now + timedelta(hours=warn_hours)
+
+
+def _summary(case: AssistanceCase, now: datetime, warn_hours: int = DEFAULT_WARN_HOURS) -> AssistanceSummary:
+    level = escalation(case, now)
     return AssistanceSummary(id=case.id, basis=AssistanceBasis(case.basis), deadline_at=case.deadline_at,
                              seconds_left=int((case.deadline_at - now).total_seconds()),
-                             overdue=escalation(case, now) > 0, escalation_level=escalation(case, now))
+                             overdue=case.status == "open" and now > case.deadline_at, escalation_level=level,
+                             due_soon=_due_soon(case, now, warn_hours), escalated_to=case.escalated_to or None,
+                             escalated_at=case.escalated_at)
 
 
-def assistance_out(case: AssistanceCase, seeker: Seeker, now: datetime) -> AssistanceOut:
+def assistance_out(case: AssistanceCase, seeker: Seeker, now: datetime, warn_hours: int = DEFAULT_WARN_HOURS) -> AssistanceOut:
     level = escalation(case, now)
     return AssistanceOut(
         id=case.id, seeker_id=case.seeker_id, seeker_name=seeker.name, region_code=case.region_code,
+        region_name=region_name(case.region_code),
         basis=AssistanceBasis(case.basis), household_id=case.household_id, opened_at=case.opened_at,
         deadline_at=case.deadline_at, deadline_rule=case.deadline_rule, status=case.status,
         seconds_left=int((case.deadline_at - now).total_seconds()) if case.status == "open" else 0,
-        overdue=level > 0, escalation_level=level, escalated_to=ESCALATE_TO.get(level), closed_at=case.closed_at,
+        overdue=case.status == "open" and now > case.deadline_at, escalation_level=level,
+        escalated_to=case.escalated_to or ESCALATE_TO.get(level), escalated_at=case.escalated_at,
+        due_soon=_due_soon(case, now, warn_hours), closed_at=case.closed_at,
         close_reason=case.close_reason, placement_referral_id=case.placement_referral_id,
     )
+
+
+def assistance_list_out(ctx: Context, rows: list[tuple[AssistanceCase, Seeker]]) -> list[AssistanceOut]:
+    now = ctx.now()
+    warn = _warn_hours_by_region(ctx, [c for c, _ in rows])
+    return [assistance_out(c, s, now, warn[c.region_code]) for c, s in rows]
 
 
 def open_assistance(ctx: Context, *, data: AssistanceOpen) -> AssistanceCase:
@@ -370,6 +462,7 @@ def list_assistance(
     region_prefix: str | None = None,
 ) -> tuple[list[tuple[AssistanceCase, Seeker]], int]:
     ctx.require(*OFFICERS)
+    record_escalations(ctx)
     cases, total = crepo.list_cases(ctx.session, page=page, scope_prefix=ctx.scope_prefix(),
                                     region_prefix=region_prefix, status=status,
                                     overdue_at=ctx.now() if overdue_only else None)
@@ -387,6 +480,7 @@ def set_deadline_rule(ctx: Context, *, region_prefix: str, data: DeadlineRuleIn)
             rule = AssistanceDeadline(region_prefix=region_prefix, updated_by=ctx.principal.key_id)
             ctx.session.add(rule)
         rule.hours, rule.working_days, rule.updated_by = data.hours, data.working_days, ctx.principal.key_id
+        rule.warn_hours = data.warn_hours
         ctx.session.flush()
         ctx.audit("assistance.deadline", "region", [None], region_prefix=region_prefix, hours=data.hours,
                   working_days=data.working_days)

@@ -60,6 +60,7 @@ class AssistanceDeadline(Base):
     region_prefix: Mapped[str] = mapped_column(String(6), primary_key=True)
     hours: Mapped[int | None] = mapped_column(Integer)
     working_days: Mapped[int | None] = mapped_column(Integer)
+    warn_hours: Mapped[int | None] = mapped_column(Integer)  # 临期提醒: hours before the deadline (default 12)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -113,6 +114,10 @@ class AssistanceCase(TimestampMixin, Base):
     placement_referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
     opened_by: Mapped[str] = mapped_column(String(64))
     closed_by: Mapped[str | None] = mapped_column(String(64))
+    # 督办: the highest escalation recorded once the deadline passed (1 科室负责人, 2 分管领导), when and to whom
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    escalated_to: Mapped[str] = mapped_column(String(32), default="")
 
 
 class CandidateExposure(Base):

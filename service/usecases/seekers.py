@@ -8,6 +8,7 @@ from matching.enums import FlagStatus, Role
 from matching.identifiers import birth_date_from_id, gender_from_id, mask_id_number, mask_phone
 from matching.occupations import desired_occupation_codes
 from service import repository as repo
+from service.casework import usecases as casework
 from service.errors import Conflict, InvalidInput
 from service.models import PolicyFlag, Seeker
 from service.repository import PageRequest
@@ -84,6 +85,8 @@ def create(ctx: Context, *, data: SeekerCreate, is_demo: bool = False, flag_stat
             extra = (flag_statuses or [{}] * len(data.flags))[i]
             ctx.session.add(PolicyFlag(seeker_id=seeker.id, **flag.model_dump(), **extra))
         ctx.audit("seeker.create", "seeker", [seeker.id])
+        if data.unemployment_registered_at is not None:  # 失业登记 lives in its spell: one home for both
+            casework.set_registration(ctx, seeker, data.unemployment_registered_at)
         if data.flags:
             ctx.audit("flag.declare", "seeker", [seeker.id], kinds=[f.kind.value for f in data.flags])
     ctx.session.refresh(seeker)
@@ -106,6 +109,8 @@ def update(ctx: Context, *, seeker_id: int, data: SeekerUpdate) -> Seeker:
                       birth_date=changes.get("birth_date"), id_given="id_number" in changes,
                       phone_given="phone" in changes, birth_given="birth_date" in changes)
         ctx.audit("seeker.update", "seeker", [seeker.id], fields=sorted(changes))
+        if "unemployment_registered_at" in changes:
+            casework.set_registration(ctx, seeker, changes["unemployment_registered_at"])
     return seeker
 
 

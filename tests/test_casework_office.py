@@ -1,0 +1,174 @@
+"""A working office: one notion of 失业登记, deadlines surfaced on the due list, 督办 recorded."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import create_engine, text
+
+from tests.casework_helpers import flagged_seeker, hire, open_job, person
+
+
+def _caseload(client, headers, **params) -> dict:
+    r = client.get("/api/v1/caseload", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _registered(client, headers) -> int:
+    r = client.get("/api/v1/seekers", params={"registered_unemployed": "true"}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()["total"]
+
+
+def test_a_seeker_registered_through_the_seekers_api_is_in_the_caseload(client, keys):
+    officer = keys.headers("officer", region="5101")
+    since = date.today() - timedelta(days=45)
+    seeker = person(client, officer, unemployment_registered_at=since.isoformat())
+    person(client, officer)  # not registered
+    page = _caseload(client, officer)
+    assert [i["seeker_id"] for i in page["items"]] == [seeker["id"]]
+    assert page["items"][0]["registered_on"] == since.isoformat() and page["items"][0]["registered"] is True
+    assert page["total"] == _registered(client, officer) == 1
+    spells = client.get(f"/api/v1/seekers/{seeker['id']}/unemployment", headers=officer).json()
+    assert [(s["started_on"], s["ended_on"]) for s in spells] == [(since.isoformat(), None)]
+    # registered 45 days ago and never contacted: due this month, by the day the month ran out
+    due = _caseload(client, officer, due="true")
+    assert due["items"][0]["due"] and due["items"][0]["contact_due_on"] == (since + timedelta(days=30)).isoformat()
+
+
+def test_the_seekers_date_and_the_spell_move_together(client, keys):
+    officer = keys.headers("officer", region="5101")
+    seeker = person(client, officer)
+    earlier = date.today() - timedelta(days=20)
+    r = client.patch(f"/api/v1/seekers/{seeker['id']}", json={"unemployment_registered_at": earlier.isoformat()},
+                     headers=officer)
+    assert r.status_code == 200, r.text
+    assert _caseload(client, officer)["total"] == _registered(client, officer) == 1
+    r = client.patch(f"/api/v1/seekers/{seeker['id']}", json={"unemployment_registered_at": None}, headers=officer)
+    assert r.status_code == 200 and r.json()["unemployment_registered_at"] is None
+    assert _caseload(client, officer)["total"] == _registered(client, officer) == 0
+    spells = client.get(f"/api/v1/seekers/{seeker['id']}/unemployment", headers=officer).json()
+    assert spells[0]["end_reason"] == "other" and spells[0]["ended_on"] is not None
+    # registered in the console: the seekers' API says so too
+    r = client.post(f"/api/v1/seekers/{seeker['id']}/unemployment", json={}, headers=officer)
+    assert r.status_code == 201
+    assert client.get(f"/api/v1/seekers/{seeker['id']}", headers=officer).json()["unemployment_registered_at"]
+    assert _registered(client, officer) == 1
+
+
+def test_someone_on_the_48_hour_clock_is_on_the_due_list_first_and_warned(client, keys, app):
+    officer = keys.headers("officer", region="5101")
+    long_ago = (date.today() - timedelta(days=200)).isoformat()
+    plain = person(client, officer, unemployment_registered_at=long_ago)
+    hard = flagged_seeker(client, officer, "hard_to_employ")  # not registered: on the clock all the same
+    r = client.post("/api/v1/assistance", json={"seeker_id": hard["id"]}, headers=officer)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["due_soon"] is False and case["region_name"].startswith("四川省成都市")
+    due = _caseload(client, officer, due="true")
+    assert [i["seeker_id"] for i in due["items"]] == [hard["id"], plain["id"]]
+    first = due["items"][0]
+    assert first["registered"] is False and first["assistance"]["id"] == case["id"] and first["due"]
+
+    clock = app.state.clock
+    try:  # 40 hours on: under the 12-hour warning
+        app.state.clock = lambda: clock() + timedelta(hours=40)
+        soon = _caseload(client, officer, due="true")["items"][0]["assistance"]
+        assert soon["due_soon"] is True and soon["overdue"] is False and soon["escalation_level"] == 0
+        app.state.clock = lambda: clock() + timedelta(hours=50)  # past the deadline: 督办 recorded
+        late = client.get("/api/v1/assistance", headers=officer).json()["items"][0]
+        assert late["overdue"] and late["escalation_level"] == 1 and late["escalated_to"] == "科室负责人"
+        assert late["escalated_at"] is not None
+        app.state.clock = lambda: clock() + timedelta(hours=100)  # late by as long again: 分管领导
+        later = _caseload(client, officer, due="true")["items"][0]["assistance"]
+        assert later["escalation_level"] == 2 and later["escalated_to"] == "分管领导"
+    finally:
+        app.state.clock = clock
+    audit = client.get("/api/v1/audit", params={"action": "assistance.escalate"}, headers=keys.headers("admin"))
+    assert audit.status_code == 200 and audit.json()["total"] == 2  # once per level, not once per look
+
+
+def test_a_region_sets_its_warning_lead_time(client, keys, admin):
+    r = client.put("/api/v1/assistance-deadlines/5101", json={"hours": 48, "warn_hours": 30}, headers=admin)
+    assert r.status_code == 200 and r.json()["warn_hours"] == 30
+    officer = keys.headers("officer", region="5101")
+    hard = flagged_seeker(client, officer, "hard_to_employ")
+    case = client.post("/api/v1/assistance", json={"seeker_id": hard["id"]}, headers=officer).json()
+    assert case["due_soon"] is False
+    hard2 = flagged_seeker(client, officer, "hard_to_employ")
+    r = client.put("/api/v1/assistance-deadlines/5101", json={"hours": 20, "warn_hours": 30}, headers=admin)
+    assert r.status_code == 200
+    case2 = client.post("/api/v1/assistance", json={"seeker_id": hard2["id"]}, headers=officer).json()
+    assert case2["due_soon"] is True
+
+
+def test_a_hire_ends_the_registration_everywhere(client, keys):
+    officer = keys.headers("officer", region="5101")
+    seeker = person(client, officer, unemployment_registered_at=(date.today() - timedelta(days=3)).isoformat())
+    job = open_job(client, officer)
+    hire(client, officer, seeker["id"], job["id"])
+    assert _caseload(client, officer)["total"] == _registered(client, officer) == 0
+
+
+def test_0011_gives_every_registered_seeker_an_open_spell(tmp_path):
+    """Seekers stored with a registration date and no spell (the seekers' API before 0011) get one from that date;
+    a seeker with an open spell and no date gets the spell's date."""
+    from alembic import command
+
+    from service.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0010")
+    engine = create_engine(url)
+    columns = ("name, region_code, major, skills, experience, self_intro, desired_occupations, "
+               "desired_occupation_codes, desired_regions, desired_work_types, willing_to_relocate, consent_to_share, "
+               "is_demo, created_at, updated_at")
+    values = "'{name}', '510115', '', '[]', '', '', '[]', '[]', '[]', '[]', 0, 1, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+    try:
+        with engine.begin() as conn:
+            for i, (name, day) in enumerate((("王芳", "2026-01-05"), ("李强", None), ("张伟", None)), start=1):
+                conn.execute(text(f"INSERT INTO seekers (id, unemployment_registered_at, {columns}) VALUES "
+                                  f"({i}, :day, {values.format(name=name)})"), {"day": day})
+            conn.execute(text(
+                "INSERT INTO unemployment_spells (seeker_id, region_code, started_on, end_note, registered_by, "
+                "created_at, updated_at) VALUES (3, '510115', '2025-11-01', '', 'k', CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP)"))
+        command.upgrade(alembic_config(url), "0011")
+        with engine.connect() as conn:
+            spells = conn.execute(text("SELECT seeker_id, started_on, registered_by FROM unemployment_spells "
+                                       "WHERE ended_on IS NULL ORDER BY seeker_id")).all()
+            dates = conn.execute(text("SELECT id, unemployment_registered_at FROM seekers ORDER BY id")).all()
+            escalation = conn.execute(text("SELECT escalation_level FROM assistance_cases")).all()
+        assert [(s, str(d)[:10], by) for s, d, by in spells] == [(1, "2026-01-05", "migration-0011"),
+                                                                 (3, "2025-11-01", "k")]
+        assert [(i, d and str(d)[:10]) for i, d in dates] == [(1, "2026-01-05"), (2, None), (3, "2025-11-01")]
+        assert escalation == []
+        command.downgrade(alembic_config(url), "0010")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM unemployment_spells")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_the_seeded_demo_shows_a_working_office(client, keys, app, db_session):
+    """`rengang seed`: the demo officer's region has registered unemployed in the caseload, people due this month,
+    assistance cases in every state of the clock, and 零就业家庭; the counts agree with the seekers' API."""
+    from service.seed import seed_demo
+
+    result = seed_demo(db_session, settings=app.state.settings, n_employers=30, n_jobs=120, n_seekers=260,
+                       random_seed=20261122, show_progress=False)
+    assert result.counts["contacts"] > 0 and result.counts["assistance"] > 0 and result.counts["households"] > 0
+    officer = keys.headers("officer", region="5101")
+    caseload = _caseload(client, officer, page_size=100)
+    registered = [i for i in caseload["items"] if i["registered"]]
+    assert len(registered) == _registered(client, officer) > 10
+    due = _caseload(client, officer, due="true", page_size=100)
+    assert 0 < due["total"] < caseload["total"]  # some were followed up within the month, some not
+    cases = client.get("/api/v1/assistance", headers=officer).json()["items"]
+    assert cases and any(c["due_soon"] for c in cases) and any(c["escalation_level"] for c in cases)
+    deadlines = [i["assistance"]["deadline_at"] for i in due["items"] if i["assistance"]]
+    assert len(deadlines) == len(cases) and deadlines == sorted(deadlines)
+    assert all(i["assistance"] for i in due["items"][:len(cases)])  # the clock first
+    households = client.get("/api/v1/households", headers=keys.headers("admin")).json()
+    assert households["total"] > 0
