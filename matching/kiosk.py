@@ -2,29 +2,45 @@
 postings, small enough to run the same way in the page (``service/static/kiosk/scorer.js``) when the
 hall network drops.
 
-Everything the page needs is plain numbers: each posting carries a set of character bigrams and, when
-an embedding model is loaded, an int8 vector. Cosine on int8 vectors is integer arithmetic up to the
-final square root, so this module and the page rank a fair's postings identically (a browser test holds
-them to it). The server adds one thing the page cannot: the embedding of free text.
+Everything the page needs is plain data: each posting carries its words (read by the service's lexicon:
+its jieba dictionary, inner words and synonyms, each with the evidence the posting gives it) and, when an
+embedding model is loaded, an int8 vector. Cosine on int8 vectors is integer arithmetic up to the final
+square root, and what a person says is read the same way on both sides (:func:`hear`: the intent and filler
+patterns of :mod:`matching.understand`, then the longest known word at each place), so this module and the
+page rank a fair's postings identically, taps and words alike (``tests/test_kiosk_words.py`` holds them to it
+over a corpus of spoken requests). Free text is deliberately not embedded: a sentence's cosine to every
+posting sits high and flat, and the page could not compute it when the hall network drops.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from matching import refdata
+from matching import understand as understanding
 from matching.enums import EDUCATION_LABELS, WORK_TYPE_LABELS, Education, WorkType
 
 EDUCATION_RANK = {e.value: n for n, e in enumerate(Education)}
 
-# Weights of the three signals; a signal the person did not give (no taps, no words) drops out.
-W_TAP, W_TAP_VECTOR, W_TEXT = 0.6, 0.4, 1.0
+# Weights of the signals; a signal the person did not give (no taps, no words) drops out. Words weigh more
+# than a tap: "叉车" said while 物流 is tapped means the forklift post before the warehouse's other jobs.
+W_TAP, W_TAP_VECTOR, W_WORDS, W_INTENT = 0.6, 0.4, 1.2, 0.3
 COS_FLOOR, COS_SPAN = 0.2, 0.6  # cosines rescaled: ≤0.2 → 0, ≥0.8 → 1
+# Evidence a posting gives a word, by where it says it; a synonym or inner word counts its factor less.
+TITLE_WORD, ALIAS_WORD, SKILL_WORD, TILE_WORD, BODY_WORD = 1.0, 0.9, 0.8, 0.8, 0.5
+MIN_WORD_WEIGHT = 1.0  # words rarer than this (工作, 包住 …) say nothing about which job
+LONGEST_WORD = 8
+# The intents a kiosk visitor's words can carry (:data:`matching.understand.INTENTS`); 实习 and 离家近 mean
+# nothing at one fair's hall.
+KIOSK_INTENTS = (understanding.ROOM_BOARD, understanding.PART_TIME, understanding.DAY_PAID, understanding.NOVICE,
+                 understanding.APPRENTICESHIP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +137,9 @@ class Posting:
     grams: tuple[str, ...]
     skills: tuple[str, ...] = ()
     vector: tuple[int, ...] | None = None
+    occupation: str = ""  # the occupation's name, for the reasons
+    words: Mapping[str, float] = field(default_factory=dict)  # word → evidence (:func:`posting_words`)
+    intents: tuple[str, ...] = ()  # of :data:`KIOSK_INTENTS`, met by the posting
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +159,205 @@ class Scored:
     reasons: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What the kiosk read from a visitor's words: the fair's words said (in order), the intents, and the
+    occupation words said that no posting at this fair carries."""
+
+    words: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+
+    def labels(self) -> list[str]:
+        said = [*self.words, *self.absent]
+        return said + [label for i in self.intents if (label := understanding.INTENT_LABELS[i]) not in said]
+
+    def summary(self) -> str:
+        labels = self.labels()
+        return "理解为：" + " · ".join(labels) if labels else ""
+
+    def to_plain(self) -> dict:
+        return {"summary": self.summary(), "words": list(self.words), "absent": list(self.absent),
+                "intents": list(self.intents),
+                "intent_labels": [understanding.INTENT_LABELS[i] for i in self.intents]}
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A tapped occupation no posting in the results belongs to; ``at_fair``: some posting of the fair does,
+    but the filters turned it away."""
+
+    label: str
+    at_fair: bool
+
+
 @dataclass
 class Result:
     items: list[Scored]
     relaxed: list[str]  # filters dropped because nothing at the fair passed them
+    heard: Heard = field(default_factory=Heard)
+    missing: list[Missing] = field(default_factory=list)
+    words_found: bool = True  # some posting in the pool carries a word that was said (or none was said)
+
+    def notice(self) -> str:
+        """The honest heading when what was asked for is not among the results (the page says the same)."""
+        return notice(self.missing, self.heard, self.words_found)
+
+
+ALTERNATIVES = "以下是相近的岗位"
+
+
+def notice(missing: Sequence[Missing], heard: Heard, words_found: bool) -> str:
+    if missing:
+        m = missing[0]
+        return f"本场暂无{'符合条件的' if m.at_fair else ''}{m.label}岗位，{ALTERNATIVES}"
+    if heard.words and not words_found:
+        said = "、".join(heard.words[:2])
+        return f"本场暂无符合条件的「{said}」相关岗位，{ALTERNATIVES}"
+    if heard.absent and not heard.words:
+        return f"本场暂无「{'、'.join(heard.absent[:2])}」岗位，{ALTERNATIVES}"
+    return ""
+
+
+# --- words ------------------------------------------------------------------------------------------------
+
+
+def fold(text: str) -> str:
+    """The form both sides read words in: NFKC (full-width → half-width), lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def intent_patterns() -> list[tuple[str, str]]:
+    """(intent, pattern) of the words by which a person asks for each kiosk intent: the patterns of
+    :func:`matching.understand.understand`, sent to the page as they are (they are valid JavaScript too)."""
+    return [(i, understanding._ASKED[i].pattern) for i in KIOSK_INTENTS]  # noqa: SLF001 - one home for the words
+
+
+def filler_pattern() -> str:
+    """What a spoken request wraps its wish in (我想找, 的活, 工作 …): :mod:`matching.understand`'s fillers."""
+    return understanding._FILLER.pattern  # noqa: SLF001
+
+
+_INTENTS_RE = [(i, re.compile(p)) for i, p in intent_patterns()]
+_FILLER_RE = re.compile(filler_pattern())
+_WORDLIKE = re.compile(r"^[\u4e00-\u9fffa-z0-9+#.]{2,}$")
+
+
+def hear(text: str, vocabulary: Mapping[str, float], known: Iterable[str] | frozenset[str] = frozenset()) -> Heard:
+    """Read a visitor's words: the intents asked for, then (fillers taken out) the longest word of the fair's
+    ``vocabulary`` or of ``known`` occupation words at each place, left to right."""
+    t = fold(text)
+    intents = tuple(i for i, p in _INTENTS_RE if p.search(t))
+    t = _FILLER_RE.sub(" ", t)  # an intent's words stay: "周末兼职" is also the title of a post
+    known = known if isinstance(known, (set, frozenset, dict)) else frozenset(known)
+    words: list[str] = []
+    absent: list[str] = []
+    i, n = 0, len(t)
+    while i < n:
+        for size in range(min(LONGEST_WORD, n - i), 1, -1):
+            w = t[i:i + size]
+            if w in vocabulary:
+                if w not in words:
+                    words.append(w)
+                i += size
+                break
+            if w in known:
+                if w not in absent:
+                    absent.append(w)
+                i += size
+                break
+        else:
+            i += 1
+    return Heard(words=tuple(words), intents=intents, absent=tuple(absent))
+
+
+def _keep_word(word: str) -> bool:
+    return len(word) <= LONGEST_WORD and bool(_WORDLIKE.match(word)) and not _FILLER_RE.fullmatch(word)
+
+
+@lru_cache(maxsize=16384)
+def posting_words(title: str, occupation: str, aliases: tuple[str, ...], skills: tuple[str, ...],
+                  tile_words: tuple[str, ...], body: str) -> tuple[tuple[str, float], ...]:
+    """The words a posting answers to, each with its evidence: the service lexicon's search tokens of its title,
+    occupation name and aliases, skills and tile (with their inner words and synonyms at the synonym's factor),
+    and of the start of its description (no synonyms: a body's words are looser)."""
+    from matching.lexical import default_lexicon
+
+    lexicon = default_lexicon()
+    out: dict[str, float] = {}
+
+    def put(word: str, strength: float) -> None:
+        word = fold(word)
+        if _keep_word(word) and strength > out.get(word, 0.0):
+            out[word] = round(strength, 3)
+
+    parts = [(title, TITLE_WORD, True), (occupation, TITLE_WORD, True), *((a, ALIAS_WORD, True) for a in aliases),
+             *((k, SKILL_WORD, True) for k in skills), *((w, TILE_WORD, True) for w in tile_words),
+             (body, BODY_WORD, False)]
+    for text, strength, related in parts:
+        if not text:
+            continue
+        tokens = lexicon.tokens(text, for_search=True)
+        whole = fold(text)
+        if len(whole) <= LONGEST_WORD and re.fullmatch(r"[\u4e00-\u9fff]+", whole):
+            tokens.append(whole)
+        for token in tokens:
+            put(token, strength)
+            for inner in lexicon.inner_words(token):
+                put(inner, strength)
+            if related:
+                for other, factor in lexicon.related(token):
+                    put(other, strength * factor)
+    return tuple(sorted(out.items()))
+
+
+@lru_cache(maxsize=65536)
+def word_weight(word: str) -> float:
+    """How much a word says about which job: the lexicon's term weight (rarity), rounded as the page gets it."""
+    from matching.lexical import default_lexicon
+
+    return round(float(default_lexicon().term_weight(word)), 3)
+
+
+def vocabulary(postings: Sequence[Posting]) -> dict[str, float]:
+    """The fair's words the kiosk listens for, each with its weight; rare-enough words only."""
+    out: dict[str, float] = {}
+    for p in postings:
+        for w in p.words:
+            if w not in out:
+                weight = word_weight(w)
+                if weight >= MIN_WORD_WEIGHT:
+                    out[w] = weight
+    return dict(sorted(out.items()))
+
+
+@lru_cache(maxsize=1)
+def occupation_words() -> frozenset[str]:
+    """Every occupation's name and alias (职业分类大典 2022 and the project's aliases) and the lexicon's synonyms of
+    them (焊工 → 电焊): words a visitor may say for work no posting at this fair offers, so the page can say so
+    instead of ignoring them."""
+    from matching.lexical import default_lexicon
+
+    lexicon = default_lexicon()
+    out = set()
+
+    def add(word: str) -> None:
+        word = fold(word)
+        if 2 <= len(word) <= LONGEST_WORD and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            out.add(word)
+
+    for occ in refdata.occupations().values():
+        if occ.level != 4:
+            continue
+        for name in (occ.clean_name, *occ.aliases):
+            add(name)
+            for other, _factor in lexicon.related(fold(name)):
+                add(other)
+    return frozenset(out)
+
+
+def tile_of(code: str | None) -> Tile | None:
+    return _tile_hit(code, TILES)
 
 
 def _tile_hit(code: str | None, tiles: Iterable[Tile]) -> Tile | None:
@@ -181,10 +395,15 @@ def _salary(p: Posting) -> str:
 
 
 def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequence[int]] | None = None,
-          text_vector: Sequence[int] | None = None, k: int = 8) -> Result:
-    """Rank the fair's postings for one person; hard filters first, relaxed one by one if none pass."""
+          vocab: Mapping[str, float] | None = None, known: frozenset[str] = frozenset(), k: int = 8) -> Result:
+    """Rank the fair's postings for one person; hard filters first, relaxed one by one if none pass.
+
+    Taps and words add up: a tapped occupation (its codes, and its embedding's closeness), the share of the
+    said words' weight a posting carries (:func:`hear`), and the share of the asked intents it meets."""
     tiles = [TILE_BY_KEY[t] for t in q.tiles if t in TILE_BY_KEY]
-    qgrams = set(bigrams(q.text))
+    vocab = vocabulary(postings) if vocab is None else vocab
+    heard = hear(q.text, vocab, known) if q.text.strip() else Heard()
+    said_total = sum(vocab[w] for w in heard.words)
     relaxed: list[str] = []
     pool = [p for p in postings if _passes(p, q, frozenset())]
     for name in RELAX_ORDER:
@@ -193,6 +412,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
         relaxed.append(name)
         pool = [p for p in postings if _passes(p, q, frozenset(relaxed))]
     out = []
+    words_found = not heard.words
     for p in pool:
         s = 0.0
         reasons: list[str] = []
@@ -200,18 +420,26 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
             hit = _tile_hit(p.occupation_code, tiles)
             if hit is not None:
                 s += W_TAP
-                reasons.append(f"对口「{hit.label}」")
+                reasons.append(f"您选的「{hit.label}」：{p.occupation or p.title}")
             if tile_vectors and p.vector is not None:
                 s += W_TAP_VECTOR * max(rescale(int8_cosine(tile_vectors[t.key], p.vector))
                                         for t in tiles if t.key in tile_vectors)
-        if q.text.strip():
-            if text_vector is not None and p.vector is not None:
-                s += W_TEXT * rescale(int8_cosine(text_vector, p.vector))
-            elif qgrams:
-                s += W_TEXT * len(qgrams.intersection(p.grams)) / len(qgrams)
-            said = [sk for sk in p.skills if sk and sk in q.text]
+        if heard.words:
+            got = 0.0
+            for w in heard.words:
+                got += vocab[w] * p.words.get(w, 0.0)
+            said = [w for w in heard.words if p.words.get(w, 0.0) > 0]
             if said:
-                reasons.append("会「" + "、".join(said[:2]) + "」")
+                words_found = True
+                s += W_WORDS * got / said_total
+                reasons.append("您说的「" + "、".join(said[:3]) + "」" +
+                               (f"：{p.occupation}" if p.occupation and not tiles else ""))
+        if heard.intents:
+            met = [i for i in heard.intents if i in p.intents]
+            s += W_INTENT * len(met) / len(heard.intents)
+            shown = [understanding.INTENT_LABELS[i] for i in met if not (q.room_board and i == understanding.ROOM_BOARD)]
+            if shown:
+                reasons.append("、".join(shown))
         if q.room_board and p.room_board:
             reasons.append("包吃住")
         if p.km is not None and q.travel_km is not None and p.km <= q.travel_km:
@@ -220,7 +448,12 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
             reasons.append("学历符合")
         out.append(Scored(posting=p, score=s, reasons=reasons))
     out.sort(key=lambda x: (-x.score, -(x.posting.salary_max or x.posting.salary_min or 0), x.posting.id))
-    return Result(items=out[:k], relaxed=relaxed)
+    missing = [Missing(label=t.label.replace(" ", "、"),
+                       at_fair=any(_tile_hit(p.occupation_code, [t]) for p in postings))
+               for t in tiles if not any(_tile_hit(x.posting.occupation_code, [t]) for x in out)]
+    if len(missing) < len(tiles):
+        missing = []  # another tapped occupation is there: the results are what was asked for
+    return Result(items=out[:k], relaxed=relaxed, heard=heard, missing=missing, words_found=words_found)
 
 
 def similar(postings: Sequence[Posting], job_id: int, *, k: int = 6) -> list[Scored]:

@@ -87,7 +87,9 @@ def test_kiosk_match_is_from_the_fair_and_stores_only_counts(client, admin, app,
     items = r.json()["items"]
     assert {i["id"] for i in items} <= fair_world["in_fair"]
     assert items[0]["id"] == fair_world["cook"]["id"]
-    assert "对口「餐饮 厨房」" in items[0]["why"] and "包吃住" in items[0]["why"]
+    why = items[0]["why"]  # the occupation tapped and the words said, named, then the filters met
+    assert "您选的「餐饮 厨房」：中式烹调师" in why and "您说的「炒菜」" in why and "包吃住" in why
+    assert r.json()["understood"]["summary"] == "理解为：炒菜 · 包吃住" and r.json()["notice"] == ""
     client.post("/kiosk/api/match", json={"tiles": ["logistics", "food"]}, headers=kiosk)
     client.post("/kiosk/api/counts", json={"searches": 2, "tiles": {"logistics": 2}}, headers=kiosk)
     counts = {c["key"]: c["count"] for c in

@@ -16,6 +16,7 @@ from matching import refdata
 from matching.enums import EDUCATION_LABELS, WORK_TYPE_LABELS, Education, Role, WorkType
 from matching import kiosk as scorer
 from matching.text import display_title
+from matching.understand import posting_intents
 from service import repository as repo
 from service.fairs import repository as frepo
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -224,14 +225,22 @@ def _postings(ctx: Context, fair: Fair, engine) -> tuple[list[scorer.Posting], d
     lats = [job.lat for job, _ in rows]
     km = scorer_distances(fair, lats, [job.lon for job, _ in rows])
     postings, shown = [], {}
+    catalogue = refdata.occupations()
     for (job, booth_no), dist in zip(rows, km, strict=True):
         occ = occupation_name(job.occupation_code) or ""
-        text = " ".join([job.title, occ, " ".join(job.skills or ()), (job.description or "")[:120]])
+        body = (job.description or "")[:120]
+        text = " ".join([job.title, occ, " ".join(job.skills or ()), body])
+        entry = catalogue.get(job.occupation_code or "")
+        tile = scorer.tile_of(job.occupation_code)
+        words = scorer.posting_words(job.title, occ, entry.aliases if entry else (), tuple(job.skills or ()),
+                                     tuple(tile.label.split()) if tile else (), body)
+        met = posting_intents(text, work_type=job.work_type, room_board=job.room_board)
         p = scorer.Posting(
             id=job.id, title=job.title, occupation_code=job.occupation_code, employer=job.employer.name,
             booth=booth_no, salary_min=job.salary_min, salary_max=job.salary_max, work_type=job.work_type,
             room_board=job.room_board, education_min=job.education_min, km=dist,
-            grams=tuple(scorer.bigrams(text)), skills=tuple(job.skills or ()), vector=vectors.get(job.id))
+            grams=tuple(scorer.bigrams(text)), skills=tuple(job.skills or ()), vector=vectors.get(job.id),
+            occupation=occ, words=dict(words), intents=tuple(i for i in scorer.KIOSK_INTENTS if i in met))
         postings.append(p)
         shown[job.id] = {
             "display_title": display_title(job.title), "occupation_name": occ, "salary_text": scorer.salary_text(p),
@@ -274,8 +283,16 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
     fair = _kiosk_fair(ctx)
     postings, shown = _postings(ctx, fair, engine)
     tile_vectors = _tile_vectors(engine) if any(p.vector is not None for p in postings) else None
+    vocab = scorer.vocabulary(postings)
     return {
         "fair": fair_info(fair),
+        "booths": booth_map(postings),
+        "vocabulary": vocab,
+        "known": sorted(scorer.occupation_words() - vocab.keys()),
+        "intents": [{"key": i, "label": scorer.understanding.INTENT_LABELS[i], "pattern": pattern}
+                    for i, pattern in scorer.intent_patterns()],
+        "filler": scorer.filler_pattern(),
+        "longest_word": scorer.LONGEST_WORD,
         "model_id": engine.model_id if tile_vectors else None,
         "tiles": [{"key": t.key, "label": t.label, "glyph": t.glyph, "prefixes": list(t.prefixes)}
                   for t in scorer.TILES],
@@ -283,13 +300,15 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
         "education": scorer.EDUCATION_CHOICES,
         "work_types": scorer.WORK_TYPE_CHOICES,
         "travel": list(scorer.TRAVEL_CHOICES),
-        "weights": {"tap": scorer.W_TAP, "tap_vector": scorer.W_TAP_VECTOR, "text": scorer.W_TEXT,
+        "weights": {"tap": scorer.W_TAP, "tap_vector": scorer.W_TAP_VECTOR, "words": scorer.W_WORDS,
+                    "intent": scorer.W_INTENT,
                     "cos_floor": scorer.COS_FLOOR, "cos_span": scorer.COS_SPAN},
         "postings": [
             {"id": p.id, "title": p.title, "occupation_code": p.occupation_code, "employer": p.employer,
              "booth": p.booth, "salary_min": p.salary_min, "salary_max": p.salary_max, "work_type": p.work_type,
              "room_board": p.room_board, "education_min": p.education_min, "km": p.km, "grams": list(p.grams),
-             "skills": list(p.skills), "vector": _b64(p.vector), **shown[p.id]}
+             "skills": list(p.skills), "vector": _b64(p.vector), "occupation": p.occupation,
+             "words": dict(p.words), "intents": list(p.intents), **shown[p.id]}
             for p in postings
         ],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -306,19 +325,37 @@ def match(ctx: Context, *, engine, data: KioskMatchIn) -> dict:
     postings, _shown = _postings(ctx, fair, engine)
     has_vectors = any(p.vector is not None for p in postings)
     tile_vectors = _tile_vectors(engine) if has_vectors else None
-    text_vector = None
-    if has_vectors and data.text.strip():
-        text_vector = scorer.quantize(engine.encode_query(data.text)[None, :])[0].tolist()
     query = scorer.Query(tiles=tuple(data.tiles), education=data.education.value if data.education else None,
                          work_type=data.work_type, room_board=data.room_board, travel_km=data.travel_km,
                          text=data.text)
-    result = scorer.score(postings, query, tile_vectors=tile_vectors, text_vector=text_vector, k=data.k)
+    vocab = scorer.vocabulary(postings)
+    result = scorer.score(postings, query, tile_vectors=tile_vectors, vocab=vocab,
+                          known=scorer.occupation_words(), k=data.k)
     if fair.status == FairStatus.open:
         with ctx.transaction():
             frepo.add_counts(ctx.session, fair_id=fair.id, day=ctx.today(),
                              counts={"search": 1} | {t: 1 for t in dict.fromkeys(data.tiles)})
     return {"items": [_item(s) for s in result.items], "relaxed": [scorer.RELAX_LABELS[r] for r in result.relaxed],
+            "understood": result.heard.to_plain(), "notice": result.notice(),
+            "missing": [{"label": m.label, "at_fair": m.at_fair} for m in result.missing],
             "model_id": engine.model_id if tile_vectors else None, "source": "server"}
+
+
+def booth_map(postings: list[scorer.Posting]) -> list[dict]:
+    """The fair's booths for the page's map: each booth number once, in hall order (row letter, then number),
+    with its employer and postings; the page highlights the booths of the jobs a visitor keeps."""
+    booths: dict[str, dict] = {}
+    for p in postings:
+        b = booths.setdefault(p.booth, {"booth": p.booth, "employer": p.employer, "jobs": []})
+        b["jobs"].append(p.id)
+    return [booths[k] for k in sorted(booths, key=booth_order)]
+
+
+def booth_order(booth: str) -> tuple[str, int, str]:
+    """A01 < A2 < A10 < B01: the row's letters, then the number, as the hall is laid out."""
+    letters = "".join(ch for ch in booth if ch.isalpha()).upper()
+    digits = "".join(ch for ch in booth if ch.isdigit())
+    return letters, int(digits) if digits else 0, booth
 
 
 def similar(ctx: Context, *, engine, job_id: int) -> dict:

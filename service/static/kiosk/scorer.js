@@ -1,6 +1,7 @@
 /* rengang kiosk: the in-page scorer, a line-for-line mirror of matching/kiosk.py.
  * It ranks the fair's postings held in the page when the hall network is down; with the same data
- * it gives the same order as the server (int8 cosines are integer sums, then one division). */
+ * it gives the same order as the server, taps and words alike (int8 cosines are integer sums, then one
+ * division; words are read by the same patterns and the same word list, sent with the page). */
 (function (global) {
   "use strict";
 
@@ -32,8 +33,44 @@
     return dot / Math.sqrt(na * nb);
   }
 
+  var INTENT_LABELS = {};
+  var ALTERNATIVES = "以下是相近的岗位";
+
+  function fold(text) { return String(text || "").normalize("NFKC").toLowerCase(); }
+
+  /* matching/kiosk.py notice(): the honest heading when what was asked for is not among the results. */
+  function notice(missing, heard, wordsFound) {
+    if (missing.length) {
+      return "本场暂无" + (missing[0].at_fair ? "符合条件的" : "") + missing[0].label + "岗位，" + ALTERNATIVES;
+    }
+    if (heard.words.length && !wordsFound) {
+      return "本场暂无符合条件的「" + heard.words.slice(0, 2).join("、") + "」相关岗位，" + ALTERNATIVES;
+    }
+    if (heard.absent.length && !heard.words.length) {
+      return "本场暂无「" + heard.absent.slice(0, 2).join("、") + "」岗位，" + ALTERNATIVES;
+    }
+    return "";
+  }
+
+  function summary(heard) {
+    var said = heard.words.concat(heard.absent);
+    var labels = said.concat(heard.intents.map(function (i) { return INTENT_LABELS[i]; })
+      .filter(function (l) { return said.indexOf(l) < 0; }));
+    return labels.length ? "理解为：" + labels.join(" · ") : "";
+  }
+
   function Scorer(data) {
     this.w = data.weights;
+    this.vocab = data.vocabulary || {};
+    this.known = {};
+    this.longest = data.longest_word || 8;
+    var known = this.known;
+    (data.known || []).forEach(function (w) { known[w] = true; });
+    this.intents = (data.intents || []).map(function (i) {
+      INTENT_LABELS[i.key] = i.label;
+      return { key: i.key, test: new RegExp(i.pattern) };
+    });
+    this.filler = data.filler ? new RegExp(data.filler, "g") : null;
     this.tiles = {};
     var self = this;
     data.tiles.forEach(function (t) { self.tiles[t.key] = t; });
@@ -50,6 +87,30 @@
     this.byId = {};
     this.postings.forEach(function (p) { self.byId[p.id] = p; });
   }
+
+  /* matching/kiosk.py hear(): intents, then (fillers out) the longest known word at each place. */
+  Scorer.prototype.hear = function (text) {
+    var t = fold(text);
+    var intents = this.intents.filter(function (i) { return i.test.test(t); }).map(function (i) { return i.key; });
+    if (this.filler) t = t.replace(this.filler, " ");
+    var chars = Array.from(t), n = chars.length, words = [], absent = [], i = 0;
+    while (i < n) {
+      var step = 1;
+      for (var size = Math.min(this.longest, n - i); size > 1; size--) {
+        var w = chars.slice(i, i + size).join("");
+        if (Object.prototype.hasOwnProperty.call(this.vocab, w)) {
+          if (words.indexOf(w) < 0) words.push(w);
+          step = size; break;
+        }
+        if (this.known[w]) {
+          if (absent.indexOf(w) < 0) absent.push(w);
+          step = size; break;
+        }
+      }
+      i += step;
+    }
+    return { words: words, intents: intents, absent: absent };
+  };
 
   Scorer.prototype.rescale = function (cos) {
     return Math.min(1, Math.max(0, (cos - this.w.cos_floor) / this.w.cos_span));
@@ -82,23 +143,29 @@
     return a.posting.id - b.posting.id;
   }
 
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+
   /* q: {tiles: [key…] in the fair's tile order, education, work_type, room_board, travel_km, text, k} */
   Scorer.prototype.score = function (q) {
-    var self = this, w = this.w;
+    var self = this, w = this.w, vocab = this.vocab;
     var tiles = (q.tiles || []).filter(function (k) { return self.tiles[k]; }).map(function (k) { return self.tiles[k]; });
     var text = q.text || "";
-    var qgrams = bigrams(text);
+    var heard = text.trim() ? this.hear(text) : { words: [], intents: [], absent: [] };
+    var saidTotal = 0;
+    heard.words.forEach(function (x) { saidTotal += vocab[x]; });
     var relaxed = [];
     var pool = this.postings.filter(function (p) { return self.passes(p, q, []); });
     for (var r = 0; r < RELAX_ORDER.length && pool.length === 0; r++) {
       relaxed.push(RELAX_ORDER[r]);
       pool = this.postings.filter(function (p) { return self.passes(p, q, relaxed); });
     }
+    var wordsFound = !heard.words.length;
     var out = pool.map(function (p) {
       var s = 0, reasons = [];
+      var pw = p.words || {};
       if (tiles.length) {
         var hit = self.tileHit(p.occupation_code, tiles);
-        if (hit) { s += w.tap; reasons.push("对口「" + hit.label + "」"); }
+        if (hit) { s += w.tap; reasons.push("您选的「" + hit.label + "」：" + (p.occupation || p.title)); }
         if (self.tileVectors && p.vec) {
           var best = null;
           tiles.forEach(function (t) {
@@ -110,14 +177,23 @@
           if (best !== null) s += w.tap_vector * best;
         }
       }
-      if (text.trim()) {
-        if (qgrams.length) {
-          var shared = 0;
-          qgrams.forEach(function (g) { if (p.gramSet[g]) shared += 1; });
-          s += w.text * shared / qgrams.length;
+      if (heard.words.length) {
+        var got = 0;
+        heard.words.forEach(function (x) { got += vocab[x] * (has(pw, x) ? pw[x] : 0); });
+        var said = heard.words.filter(function (x) { return has(pw, x) && pw[x] > 0; });
+        if (said.length) {
+          wordsFound = true;
+          s += w.words * got / saidTotal;
+          reasons.push("您说的「" + said.slice(0, 3).join("、") + "」" +
+            (p.occupation && !tiles.length ? "：" + p.occupation : ""));
         }
-        var said = p.skills.filter(function (sk) { return sk && text.indexOf(sk) >= 0; });
-        if (said.length) reasons.push("会「" + said.slice(0, 2).join("、") + "」");
+      }
+      if (heard.intents.length) {
+        var met = heard.intents.filter(function (i) { return p.intents.indexOf(i) >= 0; });
+        s += w.intent * met.length / heard.intents.length;
+        var shown = met.filter(function (i) { return !(q.room_board && i === "room_board"); })
+          .map(function (i) { return INTENT_LABELS[i]; });
+        if (shown.length) reasons.push(shown.join("、"));
       }
       if (q.room_board && p.room_board) reasons.push("包吃住");
       if (p.km != null && q.travel_km != null && p.km <= q.travel_km) reasons.push("离会场约" + p.km + "公里");
@@ -125,11 +201,24 @@
       return { posting: p, score: s, reasons: reasons };
     });
     out.sort(order);
+    var missing = [];
+    tiles.forEach(function (t) {
+      var inResults = out.some(function (x) { return self.tileHit(x.posting.occupation_code, [t]); });
+      if (!inResults) {
+        missing.push({ label: t.label.split(" ").join("、"),
+                       at_fair: self.postings.some(function (p) { return self.tileHit(p.occupation_code, [t]); }) });
+      }
+    });
+    if (missing.length < tiles.length) missing = [];
     return {
       items: out.slice(0, q.k || 8).map(function (x) {
         return { id: x.posting.id, score: Math.round(x.score * 1e6) / 1e6, why: x.reasons.join(" · ") || "本场在招岗位" };
       }),
       relaxed: relaxed.map(function (r) { return RELAX_LABELS[r]; }),
+      understood: { summary: summary(heard), words: heard.words, absent: heard.absent, intents: heard.intents,
+                    intent_labels: heard.intents.map(function (i) { return INTENT_LABELS[i]; }) },
+      notice: notice(missing, heard, wordsFound),
+      missing: missing,
       source: "page",
     };
   };
