@@ -20,6 +20,7 @@ from service.logs import install_redaction
 from service.ratelimit import Limiter
 from service.routes import audit, employers, health, jobs, matches, referrals, seekers
 from service.casework import console, routes as casework_routes
+from service.accounts import routes as account_routes
 from service.fairs import routes as fair_routes
 from service.routes import kiosk
 from service.security import PiiCipher
@@ -124,7 +125,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     error_handlers.install(app)
     openapi.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches, fair_routes):
+    for module in (employers, jobs, seekers, referrals, audit, casework_routes, matches, fair_routes,
+                   account_routes):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)

@@ -14,11 +14,13 @@ from matching.enums import Role
 app = typer.Typer(help="人岗 rengang: 公共就业服务人岗匹配", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库 database", no_args_is_help=True)
 keys_app = typer.Typer(help="API 密钥 keys", no_args_is_help=True)
+users_app = typer.Typer(help="经办人员账号 users", no_args_is_help=True)
 index_app = typer.Typer(help="索引 indexes", no_args_is_help=True)
 eval_app = typer.Typer(help="评测 evaluation", no_args_is_help=True)
 import_app = typer.Typer(help="批量导入 import", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(import_app, name="import")
@@ -304,6 +306,93 @@ def keys_revoke(key_id: str) -> None:
     typer.echo(f"已吊销 {key_id}")
 
 
+def _read_password(confirm: bool = True) -> str:
+    """A password typed at a hidden prompt (twice), or the first line of stdin when it is not a terminal
+    (``printf '%s\\n' "$PW" | rengang users create …``): never an argument, which other users of the machine and
+    the shell history would see."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("密码：")
+    if confirm and getpass.getpass("再次输入密码：") != password:
+        typer.echo("错误：两次输入的密码不一致", err=True)
+        raise typer.Exit(2)
+    return password
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option("--name", help="登录用户名（3–24 位小写字母、数字或 . _ -）")],
+    region: Annotated[str | None, typer.Option(help="管辖区划前缀，如 5101（经办人员必填）")] = None,
+    display_name: Annotated[str, typer.Option("--display-name", help="姓名（显示用）")] = "",
+    role: Annotated[str, typer.Option(help="officer（经办人员）或 admin（管理员）")] = "officer",
+) -> None:
+    """Create an officer account; the password is prompted for (or read from stdin), never given as an option."""
+    from service.accounts.usecases import create_account
+    from service.errors import AppError
+
+    if role not in (Role.officer.value, Role.admin.value):
+        raise typer.BadParameter("只能是 officer 或 admin", param_hint="--role")
+    password = _read_password()
+    with _session() as session:
+        try:
+            account = create_account(session, username=name, password=password, region_prefix=region,
+                                     role=Role(role), display_name=display_name, created_by="cli")
+        except AppError as e:
+            typer.echo(f"错误：{e.detail}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"已创建账号 {account.username}（{account.role}，管辖 {account.region_prefix or '全部地区'}）")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List accounts (never their passwords or hashes)."""
+    from service.accounts.usecases import list_accounts
+
+    with _session() as session:
+        for a in list_accounts(session):
+            state = "disabled" if a.disabled_at else "active"
+            last = a.last_login_at.isoformat(timespec="minutes") if a.last_login_at else "-"
+            typer.echo(f"{a.username}\t{a.role}\t{a.region_prefix or '-'}\t{state}\t{last}\t{a.display_name}")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """Disable an account: it can no longer sign in and its sessions end now."""
+    from datetime import UTC, datetime
+
+    from service.accounts.usecases import disable_account
+    from service.errors import AppError
+
+    with _session() as session:
+        try:
+            disable_account(session, username=name, now=datetime.now(UTC), by="cli")
+        except AppError as e:
+            typer.echo(f"错误：{e.detail}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"已停用 {name}")
+
+
+@users_app.command("password")
+def users_password(name: Annotated[str, typer.Argument(help="用户名")]) -> None:
+    """Set a new password (prompted or from stdin); the account's open sessions end."""
+    from datetime import UTC, datetime
+
+    from service.accounts.usecases import set_password
+    from service.errors import AppError
+
+    password = _read_password()
+    with _session() as session:
+        try:
+            set_password(session, username=name, password=password, now=datetime.now(UTC), by="cli")
+        except AppError as e:
+            typer.echo(f"错误：{e.detail}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"已为 {name} 设置新密码")
+
+
 @app.command()
 def seed(
     employers: Annotated[int, typer.Option(help="用人单位数")] = 200,
@@ -328,6 +417,8 @@ def seed(
     with os.fdopen(fd, "w") as f:
         for name, token in result.keys.items():
             f.write(f"RENGANG_{name.upper()}_KEY={token}\n")
+        for username, password in result.accounts.items():  # sign in to /console/ with these
+            f.write(f"RENGANG_DEMO_CONSOLE_USER={username}\nRENGANG_DEMO_CONSOLE_PASSWORD={password}\n")
     typer.echo(json.dumps(result.counts, ensure_ascii=False))
     typer.echo(f"演示密钥已写入 {path}")
 

@@ -207,6 +207,25 @@ def list_seekers(
     return paginate(session, stmt, page)
 
 
+def find_seekers(
+    session: Session, *, page: PageRequest, scope_prefix: str | None, name_contains: str | None = None,
+    id_number_hash: str | None = None, phone_hash: str | None = None, seeker_id: int | None = None,
+) -> tuple[list[Seeker], int]:
+    """The console's search 查找人员: by a part of the name (names are kept in clear), by the keyed hash of an ID
+    number or a phone, or by record number; always within the caller's region."""
+    escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if name_contains else None
+    stmt = _where(
+        select(Seeker).options(selectinload(Seeker.flags))
+        .order_by(func.length(Seeker.name), Seeker.name, Seeker.id),  # the exact name first
+        region_filter(Seeker.region_code, scope_prefix),
+        Seeker.name.like(f"%{escaped}%", escape="\\") if escaped else None,
+        Seeker.id_number_hash == id_number_hash if id_number_hash else None,
+        Seeker.phone_hash == phone_hash if phone_hash else None,
+        Seeker.id == seeker_id if seeker_id is not None else None,
+    )
+    return paginate(session, stmt, page)
+
+
 def flag_for(session: Session, *, seeker_id: int, kind: str) -> PolicyFlag | None:
     return session.scalar(select(PolicyFlag).where(PolicyFlag.seeker_id == seeker_id, PolicyFlag.kind == kind))
 

@@ -29,6 +29,7 @@ DEMO_KEYS = {"admin": (Role.admin, None), "app": (Role.app, None), "officer": (R
 class SeedResult:
     counts: dict[str, int]
     keys: dict[str, str]
+    accounts: dict[str, str]  # the demo officer accounts: user name -> password (shown once, stored hashed)
 
 
 def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs: int, n_seekers: int,
@@ -53,7 +54,24 @@ def seed_demo(session: Session, *, settings: Settings, n_employers: int, n_jobs:
     for name, (role, region) in DEMO_KEYS.items():
         _key, tokens[name] = create_key(session, role=role, region_prefix=region, name=f"demo {name}",
                                         fair_id=fair_id if role is Role.kiosk else None)
-    return SeedResult(counts=counts, keys=tokens)
+    return SeedResult(counts=counts, keys=tokens, accounts=_demo_accounts(session))
+
+
+DEMO_ACCOUNTS = {"demo.officer": ("5101", "演示经办员")}
+
+
+def _demo_accounts(session: Session) -> dict[str, str]:
+    """Officer accounts for a first look at the console, each with a random password."""
+    import secrets
+
+    from service.accounts.usecases import create_account
+
+    passwords = {}
+    for username, (region, display_name) in DEMO_ACCOUNTS.items():
+        passwords[username] = secrets.token_urlsafe(12)
+        create_account(session, username=username, password=passwords[username], region_prefix=region,
+                       display_name=display_name, created_by="seed")
+    return passwords
 
 
 def _insert(ctx: Context, demo, show_progress: bool) -> dict[str, int]:

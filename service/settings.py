@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
 
     max_page_size: int = 200
+    # The officers' console (经办台): a signed-in session ends after this long without a request, and in any case
+    # this long after sign-in.
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_max_hours: int = Field(default=12, ge=1, le=7 * 24)
     expiry_sweep_seconds: int = 600
 
     # Abuse limits 限流 (see service/ratelimit.py and README): "N/second|minute|hour|day", or several joined by ";".

@@ -1,7 +1,9 @@
 """经办台: the officers' web console, server-rendered in Chinese.
 
-An officer exchanges an API key for an HttpOnly session cookie (signed, 12 hours, tied to the key so
-revoking the key ends the session). Forms are plain HTML posts carrying a CSRF token derived from the
+An officer signs in with a user name and password (:mod:`service.accounts`; an officer API key is still
+accepted, for machines and tests) and gets a server-side session: a random id in an HttpOnly, SameSite=Strict
+cookie, ended by signing out, by ``console_idle_minutes`` without a request, by ``console_session_max_hours``
+after sign-in, or by disabling the account or revoking the key. Forms are plain HTML posts carrying a CSRF token derived from the
 session; every action goes through the same use-cases as the JSON API.
 """
 
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,6 @@ from pydantic import ValidationError
 
 from matching.enums import FLAG_LABELS, REFERRAL_STATUS_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
 from matching.text import display_title
-from service import repository as repo
 from service.deps import SessionDep
 from service.params import RecordId
 from service.errors import AppError, InvalidInput, TooManyRequests
@@ -55,12 +55,12 @@ templates = Jinja2Templates(directory=HERE / "templates" / "console")
 templates.env.filters["display_title"] = display_title
 STATIC = HERE / "static" / "console"
 COOKIE = "rengang_console"
-SESSION_SECONDS = 12 * 3600
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 # --- sessions --------------------------------------------------------------------------------
+from service.accounts import usecases as accounts
 
 
 def _signing_key(request: Request) -> bytes:
@@ -71,9 +71,8 @@ def _sign(request: Request, payload: str) -> str:
     return hmac.new(_signing_key(request), payload.encode(), hashlib.sha256).hexdigest()
 
 
-def _session_value(request: Request, key_id: str) -> str:
-    payload = f"{key_id}.{int(time.time()) + SESSION_SECONDS}"
-    return f"{payload}.{_sign(request, payload)}"
+def _session_limits(request: Request) -> accounts.SessionLimits:
+    return accounts.SessionLimits.from_settings(request.app.state.settings)
 
 
 class LoginRequired(Exception):
@@ -92,17 +91,11 @@ def this_site(request: Request) -> None:
 
 
 def console_principal(request: Request, session: SessionDep) -> Principal:
-    raw = request.cookies.get(COOKIE, "")
-    parts = raw.rsplit(".", 1)
-    if len(parts) != 2 or not same_secret(parts[1], _sign(request, parts[0])):
+    principal = accounts.resolve_session(session, token=request.cookies.get(COOKIE, ""),
+                                         now=request.app.state.clock(), limits=_session_limits(request))
+    if principal is None:
         raise LoginRequired
-    key_id, _, expires = parts[0].partition(".")
-    if not expires.isdigit() or int(expires) < time.time():
-        raise LoginRequired
-    key = repo.api_key_by_key_id(session, key_id=key_id)
-    if key is None or key.revoked_at is not None or key.role not in (Role.officer, Role.admin):
-        raise LoginRequired
-    return Principal(key_id=key.key_id, role=Role(key.role), region_prefix=key.region_prefix)
+    return principal
 
 
 def console_context(request: Request, session: SessionDep,
@@ -185,7 +178,10 @@ def install(app) -> None:
 @router.get("/static/{name}")
 def static(name: str):
     path = STATIC / name
+    from service.casework import finding  # its routes use this module's session and rendering
+
     if path.parent != STATIC or not path.is_file():
+    app.include_router(finding.router)
         return Response(status_code=404)
     return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
@@ -196,26 +192,42 @@ def login_page(request: Request):
 
 
 @router.post("/login", dependencies=[Depends(this_site)])
-async def login(request: Request, session: SessionDep):
-    fields = {k: v[0] for k, v in parse_form(await request.body()).items()}
-    limiter, address = request.app.state.limiter, client_address(request)
+def login(request: Request, session: SessionDep, fields: Annotated[dict[str, str], Depends(_login_fields)]):
+    """Sign in with a user name and password (or an officer key); each failure counts towards the address's
+    lock-out (``rate_limit_console_failures``) and is audited without the password. A ``def`` route: checking
+    a password is deliberately slow (argon2id) and must not hold the event loop."""
+    limiter, address, now = request.app.state.limiter, client_address(request), request.app.state.clock()
+    next_ = fields.get("next", "/console/")
     try:
-        await limiter.call(limiter.ensure_unlocked, "console", address=address)  # before the key is looked at
+        limiter.ensure_unlocked("console", address=address)  # before any password is checked
     except TooManyRequests as e:
-        return _login_refused(request, e, next_=fields.get("next", "/console/"))
-    try:
-        principal = authenticate(session, fields.get("key", "").strip())
-    except AppError:
-        principal = None
+        return _login_refused(request, e, next_=next_)
+    account, principal = None, None
+    if "username" in fields:
+        account = accounts.check_password(session, username=fields.get("username", ""),
+                                          password=fields.get("password", ""), now=now, address=address)
+        principal = accounts.principal_of(account) if account is not None else None
+        refusal = "用户名或密码错误"
+    else:
+        try:
+            principal = authenticate(session, fields.get("key", "").strip())
+        except AppError:
+            principal = None
+        refusal = "密钥无效，或不是经办人员密钥"
     if principal is None or principal.role not in (Role.officer, Role.admin):
-        if (locked := await limiter.call(limiter.failed, "console", address=address)) is not None:
-            return _login_refused(request, locked, next_=fields.get("next", "/console/"))
-        return _redirect("/console/login", error="密钥无效，或不是经办人员密钥")
-    target = fields.get("next") or "/console/"
-    if not target.startswith("/console/"):
-        target = "/console/"
+        if (locked := limiter.failed("console", address=address)) is not None:
+            return _login_refused(request, locked, next_=next_)
+        return RedirectResponse(f"/console/login?err={quote(refusal)}&next={quote(next_)}", status_code=303)
+    limits = _session_limits(request)
+    token = accounts.open_session(session, principal=principal, account=account, now=now, limits=limits,
+                                  address=address)
+    target = next_ if next_.startswith("/console/") and not next_.startswith("/console//") else "/console/"
+async def _login_fields(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_form(await request.body()).items()}
+
+
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, _session_value(request, principal.key_id), max_age=SESSION_SECONDS, httponly=True,
+    response.set_cookie(COOKIE, token, max_age=int(limits.absolute.total_seconds()), httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/console")
     return response
 
@@ -229,7 +241,8 @@ def _login_refused(request: Request, e: TooManyRequests, *, next_: str) -> HTMLR
 
 
 @router.post("/logout")
-def logout(request: Request, form: Form):
+def logout(request: Request, session: SessionDep, form: Form):
+    accounts.end_session(session, token=request.cookies.get(COOKIE, ""), now=request.app.state.clock())
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(COOKIE, path="/console")
     return response
