@@ -48,6 +48,7 @@ from service.casework import usecases as casework
 from service.usecases import referrals, stats
 from service.usecases.common import Context
 from service.usecases.keys import authenticate
+from service.accounts import usecases as accounts
 from service.usecases.referrals import TRANSITIONS
 
 HERE = Path(__file__).resolve().parent.parent
@@ -60,7 +61,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 # --- sessions --------------------------------------------------------------------------------
-from service.accounts import usecases as accounts
 
 
 def _signing_key(request: Request) -> bytes:
@@ -159,7 +159,10 @@ def _render(request: Request, ctx: Context | None, name: str, **data) -> HTMLRes
 
 def install(app) -> None:
     """Serve the console, and send a visitor without a valid session to the login page."""
+    from service.casework import finding  # its routes use this module's session and rendering
+
     app.include_router(router)
+    app.include_router(finding.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired):
@@ -178,10 +181,7 @@ def install(app) -> None:
 @router.get("/static/{name}")
 def static(name: str):
     path = STATIC / name
-    from service.casework import finding  # its routes use this module's session and rendering
-
     if path.parent != STATIC or not path.is_file():
-    app.include_router(finding.router)
         return Response(status_code=404)
     return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
@@ -189,6 +189,10 @@ def static(name: str):
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request):
     return _render(request, None, "login.html", next=request.query_params.get("next", "/console/"))
+
+
+async def _login_fields(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_form(await request.body()).items()}
 
 
 @router.post("/login", dependencies=[Depends(this_site)])
@@ -222,10 +226,6 @@ def login(request: Request, session: SessionDep, fields: Annotated[dict[str, str
     token = accounts.open_session(session, principal=principal, account=account, now=now, limits=limits,
                                   address=address)
     target = next_ if next_.startswith("/console/") and not next_.startswith("/console//") else "/console/"
-async def _login_fields(request: Request) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_form(await request.body()).items()}
-
-
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, token, max_age=int(limits.absolute.total_seconds()), httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/console")
