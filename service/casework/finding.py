@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from matching.enums import FLAG_LABELS, FlagKind
 from service.casework import search
 from service.casework import usecases as casework
-from service.casework.console import Ctx, _render
+from service.casework.console import Ctx, Form, _one, _render
 from service.errors import InvalidInput
 from service.presenters import region_name
 from service.repository import PageRequest
@@ -38,18 +38,26 @@ def _pages(total: int, page: int) -> int:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, ctx: Ctx, q: Annotated[str, Query(max_length=200)] = "", page: PageNo = 1):
+def search_form(request: Request, ctx: Ctx):
+    return _render(request, ctx, "search.html", q="", error=None, by=None, rows=[], total=0, page=1, pages=1)
+
+
+@router.post("/search", response_class=HTMLResponse)
+def search_page(request: Request, ctx: Ctx, form: Form):
+    """A post, not a get: an ID number or phone searched for stays out of the address bar, the browser's history
+    and any Referer."""
+    q, page = _one(form, "q"), _one(form, "page")
+    page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) <= 6 and int(page) > 0 else 1
     found, error = None, None
-    if q.strip():
-        try:
-            found = search.search(ctx, text=q, page=PageRequest(page=page, page_size=PAGE_SIZE))
-        except InvalidInput as e:
-            error = e.detail
-    return _render(request, ctx, "search.html", q=q, error=error, page=page,
+    try:
+        found = search.search(ctx, text=q, page=PageRequest(page=page, page_size=PAGE_SIZE))
+    except InvalidInput as e:
+        error = e.detail
+    by_number = found is not None and found.by in (search.SearchBy.id_number, search.SearchBy.phone)
+    return _render(request, ctx, "search.html", q="" if by_number else q, error=error, page=page,
                    by=search.SEARCH_BY_LABELS[found.by] if found else None,
                    rows=_rows(ctx, found.seekers) if found else [], total=found.total if found else 0,
-                   pages=_pages(found.total, page) if found else 1,
-                   page_url=lambda n: "/console/search?" + urlencode({"q": q, "page": n}))
+                   pages=_pages(found.total, page) if found else 1, query=q)
 
 
 @router.get("/seekers", response_class=HTMLResponse)

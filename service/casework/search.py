@@ -25,7 +25,7 @@ MAX_QUERY = 50
 _SEPARATORS = re.compile(r"[\s\-－—_]+")
 _ID_SHAPE = re.compile(r"[0-9０-９]{17}[0-9０-９Xx]")
 _PHONE_SHAPE = re.compile(r"(?:\+?86|0086)?1[0-9]{10}")
-_RECORD_SHAPE = re.compile(r"(?:#|＃|编号|No\.?)?([0-9]{1,10})", re.IGNORECASE)
+_RECORD_SHAPE = re.compile(r"(?:#|＃|编号|No\.?)?([0-9]{1,9})", re.IGNORECASE)
 
 
 class SearchBy(StrEnum):
