@@ -816,8 +816,9 @@ CONTACT_NOTES = (
     ("in_person", ("entrepreneurship",), "咨询创业担保贷款", "转介创业服务窗口"),
 )
 # Hours since a demo 就业援助 case was opened, so the first look shows every state of the 48-hour clock:
-# plenty of time, under the 12-hour warning, overdue (督办 科室负责人) and overdue twice over (分管领导).
-ASSISTANCE_AGES_HOURS = (2, 20, 39, 44, 60, 110)
+# under the 12-hour warning, overdue twice over (督办 分管领导), plenty of time, overdue (科室负责人) — in that order,
+# so a city with only three cases still shows each kind.
+ASSISTANCE_AGES_HOURS = (44, 110, 2, 60, 20, 39)
 
 
 @dataclass

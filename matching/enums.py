@@ -60,6 +60,10 @@ class JobStatus(StrEnum):
     expired = "expired"
 
 
+JOB_STATUS_LABELS = {JobStatus.open: "在招", JobStatus.filled: "已招满", JobStatus.closed: "已关闭",
+                     JobStatus.expired: "已过期"}
+
+
 class SizeClass(StrEnum):
     large = "large"  # 大型
     medium = "medium"  # 中型
@@ -78,9 +82,17 @@ class Ownership(StrEnum):
     other = "other"
 
 
+OWNERSHIP_LABELS = {Ownership.private: "民营", Ownership.state: "国有", Ownership.foreign: "外资",
+                    Ownership.public_institution: "机关事业单位", Ownership.other: "其他"}
+
+
 class Hukou(StrEnum):
     urban = "urban"  # 城镇
     rural = "rural"  # 农村
+
+
+HUKOU_LABELS = {Hukou.urban: "城镇户籍", Hukou.rural: "农村户籍"}
+GENDER_LABELS = {"male": "男", "female": "女"}  # as matching.identifiers.gender_from_id writes them
 
 
 class FlagKind(StrEnum):
@@ -111,6 +123,10 @@ class FlagStatus(StrEnum):
     verified = "verified"
     rejected = "rejected"
     expired = "expired"
+
+
+FLAG_STATUS_LABELS = {FlagStatus.self_declared: "本人申报", FlagStatus.verified: "已核实", FlagStatus.rejected: "未通过",
+                      FlagStatus.expired: "已过期"}
 
 
 class ReferralStatus(StrEnum):

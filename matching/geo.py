@@ -191,6 +191,12 @@ def region_name(prefix: str) -> str:
     return refdata.provinces().get(prefix[:2], prefix) if len(prefix) == 2 else prefix
 
 
+def counties_under(prefix: str | None) -> list[tuple[str, str]]:
+    """Every county (code, full name) of a province, city or county prefix (all of them for None), by code."""
+    return [(code, c.full_name) for code, c in sorted(refdata.counties().items())
+            if prefix is None or code.startswith(prefix)]
+
+
 def _in_ranges(region: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
     if ANYWHERE in ranges:
         return np.ones(region.shape, dtype=bool)

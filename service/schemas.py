@@ -576,6 +576,10 @@ class RegionScopeIn(StrEnum):
     desired = "desired"  # 求职者的意向地区（默认）
 
 
+SCOPE_LABELS = {RegionScopeIn.desired: "意向地区", RegionScopeIn.county: "同县区", RegionScopeIn.city: "同城市",
+                RegionScopeIn.province: "同省", RegionScopeIn.radius: "附近（按距离）", RegionScopeIn.anywhere: "不限地区"}
+
+
 class MatchFiltersIn(Schema):
     scope: RegionScopeIn = RegionScopeIn.desired
     region_code: CountyCode | None = None

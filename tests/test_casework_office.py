@@ -172,3 +172,122 @@ def test_the_seeded_demo_shows_a_working_office(client, keys, app, db_session):
     assert all(i["assistance"] for i in due["items"][:len(cases)])  # the clock first
     households = client.get("/api/v1/households", headers=keys.headers("admin")).json()
     assert households["total"] > 0
+
+
+# --- the console pages ---------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture()
+def console(client, keys):
+    """An officer of 5101 signed in to the console (with an officer key, as machines and tests may)."""
+    headers = keys.headers("officer", region="5101")
+    client.headers["Origin"] = str(client.base_url).rstrip("/")
+    client.cookies.clear()
+    r = client.post("/console/login", data={"key": headers["Authorization"].removeprefix("Bearer ")},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    yield headers
+    client.cookies.clear()
+    client.headers.pop("Origin", None)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def _visible(html: str) -> str:
+    """The page's text as a person reads it: no tags, attributes, scripts."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+CODE_LIKE = re.compile(r"\b(?:junior_middle|senior_high|associate|bachelor|full_time|public_welfare|hard_to_employ|"
+                       r"zero_employment_household|rural|urban|[1-6][0-9]{5}|[1-6][0-9]{3})\b")
+
+
+def test_console_pages_read_in_chinese_and_show_the_clock(client, console):
+    officer = console
+    since = (date.today() - timedelta(days=50)).isoformat()
+    seeker = person(client, officer, name="周晓梅", region_code="510114", education="junior_middle", hukou="rural",
+                    unemployment_registered_at=since, desired_regions=["5101"])
+    hard = flagged_seeker(client, officer, "hard_to_employ", name="钱建国", region_code="510115")
+    assert client.post("/api/v1/assistance", json={"seeker_id": hard["id"]}, headers=officer).status_code == 201
+    due = client.get("/console/caseload?due=1")
+    assert due.status_code == 200
+    text = _visible(due.text)
+    assert seeker["name"] in text and hard["name"] in text and "四川省成都市新都区" in text
+    assert text.index(hard["name"]) < text.index(seeker["name"])  # the clock first
+    page = client.get(f"/console/seekers/{seeker['id']}").text
+    shown = _visible(page)
+    assert "初中及以下" in shown and "农村户籍" in shown and "成都市" in shown
+    for html in (due.text, page, client.get("/console/assistance").text, client.get("/console/households").text,
+                 client.get("/console/caseload").text, client.get("/console/stats").text):
+        assert not CODE_LIKE.findall(_visible(html).replace(since, "")), CODE_LIKE.findall(_visible(html))
+
+
+def test_stats_csv_names_the_region(client, console):
+    body = client.get("/console/stats.csv").content.decode("utf-8-sig")
+    assert "成都市" in body and not re.search(r"\b5101\b", body)
+
+
+def test_a_household_created_from_the_console(client, console):
+    officer = console
+    a = flagged_seeker(client, officer, "zero_employment_household", region_code="510115")
+    b = person(client, officer, region_code="510115")
+    page = client.get("/console/households").text
+    assert f'value="{a["id"]}"' in page and f'value="{b["id"]}"' not in page  # verified members are offered
+    r = client.post("/console/households", data={"csrf": _csrf(page), "label": "王家（人民路1号）",
+                                                  "region_code": "510115", "member_id": [str(a["id"])],
+                                                  "member_numbers": str(b["id"])}, follow_redirects=False)
+    assert r.status_code == 303 and "msg=" in r.headers["location"], r.headers["location"]
+    households = client.get("/api/v1/households", headers=officer).json()["items"]
+    assert [sorted(m["seeker_id"] for m in h["members"]) for h in households] == [sorted([a["id"], b["id"]])]
+    assert "四川省成都市温江区" in _visible(client.get("/console/households").text)
+    again = client.post("/console/households", data={"csrf": _csrf(page), "label": "重复", "region_code": "510115",
+                                                     "member_numbers": str(a["id"])}, follow_redirects=False)
+    assert "err=" in again.headers["location"]  # already in a household: refused with a message
+
+
+def test_bulk_follow_up_from_the_due_list(client, console):
+    officer = console
+    long_ago = (date.today() - timedelta(days=90)).isoformat()
+    people = [person(client, officer, unemployment_registered_at=long_ago) for _ in range(3)]
+    page = client.get("/console/caseload?due=1").text
+    r = client.post("/console/caseload/contacts", data={
+        "csrf": _csrf(page), "seeker_id": [str(p["id"]) for p in people[:2]], "channel": "phone",
+        "services": ["job_introduction"], "notes": "电话通知招聘会", "back": "/console/caseload?due=1"},
+        follow_redirects=False)
+    assert r.status_code == 303 and "msg=" in r.headers["location"]
+    due = _caseload(client, officer, due="true")
+    assert [i["seeker_id"] for i in due["items"]] == [people[2]["id"]]
+
+
+def test_after_a_hire_the_seeker_page_shows_the_hire_not_more_offers(client, console):
+    officer = console
+    seeker = person(client, officer, unemployment_registered_at=(date.today() - timedelta(days=5)).isoformat())
+    job = open_job(client, officer)
+    open_job(client, officer)
+    before = client.get(f"/console/seekers/{seeker['id']}").text
+    assert 'id="matches"' in before
+    hire(client, officer, seeker["id"], job["id"])
+    after = client.get(f"/console/seekers/{seeker['id']}").text
+    assert 'id="hired"' in after and 'id="matches"' not in after
+    assert "办理失业登记" not in after and "纳入就业援助</button>" not in after
+
+
+def test_the_console_match_list_takes_the_apis_filters(client, console):
+    officer = console
+    seeker = person(client, officer, region_code="510115", desired_regions=["5101"])
+    cheap = open_job(client, officer, salary_min=3000, salary_max=3500, region_code="510115")
+    dear = open_job(client, officer, salary_min=6000, salary_max=8000, region_code="510115")
+    listed = client.get(f"/api/v1/seekers/{seeker['id']}/suggested-jobs", params={"salary_floor": 5000},
+                        headers=officer).json()
+    assert [m["job_id"] for m in listed] == [dear["id"]] and listed[0]["distance_km"] is not None
+    page = client.get(f"/console/seekers/{seeker['id']}", params={"salary_floor": "5000"}).text
+    assert f'value="{dear["id"]}"' in page and f'value="{cheap["id"]}"' not in page
+    bad = client.get(f"/console/seekers/{seeker['id']}", params={"salary_floor": "很多"}).text
+    assert "筛选条件无效" in bad

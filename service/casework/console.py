@@ -21,7 +21,19 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from matching.enums import FLAG_LABELS, REFERRAL_STATUS_LABELS, WORK_TYPE_LABELS, ReferralStatus, Role
+from matching.enums import (
+    EDUCATION_LABELS,
+    FLAG_LABELS,
+    FLAG_STATUS_LABELS,
+    GENDER_LABELS,
+    HUKOU_LABELS,
+    JOB_STATUS_LABELS,
+    REFERRAL_STATUS_LABELS,
+    WORK_TYPE_LABELS,
+    ReferralStatus,
+    Role,
+)
+from matching import geo
 from matching.text import display_title
 from service.deps import SessionDep
 from service.params import RecordId
@@ -30,7 +42,7 @@ from service.headers import from_this_site
 from service.presenters import region_name
 from service.ratelimit import client_address
 from service.repository import PageRequest
-from service.schemas import ReferralCreate, ReferralTransition
+from service.schemas import SCOPE_LABELS, MatchFiltersIn, ReferralCreate, ReferralTransition, RegionScopeIn
 from service.casework.schemas import (
     BASIS_LABELS,
     CHANNEL_LABELS,
@@ -39,6 +51,7 @@ from service.casework.schemas import (
     AssistanceOpen,
     ContactCreate,
     EndReason,
+    HouseholdCreate,
     SpellEnd,
     SpellOpen,
 )
@@ -54,6 +67,12 @@ from service.usecases.referrals import TRANSITIONS
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates" / "console")
 templates.env.filters["display_title"] = display_title
+# Every code a page shows reads in Chinese from its one home (matching.enums, matching.geo): no labels in templates.
+templates.env.globals.update(
+    region_name=region_name, EDUCATION_LABELS=EDUCATION_LABELS, HUKOU_LABELS=HUKOU_LABELS,
+    GENDER_LABELS=GENDER_LABELS, JOB_STATUS_LABELS=JOB_STATUS_LABELS, FLAG_STATUS_LABELS=FLAG_STATUS_LABELS,
+    SCOPE_LABELS=SCOPE_LABELS,
+)
 STATIC = HERE / "static" / "console"
 COOKIE = "rengang_console"
 
@@ -256,12 +275,43 @@ def home(request: Request, ctx: Ctx):
     return caseload_page(request, ctx, due=True)
 
 
+CASELOAD_SORTS = [("deadline", "截止时间"), ("contact", "距上次联系"), ("months", "失业时长"), ("priority", "重点群体优先")]
+
+
 @router.get("/caseload", response_class=HTMLResponse)
-def caseload_page(request: Request, ctx: Ctx, due: bool = False, sort: str = "contact",
-                  page: Annotated[int, Query(ge=1, le=100_000)] = 1):
-    sort = sort if sort in ("contact", "months", "priority") else "contact"
-    items, total = casework.caseload(ctx, page=PageRequest(page=max(page, 1), page_size=50), due_only=due, sort=sort)
-    return _render(request, ctx, "caseload.html", items=items, total=total, due=due, sort=sort, page=page)
+def caseload_page(request: Request, ctx: Ctx, due: bool = False, sort: str = "deadline", flag: str = "",
+                  region: str = "", assistance: bool = False, page: Annotated[int, Query(ge=1, le=100_000)] = 1):
+    sort = sort if sort in dict(CASELOAD_SORTS) else "deadline"
+    flag = flag if flag in {k.value for k in FLAG_LABELS} else ""
+    prefix = ctx.scope_prefix()
+    districts = geo.counties_under(prefix) if prefix else None
+    region = region if districts and region in dict(districts) else ""
+    items, total = casework.caseload(ctx, page=PageRequest(page=max(page, 1), page_size=50), due_only=due, sort=sort,
+                                     flag_kind=flag or None, region_prefix=region or None, assistance_only=assistance)
+    pager = "&".join(f"{k}={v}" for k, v in (("due", "1" if due else ""), ("sort", sort), ("flag", flag),
+                                              ("region", region), ("assistance", "1" if assistance else "")) if v)
+    return _render(request, ctx, "caseload.html", items=items, total=total, due=due, sort=sort, page=page,
+                   sorts=CASELOAD_SORTS, flag=flag, region=region, districts=districts, assistance=assistance,
+                   today=ctx.today(), pager=pager)
+
+
+@router.post("/caseload/contacts")
+def bulk_contact(ctx: Ctx, form: Form):
+    """批量跟踪: one contact record for each person ticked on the due list (same channel, services and note)."""
+    back = _one(form, "back")
+    back = back if back.startswith("/console/caseload") else "/console/caseload?due=1"
+    ids = form.get("seeker_id", [])
+    try:
+        if not ids:
+            raise InvalidInput("请至少选择一人", field="seeker_id")
+        if len(ids) > 50 or not all(i.isascii() and i.isdigit() and len(i) <= 10 for i in ids):
+            raise InvalidInput("求职者编号无效", field="seeker_id", code="int_parsing")
+        data = ContactCreate(channel=_one(form, "channel"), services=form.get("services", []),
+                             notes=_one(form, "notes"))
+        done = casework.add_contacts(ctx, seeker_ids=[int(i) for i in dict.fromkeys(ids)], data=data)
+    except (AppError, ValidationError) as e:
+        return _redirect(back, error=_error_text(e))
+    return _redirect(back, message=f"已为 {done} 人记录跟踪服务")
 
 
 # --- one seeker ------------------------------------------------------------------------------
@@ -273,18 +323,43 @@ def seeker_page(request: Request, ctx: Ctx, seeker_id: RecordId):
     now = ctx.now()
     spells = casework.spells(ctx, seeker_id=seeker_id)
     open_spell = next((s for s in spells if s.ended_on is None), None)
-    matches = casework.matches(ctx, seeker_id=seeker_id, engine=getattr(request.app.state, "matcher", None))
+    hire = casework.hire_of(ctx, seeker_id=seeker_id)
+    filters, filter_error = _match_filters(request)
+    # After a hire the page shows the hire: no registration, assistance or further jobs to offer.
+    matches = casework.matches(ctx, seeker_id=seeker_id, limit=0 if hire else 20, filters=filters,
+                               engine=None if hire else getattr(request.app.state, "matcher", None))
     refs = [m for m in matches if m.referral is not None]
     open_case = casework.open_assistance_for(ctx, seeker_id=seeker_id)
     case = casework.assistance_list_out(ctx, [(open_case, seeker)])[0] if open_case else None
     return _render(
         request, ctx, "seeker.html", seeker=seeker, flags=casework.active_kinds(seeker, now), spell=open_spell,
-        suggestions=[m for m in matches if m.referral is None], referrals=refs, case=case,
+        suggestions=[m for m in matches if m.referral is None], referrals=refs, case=case, hire=hire,
         timeline=casework.timeline(ctx, seeker_id=seeker_id), today=ctx.today(),
         transitions={m.referral.id: sorted(TRANSITIONS[ReferralStatus(m.referral.status)]) for m in refs},
         eligibility=_eligibility(ctx, seeker), region=region_name(seeker.region_code),
-        end_reasons=[r for r in EndReason if r is not EndReason.hired],
+        end_reasons=[r for r in EndReason if r is not EndReason.hired], filters=filters,
+        filter_error=filter_error, scopes=[RegionScopeIn.desired, RegionScopeIn.county, RegionScopeIn.city,
+                                           RegionScopeIn.radius, RegionScopeIn.anywhere],
     )
+
+
+def _match_filters(request: Request) -> tuple[MatchFiltersIn, str | None]:
+    """The match list's filters from the page's query (the API's names); unreadable ones are reported, not used."""
+    q = request.query_params
+    try:
+        floor, radius = q.get("salary_floor", "").strip(), q.get("radius_km", "").strip()
+        if not (floor.isascii() and floor.isdigit() or not floor) or len(floor) > 7:
+            raise InvalidInput("月薪下限须为整数（元）", field="salary_floor")
+        try:
+            radius_km = float(radius) if radius and len(radius) <= 8 else None
+        except ValueError:
+            raise InvalidInput("距离须为数字（公里）", field="radius_km") from None
+        raw = {"scope": q.get("scope") or None, "work_types": q.getlist("work_types")[:6],
+               "salary_floor": int(floor) if floor else None, "room_board": True if q.get("room_board") else None,
+               "radius_km": radius_km}
+        return MatchFiltersIn.model_validate({k: v for k, v in raw.items() if v not in (None, [])}), None
+    except (AppError, ValidationError) as e:
+        return MatchFiltersIn(), "筛选条件无效：" + _error_text(e)
 
 
 def _eligibility(ctx: Context, seeker) -> list | None:
@@ -372,14 +447,33 @@ def assistance_page(request: Request, ctx: Ctx, status: str = "open"):
     status = status if status in ("open", "placed", "closed") else "open"
     rows, total = casework.list_assistance(ctx, page=PageRequest(page=1, page_size=200), status=status)
     return _render(request, ctx, "assistance.html", cases=casework.assistance_list_out(ctx, rows),
-                   total=total, status=status)
+                   total=total, status=status, warn_hours=casework.warn_hours_in(ctx))
 
 
 @router.get("/households", response_class=HTMLResponse)
 def households_page(request: Request, ctx: Ctx, status: str | None = None):
     status = status if status in ("open", "cleared") else None
     items, total = casework.list_households(ctx, page=PageRequest(page=1, page_size=200), status=status)
-    return _render(request, ctx, "households.html", households=items, total=total, status=status)
+    prefix = ctx.scope_prefix()
+    return _render(request, ctx, "households.html", households=items, total=total, status=status,
+                   candidates=casework.household_candidates(ctx), today=ctx.today(),
+                   counties=geo.counties_under(prefix) if prefix else None)
+
+
+@router.post("/households")
+def create_household(ctx: Ctx, form: Form):
+    """登记零就业家庭: members ticked from the verified candidates and/or typed as record numbers."""
+    try:
+        typed = [p for p in _one(form, "member_numbers").replace("，", ",").replace(" ", ",").split(",") if p]
+        if not all(p.isascii() and p.isdigit() and len(p) <= 10 for p in [*form.get("member_id", []), *typed]):
+            raise InvalidInput("成员编号须为数字", field="member_ids", code="int_parsing")
+        members = list(dict.fromkeys(int(p) for p in [*form.get("member_id", []), *typed]))
+        household = casework.create_household(ctx, data=HouseholdCreate(
+            region_code=_one(form, "region_code"), label=_one(form, "label"), member_ids=members,
+            identified_on=_one(form, "identified_on") or None))
+    except (AppError, ValidationError) as e:
+        return _redirect("/console/households", error=_error_text(e))
+    return _redirect("/console/households", message=f"已登记零就业家庭“{household.label}”（{len(members)} 人）")
 
 
 def _period(start: str | None, end: str | None, today: date) -> tuple[date, date]:

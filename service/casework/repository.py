@@ -234,6 +234,20 @@ def members_elsewhere(session: Session, *, seeker_ids: Sequence[int]) -> list[in
                                 .where(HouseholdMember.seeker_id.in_(list(seeker_ids)))))
 
 
+def household_candidates(session: Session, *, scope_prefix: str | None, now: datetime, limit: int) -> list[Seeker]:
+    """Seekers with a verified, unexpired 零就业家庭 flag who belong to no household yet (for the create form)."""
+    stmt = _where(
+        select(Seeker).where(
+            Seeker.id.in_(select(PolicyFlag.seeker_id).where(
+                PolicyFlag.kind == "zero_employment_household", PolicyFlag.status == FlagStatus.verified.value,
+                or_(PolicyFlag.expires_at.is_(None), PolicyFlag.expires_at > now))),
+            Seeker.id.not_in(select(HouseholdMember.seeker_id)))
+        .order_by(Seeker.region_code, Seeker.id).limit(limit),
+        region_filter(Seeker.region_code, scope_prefix),
+    )
+    return list(session.scalars(stmt))
+
+
 def list_households(
     session: Session, *, page: PageRequest, scope_prefix: str | None, region_prefix: str | None, status: str | None,
 ) -> tuple[list[Household], int]:

@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 from fastapi import Request, APIRouter, Path, Query
 from fastapi.responses import Response
 
-from matching.enums import FlagKind
+from matching.enums import FlagKind, WorkType
 from matching.text import display_title
 from service.deps import ContextDep, PageDep
 from service.params import RecordId
 from service.presenters import region_name
-from service.schemas import Page
+from service.schemas import MatchFiltersIn, Page, RegionScopeIn
 from service.casework.schemas import (
     AssistanceClose,
     AssistanceOpen,
@@ -81,17 +81,30 @@ def timeline(ctx: ContextDep, seeker_id: RecordId):
 
 @router.get("/seekers/{seeker_id}/suggested-jobs", response_model=list[MatchItem],
             summary="可推荐岗位（援助对象优先公益性岗位）")
-def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: RecordId):
+def suggested_jobs(request: Request, ctx: ContextDep, seeker_id: RecordId, scope: RegionScopeIn = RegionScopeIn.desired,
+                   work_types: Annotated[list[WorkType], Query(max_length=6)] = [],
+                   salary_floor: Annotated[int | None, Query(ge=0, le=1_000_000)] = None,
+                   room_board: bool | None = None, radius_km: Annotated[float | None, Query(gt=0, le=3000)] = None):
+    """Filters as the matching API's: ``scope`` (place-bound scopes are around the seeker's county), ``work_types``,
+    ``salary_floor``, ``room_board``, ``radius_km``."""
+    filters = MatchFiltersIn(scope=scope, work_types=work_types, salary_floor=salary_floor, room_board=room_board,
+                             radius_km=radius_km)
     engine = getattr(request.app.state, "matcher", None)
-    return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id, engine=engine)]
+    return [match_item(m) for m in casework.matches(ctx, seeker_id=seeker_id, engine=engine, filters=filters)]
 
 
 def match_item(m: casework.Match) -> MatchItem:
-    j = m.job
+    j, r = m.job, m.result
+    e = r.explanation if r is not None else None
     return MatchItem(job_id=j.id, title=j.title, display_title=display_title(j.title), employer_name=j.employer.name,
                      region_code=j.region_code,
                      region_name=region_name(j.region_code), work_type=j.work_type, reserved=m.reserved,
                      salary_min=j.salary_min, salary_max=j.salary_max,
+                     score=round(r.score, 4) if r else None, fit=round(r.fit, 4) if r else None,
+                     summary=e.summary if e else "",
+                     distance_km=None if m.distance_km is None else round(m.distance_km, 1),
+                     matched_skills=list(e.matched_skills) if e else [],
+                     missing_skills=list(e.missing_skills) if e else [],
                      referral_id=m.referral.id if m.referral else None,
                      referral_status=m.referral.status if m.referral else None)
 

@@ -188,6 +188,11 @@ class MatchItem(BaseModel):
     salary_min: int | None
     salary_max: int | None
     score: float | None = None
+    fit: float | None = Field(default=None, description="匹配度（0–1，不含优先加分）")
+    summary: str = Field(default="", description="推荐理由（与匹配接口 explanation.summary 相同）")
+    distance_km: float | None = Field(default=None, description="距求职者居住地（公里）")
+    matched_skills: list[str] = []
+    missing_skills: list[str] = []
     referral_id: int | None = None
     referral_status: str | None = None
 

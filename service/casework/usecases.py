@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from matching import rules
+from matching import geo, rules
+from matching.ranking import MatchResult
 from matching.enums import REFERRAL_STATUS_LABELS, Education, FlagKind, Hukou, Ownership, ReferralStatus, Role, SizeClass
 from matching.text import display_title
 from service.casework import repository as crepo
@@ -23,6 +24,7 @@ from service.models import Employer, JobPosting, Referral, Seeker
 from service.models.casework import AssistanceCase, AssistanceDeadline, Contact, Household, HouseholdMember, UnemploymentSpell
 from service.presenters import age_on, flag_active, region_name
 from service.repository import PageRequest
+from service.schemas import MatchFiltersIn, RegionScopeIn
 from service.casework.schemas import (
     BASIS_LABELS,
     CHANNEL_LABELS,
@@ -246,6 +248,21 @@ def add_contact(ctx: Context, *, seeker_id: int, data: ContactCreate) -> Contact
     return contact
 
 
+def add_contacts(ctx: Context, *, seeker_ids: list[int], data: ContactCreate) -> int:
+    """批量跟踪: the same contact recorded for several seekers in one transaction (all or none)."""
+    people = [_seeker(ctx, sid) for sid in seeker_ids]
+    on = data.contacted_on or ctx.today()
+    with ctx.transaction():
+        for seeker in people:
+            contact = Contact(seeker_id=seeker.id, contacted_on=on, channel=data.channel.value,
+                              services=[s.value for s in data.services], notes=data.notes, next_step=data.next_step,
+                              officer=ctx.principal.key_id)
+            ctx.session.add(contact)
+            ctx.session.flush()
+            ctx.audit("contact.create", "seeker", [seeker.id], contact_id=contact.id, bulk=True)
+    return len(people)
+
+
 def contacts(ctx: Context, *, seeker_id: int) -> list[Contact]:
     seeker = _seeker(ctx, seeker_id)
     found = crepo.contacts_for(ctx.session, seeker_id=seeker.id)
@@ -349,6 +366,12 @@ def record_escalations(ctx: Context) -> int:
                       to=ESCALATE_TO[level])
             changed += 1
     return changed
+
+
+def warn_hours_in(ctx: Context) -> int:
+    """The warning lead time of the caller's region (its rule's, else the default)."""
+    prefix = ctx.scope_prefix()
+    return warn_hours_for(crepo.deadline_rule_for(ctx.session, region_code=prefix) if prefix else None)
 
 
 def warn_hours_for(rule: AssistanceDeadline | None) -> int:
@@ -560,6 +583,14 @@ def list_households(ctx: Context, *, page: PageRequest, status: str | None = Non
     return out, total
 
 
+def household_candidates(ctx: Context, *, limit: int = 100) -> list[Seeker]:
+    """Who the create-household form offers: verified 零就业家庭 members in scope, not yet in a household."""
+    ctx.require(*OFFICERS)
+    found = crepo.household_candidates(ctx.session, scope_prefix=ctx.scope_prefix(), now=ctx.now(), limit=limit)
+    _audit_read(ctx, "household.candidates_read", [s.id for s in found])
+    return found
+
+
 # --- matches for a seeker -----------------------------------------------------------------------
 
 
@@ -568,40 +599,97 @@ class Match:
     job: JobPosting
     reserved: bool
     referral: Referral | None
+    result: MatchResult | None = None  # the engine's ranking with its explanation (None without the engine)
+    distance_km: float | None = None  # from where the seeker lives
 
 
-def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None) -> list[Match]:
-    """Open postings for a seeker, ranked by the matching engine when it is loaded (otherwise in the
-    regions they want, same occupation first); on assistance, reserved posts (公益性岗位) come first.
-    Postings already referred are listed last."""
+def _distance_km(seeker: Seeker, job: JobPosting) -> float | None:
+    here = geo.point_of(seeker.region_code, None, None)
+    there = geo.point_of(job.region_code, job.lat, job.lon)
+    return geo.haversine_km_one(*here, *there)
+
+
+def _scoped(filters: MatchFiltersIn, seeker: Seeker) -> MatchFiltersIn:
+    """A place-bound scope without a place means the seeker's own county (the console offers no other)."""
+    if filters.scope in (RegionScopeIn.county, RegionScopeIn.city, RegionScopeIn.province, RegionScopeIn.radius) \
+            and filters.region_code is None:
+        filters = filters.model_copy(update={"region_code": seeker.region_code})
+    if filters.scope is RegionScopeIn.radius and filters.radius_km is None:
+        filters = filters.model_copy(update={"radius_km": 30.0})
+    return filters
+
+
+def _fallback_regions(filters: MatchFiltersIn, seeker: Seeker) -> list[str]:
+    home = filters.region_code or seeker.region_code
+    return {RegionScopeIn.county: [home], RegionScopeIn.city: [home[:4]], RegionScopeIn.province: [home[:2]],
+            RegionScopeIn.anywhere: [], RegionScopeIn.radius: []}.get(
+        filters.scope, list(seeker.desired_regions) or [seeker.region_code[:4]])
+
+
+def _passes(job: JobPosting, filters: MatchFiltersIn, distance: float | None) -> bool:
+    """The API's hard filters, for the ranking without the engine."""
+    if filters.work_types and job.work_type not in {w.value for w in filters.work_types}:
+        return False
+    if filters.salary_floor is not None and (job.salary_max or job.salary_min or 0) < filters.salary_floor:
+        return False
+    if filters.room_board and not job.room_board:
+        return False
+    return not (filters.scope is RegionScopeIn.radius and (distance is None or distance > filters.radius_km))
+
+
+def matches(ctx: Context, *, seeker_id: int, limit: int = 20, engine=None,
+            filters: MatchFiltersIn | None = None) -> list[Match]:
+    """Open postings for a seeker, ranked and explained by the matching engine when it is loaded (otherwise in
+    the regions asked for, same occupation first), through the API's filters (scope, work type, salary floor,
+    room and board); on assistance, reserved posts (公益性岗位) come first. Postings already referred are listed
+    last."""
     seeker = _seeker(ctx, seeker_id)
-    regions = list(seeker.desired_regions) or [seeker.region_code[:4]]
+    filters = _scoped(filters or MatchFiltersIn(), seeker)
     on_assistance = crepo.open_case(ctx.session, seeker_id=seeker.id) is not None
     referred = {r.job_id: r for r in crepo.referrals_for(ctx.session, seeker_id=seeker.id)}
+    results: dict[int, MatchResult] = {}
     if engine is not None and engine.readiness() == "ok":
-        from service.schemas import MatchFiltersIn
-
-        ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=MatchFiltersIn(), k=limit + len(referred),
+        ranked = engine.jobs_for_seeker(ctx.session, seeker, filters=filters, k=limit + len(referred),
                                         scope_prefix=ctx.scope_prefix())
-        wanted = [r.id for r in ranked.results if r.id not in referred][:limit]
+        results = {r.id: r for r in ranked.results if r.id not in referred}
+        wanted = list(results)[:limit]
         read = {j.id: j for j in repo.all_jobs(ctx.session, ids=wanted)}
         jobs = [read[i] for i in wanted if i in read]
         if on_assistance:
             jobs.sort(key=lambda j: j.work_type != "public_welfare")  # stable: reserved posts first
     else:
-        jobs = crepo.open_jobs_for(ctx.session, regions=regions, today=ctx.today(), exclude_job_ids=list(referred),
-                                   occupation_codes=list(seeker.desired_occupation_codes),
-                                   reserved_first=on_assistance, limit=limit)
+        candidates = crepo.open_jobs_for(ctx.session, regions=_fallback_regions(filters, seeker), today=ctx.today(),
+                                         exclude_job_ids=list(referred),
+                                         occupation_codes=list(seeker.desired_occupation_codes),
+                                         reserved_first=on_assistance, limit=limit * 5)
+        jobs = [j for j in candidates if _passes(j, filters, _distance_km(seeker, j))][:limit]
     if on_assistance:
         seen = {j.id for j in jobs}
         extra = crepo.reserved_jobs(ctx.session, regions=[seeker.region_code[:4]], today=ctx.today(),
                                     exclude_job_ids=[*referred, *seen], limit=5)
         jobs = extra + jobs
-    out = [Match(job=j, reserved=j.work_type == "public_welfare", referral=None) for j in jobs]
+    out = []
+    for j in jobs:
+        result = results.get(j.id)
+        explained = result.explanation.distance_km if result and result.explanation else None
+        out.append(Match(job=j, reserved=j.work_type == "public_welfare", referral=None, result=result,
+                         distance_km=explained if explained is not None else _distance_km(seeker, j)))
     for job_id, referral in referred.items():
-        out.append(Match(job=ctx.session.get(JobPosting, job_id), reserved=False, referral=referral))
+        job = ctx.session.get(JobPosting, job_id)
+        out.append(Match(job=job, reserved=False, referral=referral, distance_km=_distance_km(seeker, job)))
     _audit_read(ctx, "suggested_jobs.read", [seeker.id])
     return out
+
+
+def hire_of(ctx: Context, *, seeker_id: int) -> tuple[Referral, JobPosting] | None:
+    """The seeker's latest hire through a referral, if they have not registered as unemployed again since."""
+    seeker = _seeker(ctx, seeker_id)
+    hired = [r for r in crepo.referrals_for(ctx.session, seeker_id=seeker.id)
+             if r.status == ReferralStatus.hired.value]
+    if not hired or is_registered_unemployed(seeker):
+        return None
+    latest = max(hired, key=lambda r: (r.closed_at or r.created_at, r.id))
+    return latest, ctx.session.get(JobPosting, latest.job_id)
 
 
 def seeker_for_console(ctx: Context, *, seeker_id: int) -> Seeker:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from matching.enums import FLAG_LABELS, FlagKind
 from service.casework import repository as crepo
 from service.errors import InvalidInput
+from service.presenters import region_name
 from service.casework.schemas import EMPLOYED_REASONS, EndReason, ExposureShare, GroupRate, StatsOut, TargetRate
 from service.casework.usecases import OFFICERS, active_kinds
 from service.usecases.common import Context
@@ -130,7 +131,7 @@ def to_csv(st: StatsOut) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["指标", "分组", "数值"])
-    w.writerow(["地区", "", st.region or "全部"])
+    w.writerow(["地区", "", region_name(st.region) if st.region else "全部地区"])
     w.writerow(["统计期间", "", f"{st.start}至{st.end}"])
     for label, value in [
         ("城镇新增就业（人）", st.new_employment), ("其中：推荐录用", st.hires_via_referral),
