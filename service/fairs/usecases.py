@@ -286,7 +286,7 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
     vocab = scorer.vocabulary(postings)
     return {
         "fair": fair_info(fair),
-        "booths": booth_map(postings),
+        "booths": booth_map(fair, postings),
         "vocabulary": vocab,
         "known": sorted(scorer.occupation_words() - vocab.keys()),
         "intents": [{"key": i, "label": scorer.understanding.INTENT_LABELS[i], "pattern": pattern}
@@ -341,14 +341,24 @@ def match(ctx: Context, *, engine, data: KioskMatchIn) -> dict:
             "model_id": engine.model_id if tile_vectors else None, "source": "server"}
 
 
-def booth_map(postings: list[scorer.Posting]) -> list[dict]:
-    """The fair's booths for the page's map: each booth number once, in hall order (row letter, then number),
-    with its employer and postings; the page highlights the booths of the jobs a visitor keeps."""
-    booths: dict[str, dict] = {}
+def booth_map(fair: Fair, postings: list[scorer.Posting]) -> list[dict]:
+    """The fair's booths for the map, drawn from their numbers: each booth once, in hall order (row letters,
+    then number), with its row, employer and the postings the page holds; the page highlights the booths
+    of the jobs a visitor is shown."""
+    jobs: dict[str, list[int]] = {}
     for p in postings:
-        b = booths.setdefault(p.booth, {"booth": p.booth, "employer": p.employer, "jobs": []})
-        b["jobs"].append(p.id)
-    return [booths[k] for k in sorted(booths, key=booth_order)]
+        jobs.setdefault(p.booth, []).append(p.id)
+    names = {row.booth: row.employer.name for row in fair.booths}
+    return [{"booth": b, "row": booth_order(b)[0], "employer": names.get(b, ""), "jobs": jobs.get(b, [])}
+            for b in sorted(set(names) | set(jobs), key=booth_order)]
+
+
+def booth_rows(booths: list[str], highlight: set[str]) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """Booth numbers grouped by hall row (A, B …) for a map, each with whether it is highlighted."""
+    rows: dict[str, list[tuple[str, bool]]] = {}
+    for b in sorted(set(booths), key=booth_order):
+        rows.setdefault(booth_order(b)[0], []).append((b, b in highlight))
+    return list(rows.items())
 
 
 def booth_order(booth: str) -> tuple[str, int, str]:
@@ -381,3 +391,8 @@ def take_away(session, *, fair_id: int, job_ids: list[int], today) -> tuple[Fair
         return None, []
     rows = {job.id: (job, b) for job, b in frepo.open_fair_jobs(session, fair_id=fair.id, today=today)}
     return fair, [rows[i] for i in dict.fromkeys(job_ids) if i in rows]
+
+
+def take_away_map(fair: Fair, rows: list[tuple[JobPosting, str]]) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """The fair's booth map for the take-away page, the booths of the listed jobs highlighted."""
+    return booth_rows([b.booth for b in fair.booths], {booth for _job, booth in rows})

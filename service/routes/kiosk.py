@@ -183,5 +183,5 @@ def take_away(request: Request, session: SessionDep, fair_id: RecordId,
     if fair is None:
         return Response("招聘会不存在", status_code=404, media_type="text/plain; charset=utf-8")
     return templates.TemplateResponse(request, "take.html", {
-        "fair": fairs.fair_info(fair), "rows": rows,
+        "fair": fairs.fair_info(fair), "rows": rows, "booth_rows": fairs.take_away_map(fair, rows),
     })

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from matching.enums import Role
 from service.models import Base
+from tests.browser.a11y import axe_violations
 from tests.factories import employer_payload, job_payload
 from tests.fair_helpers import fair_payload, kiosk_token
 
@@ -216,3 +217,77 @@ def test_seeker_flow_at_the_fair_kiosk(live_server, kiosk_browser):
         _search(d)
         _shot(d, "landscape-results")
         d.find_element(By.ID, "done").click()
+
+
+def _no_side_scroll(d) -> bool:
+    return d.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def _zoom_allowed(d) -> bool:
+    content = d.execute_script("const m = document.querySelector('meta[name=viewport]'); return m ? m.content : ''")
+    return "user-scalable=no" not in content.replace(" ", "") and "maximum-scale=1" not in content.replace(" ", "")
+
+
+def test_kiosk_hears_words_says_what_is_missing_and_holds_on_a_phone(live_server, kiosk_browser):
+    """Spoken-style words change the list and are read back (and can be cleared); a tapped occupation with no
+    post at the fair gets the honest heading; the booth map marks the list's booths; read-aloud speaks a card;
+    at 390 px the results and the take-away page hold without side-scrolling, zoom allowed; axe finds nothing
+    critical, serious or moderate on the pages."""
+    world = _seed(live_server)
+    d = kiosk_browser
+    _size(d, 1080, 1920)
+    d.get(live_server.url + "/kiosk/setup")
+    assert axe_violations(d) == []
+    d.find_element(By.ID, "key").send_keys(world["kiosk"])
+    d.find_element(By.ID, "setup").click()
+    WebDriverWait(d, 15).until(lambda d: d.find_elements(By.ID, "start"))
+    assert _zoom_allowed(d)
+    assert axe_violations(d) == []
+
+    # words only: the forklift post first, read back as understood, then cleared
+    d.find_element(By.ID, "start").click()
+    assert axe_violations(d) == []
+    d.find_element(By.ID, "words").send_keys("会开叉车")
+    last = _search(d)
+    assert last["source"] == "server"
+    assert _card_ids(d)[0] == world["jobs"]["forklift"]["id"]
+    assert "开叉车" in d.find_element(By.ID, "understood").text
+    assert "您说的「开叉车」" in d.find_element(By.CSS_SELECTOR, "#results .card .why").text
+    local = d.execute_script("return window.kiosk.scorer.score(arguments[0])",
+                             {"tiles": [], "room_board": False, "travel_km": None, "text": "会开叉车", "k": 8})
+    assert [i["id"] for i in local["items"]] == last["ids"] and local["understood"] == last["understood"]
+    cells = d.execute_script("return [...document.querySelectorAll('#booth-map .cell.on')].map(c => c.dataset.booth)")
+    assert "A01" in cells  # the forklift's booth is marked on the map
+    assert axe_violations(d) == []
+    d.execute_script("window.kiosk.last = null")
+    d.find_element(By.ID, "clear-words").click()
+    WebDriverWait(d, 15).until(lambda d: d.execute_script("return window.kiosk.last"))
+    assert not d.find_element(By.ID, "understood").is_displayed()
+    assert d.find_element(By.ID, "words").get_attribute("value") == ""
+
+    # read aloud: the first card, in Chinese, with its booth
+    if d.execute_script("return 'speechSynthesis' in window"):
+        d.find_element(By.CSS_SELECTOR, "#results .card .read").click()
+        spoken = d.execute_script("return window.kiosk.spoken")
+        assert spoken.startswith("第1个，") and "号展位" in spoken
+
+    # a tapped occupation with nothing at this fair: said so, never under 最适合您的岗位
+    d.find_element(By.ID, "again").click()
+    _tap(d, "[data-tile=cleaning]", "#room-board .choice")
+    d.find_element(By.CSS_SELECTOR, "#travel .choice").click()
+    _search(d)
+    title = d.find_element(By.ID, "results-title").text
+    assert title.startswith("本场暂无") and "保洁" in title and "以下是相近的岗位" in title
+    assert "最适合您的岗位" not in title
+
+    # a phone at 390 px: the results and the take-away page fit, zoom allowed
+    _size(d, 390, 844)
+    assert _no_side_scroll(d), d.execute_script("return document.documentElement.scrollWidth")
+    take = d.find_element(By.ID, "qr").get_attribute("data-payload")
+    d.find_element(By.ID, "done").click()
+    d.get(take)
+    assert _zoom_allowed(d) and _no_side_scroll(d)
+    assert world["fair"]["name"] in d.find_element(By.TAG_NAME, "h1").text
+    assert "会场" in d.find_element(By.CSS_SELECTOR, ".meta").text
+    assert d.find_elements(By.CSS_SELECTOR, ".map .cell.on")
+    assert axe_violations(d) == []

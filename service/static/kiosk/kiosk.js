@@ -140,7 +140,9 @@
   function search() {
     var q = query();
     withFallback(function () { return post("/kiosk/api/match", q); },
-      function () { return scorer.score(q); }, q).then(function (result) { render(result, "最适合您的岗位"); });
+      function () { return scorer.score(q); }, q).then(function (result) {
+        render(result, result.notice || "最适合您的岗位");  // an honest heading when what was asked is not here
+      });
   }
 
   function moreLike(job) {
@@ -171,11 +173,76 @@
     li.appendChild(facts);
     li.appendChild(el("div", "why", "为什么推荐：" + item.why));
     p.measures.forEach(function (m) { li.appendChild(el("div", "measure", m)); });
+    var buttons = el("div", "card-buttons");
     var more = el("button", "more", "更多类似");
     more.type = "button";
     more.addEventListener("click", function () { moreLike(p); });
-    li.appendChild(more);
+    buttons.appendChild(more);
+    if (canSpeak()) {
+      var read = el("button", "more read", "朗读");
+      read.type = "button";
+      read.setAttribute("aria-label", "朗读：" + (p.display_title || p.title));
+      read.addEventListener("click", function () { speak(spoken(item, n)); });
+      buttons.appendChild(read);
+    }
+    li.appendChild(buttons);
     return li;
+  }
+
+  // --- read aloud: the browser's own speech synthesis, a zh-CN voice on this machine, no network ---------
+
+  function canSpeak() { return "speechSynthesis" in window && typeof window.SpeechSynthesisUtterance === "function"; }
+
+  function zhVoice() {
+    var voices = window.speechSynthesis.getVoices().filter(function (v) { return /^zh(-|_)?(CN|Hans)?/i.test(v.lang); });
+    var local = voices.filter(function (v) { return v.localService; });
+    return local[0] || null;  // a remote voice would send the words over the network: use the default instead
+  }
+
+  function spoken(item, n) {
+    var p = byId[item.id];
+    return "第" + (n + 1) + "个，" + p.booth + "号展位，" + p.employer + "，" + (p.display_title || p.title) + "，" +
+      p.salary_text + "，" + (p.room_board ? "包吃住，" : "") + "推荐原因：" + item.why.split(" · ").join("，") + "。";
+  }
+
+  function speak(text) {
+    if (!canSpeak()) return;
+    var synth = window.speechSynthesis;
+    synth.cancel();
+    var u = new window.SpeechSynthesisUtterance(text);
+    u.lang = "zh-CN";
+    u.rate = 0.9;
+    var voice = zhVoice();
+    if (voice) u.voice = voice;
+    kiosk.spoken = text;
+    synth.speak(u);
+  }
+
+  function hush() { if (canSpeak()) window.speechSynthesis.cancel(); }
+
+  // --- the booth map, drawn from the fair's booth numbers ----------------------------------------
+
+  function drawMap(ids) {
+    var box = $("booth-map"), booths = data.booths || [];
+    box.textContent = "";
+    $("map").hidden = !booths.length;
+    var shown = {};
+    ids.forEach(function (id) { if (byId[id]) shown[byId[id].booth] = true; });
+    var row = null, cells = null;
+    booths.forEach(function (b) {
+      if (row === null || b.row !== row) {
+        row = b.row;
+        var line = el("div", "hall-row");
+        line.appendChild(el("span", "row-name", (row || "其他") + "区"));
+        cells = el("ul", "cells");
+        line.appendChild(cells);
+        box.appendChild(line);
+      }
+      var cell = el("li", "cell" + (shown[b.booth] ? " on" : ""), b.booth);
+      cell.dataset.booth = b.booth;
+      if (shown[b.booth]) cell.appendChild(el("span", "sr", "（推荐岗位所在展位）"));
+      cells.appendChild(cell);
+    });
   }
 
   function takeUrl(ids) {
@@ -207,14 +274,22 @@
   function render(result, title) {
     var items = result.items.filter(function (i) { return byId[i.id]; });  // only postings of this fair
     kiosk.last = { ids: items.map(function (i) { return i.id; }), source: result.source || "server",
-                   model_id: result.model_id || null };
+                   model_id: result.model_id || null, notice: result.notice || "",
+                   understood: result.understood || null };
+    hush();
     $("results-title").textContent = items.length ? title : "本场暂时没有合适的岗位";
+    var summary = result.understood && result.understood.summary;
+    $("understood").hidden = !summary;
+    $("understood-text").textContent = summary || "";
+    $("read-all").hidden = !(items.length && canSpeak());
+    kiosk.items = items;
     $("relaxed").hidden = !result.relaxed.length;
     $("relaxed").textContent = result.relaxed.length ?
       "完全符合的岗位没有找到，已放宽：" + result.relaxed.join("、") : "";
     var list = $("results");
     list.textContent = "";
     items.forEach(function (item, n) { list.appendChild(card(item, n)); });
+    drawMap(kiosk.last.ids);
     drawQr(takeUrl(kiosk.last.ids));
     show("results");
   }
@@ -226,7 +301,13 @@
   function reset() {
     state = fresh();
     resetChoices();
+    hush();
     $("results").textContent = "";
+    $("booth-map").textContent = "";
+    $("understood-text").textContent = "";
+    $("understood").hidden = true;
+    kiosk.items = [];
+    kiosk.spoken = null;
     $("qr").textContent = "";
     delete $("qr").dataset.payload;
     kiosk.last = null;
@@ -271,6 +352,10 @@
   $("search").addEventListener("click", search);
   $("again").addEventListener("click", function () { show("ask"); });
   $("print").addEventListener("click", function () { window.print(); });
+  $("clear-words").addEventListener("click", function () { $("words").value = ""; search(); });
+  $("read-all").addEventListener("click", function () {
+    speak($("results-title").textContent + "。" + (kiosk.items || []).map(spoken).join(""));
+  });
   $("done").addEventListener("click", reset);
   $("done-ask").addEventListener("click", reset);
   $("stay").addEventListener("click", touched);
