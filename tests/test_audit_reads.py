@@ -51,6 +51,7 @@ SEEKER_READS = {
     "/console/seekers/{seeker_id}": "seeker.read",
     "/console/assistance": "assistance.list_read",
     "/console/households": "household.list_read",
+    "/console/seekers": "seekers.list",
 }
 
 NO_SEEKER_DATA = {
@@ -69,6 +70,8 @@ NO_SEEKER_DATA = {
     "/api/v1/audit": "the audit trail itself",
     "/console/static/{name}": "the console's script and stylesheet", "/console/login": "the login form",
     "/console/stats": "aggregates", "/console/stats.csv": "aggregates",
+    "/console/search": "the search form (a search is a post, audited in tests/test_console_search.py)",
+    "/api/v1/accounts": "officer accounts (admin only)",
     "/kiosk/static/{name}": "the kiosk's scripts", "/kiosk/setup": "the set-up form",
     "/kiosk/": "the fair's postings", "/kiosk/api/fair": "the fair's postings",
     "/kiosk/api/similar/{job_id}": "the fair's postings", "/kiosk/take/{fair_id}": "public postings",
