@@ -105,7 +105,9 @@ def test_officer_runs_the_whole_loop(live_server, browser):
         _click(d, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert label in _text(d, ".flash.ok")
     assert "已录用" in _text(d, "#referrals")
-    assert "未登记" in _text(d, "#spell")  # the hire ended the unemployment registration
+    assert "已就业" in _text(d, "#spell")  # the hire ended the unemployment registration
+    assert "经推荐录用" in _text(d, "#hired") and "叉车司机（白班）" in _text(d, "#hired")
+    assert not d.find_elements(By.ID, "matches")  # the page shows the hire, not more jobs
     assert "失业登记结束：推荐录用" in _text(d, "#timeline")
 
     # the due list no longer holds them, and the statistics moved
