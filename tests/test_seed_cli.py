@@ -47,6 +47,13 @@ def test_seed_fills_an_empty_database_once(env):
     assert {"RENGANG_ADMIN_KEY", "RENGANG_APP_KEY", "RENGANG_OFFICER_KEY", "RENGANG_KIOSK_KEY"} <= {
         line.split("=")[0] for line in keys.splitlines()}
     assert oct((env / "demo-keys.env").stat().st_mode & 0o777) == "0o600"
+    console = dict(line.split("=", 1) for line in keys.splitlines() if line.startswith("RENGANG_DEMO_CONSOLE_"))
+    with _session() as session:  # the demo officer account signs in with the password written beside the keys
+        from service.accounts.usecases import check_password
+
+        account = check_password(session, username=console["RENGANG_DEMO_CONSOLE_USER"],
+                                 password=console["RENGANG_DEMO_CONSOLE_PASSWORD"], address="test")
+        assert account is not None and account.region_prefix == "5101"
     with _session() as session:
         assert session.scalar(select(func.count()).select_from(Employer)) == 12
         assert 55 <= session.scalar(select(func.count()).select_from(JobPosting)) <= 60

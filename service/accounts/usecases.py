@@ -126,8 +126,7 @@ def set_password(session: Session, *, username: str, password: str, now: datetim
 # --- signing in -----------------------------------------------------------------------------------
 
 
-def check_password(session: Session, *, username: str, password: str, now: datetime,
-                   address: str) -> OfficerAccount | None:
+def check_password(session: Session, *, username: str, password: str, address: str) -> OfficerAccount | None:
     """The account if the name and password are right and it is enabled; else None, with the failure audited
     (and committed: it must outlive the refusal)."""
     name = normal_username(username)

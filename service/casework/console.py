@@ -228,7 +228,7 @@ def login(request: Request, session: SessionDep, fields: Annotated[dict[str, str
     account, principal = None, None
     if "username" in fields:
         account = accounts.check_password(session, username=fields.get("username", ""),
-                                          password=fields.get("password", ""), now=now, address=address)
+                                          password=fields.get("password", ""), address=address)
         principal = accounts.principal_of(account) if account is not None else None
         refusal = "用户名或密码错误"
     else:
