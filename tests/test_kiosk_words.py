@@ -132,3 +132,26 @@ def test_the_page_scorer_agrees_with_the_server_on_every_spoken_request(client, 
         assert offline["source"] == "page"
         for key in ("items", "relaxed", "understood", "notice", "missing"):
             assert offline[key] == online[key], (request["text"], key, offline[key], online[key])
+
+
+# --- the reading itself, without a server ---------------------------------------------------------------
+
+
+def test_hearing_takes_the_longest_word_and_the_intents_and_not_a_negated_perk():
+    from matching.kiosk import hear
+
+    vocab = {"钢筋": 3.8, "钢筋工": 8.0, "叉车": 6.6, "保洁": 6.5}
+    heard = hear("我想找个钢筋工的活，最好包住", vocab, frozenset({"电焊"}))
+    assert heard.words == ("钢筋工",) and heard.intents == ("room_board",)
+    assert heard.summary() == "理解为：钢筋工 · 包吃住"
+    assert hear("不包住也行，会开叉车", vocab).intents == ()
+    assert hear("ＡＢ叉车", vocab).words == ("叉车",)  # full-width letters fold like the page's NFKC
+    assert hear("会电焊", vocab, frozenset({"电焊"})).absent == ("电焊",)
+    assert hear("想干点轻松的", vocab).labels() == []
+
+
+def test_booths_are_drawn_in_hall_order():
+    from service.fairs.usecases import booth_order, booth_rows
+
+    assert sorted(["A10", "B01", "A2", "a03"], key=booth_order) == ["A2", "a03", "A10", "B01"]
+    assert booth_rows(["B01", "A10", "A2"], {"A10"}) == [("A", [("A2", False), ("A10", True)]), ("B", [("B01", False)])]
