@@ -70,8 +70,8 @@ def searches(db_session) -> list[AuditEvent]:
 
 def test_what_the_box_holds_decides_how_it_is_searched():
     number = id_number(region="510115")
-    assert read_query(f" {number[:6]} {number[6:14]} {number[14:].lower()} ") == (
-        read_query(number)) and read_query(number).by is SearchBy.id_number
+    typed = f" {number[:6]} {number[6:14]} {number[14:].lower()} "  # as read off a card, an x in lower case
+    assert read_query(typed) == read_query(number) and read_query(number).by is SearchBy.id_number
     assert read_query("+86 139-1234-5678").by is SearchBy.phone and read_query("139 1234 5678").value == "13912345678"
     assert read_query("#42").by is SearchBy.record and read_query("42").value == "42"
     assert read_query("王 建国").by is SearchBy.name
@@ -149,3 +149,20 @@ def test_search_needs_a_console_session_and_its_csrf_token(client, officer):
     assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
     client.cookies.clear()
     assert client.get("/console/search", follow_redirects=False).status_code == 303
+
+
+def test_long_answers_come_in_pages(client, officer, people, monkeypatch):
+    from service.casework import finding
+
+    monkeypatch.setattr(finding, "PAGE_SIZE", 2)
+    first = client.get("/console/seekers").text
+    assert "第 1 / 2 页" in first and 'href="/console/seekers?registered=&amp;flag=&amp;page=2"' in first
+    second = client.get("/console/seekers", params={"page": 2}).text
+    shown = re.findall(r'<tr data-seeker="(\d+)"', first) + re.findall(r'<tr data-seeker="(\d+)"', second)
+    assert sorted(map(int, shown)) == sorted(people[k]["id"] for k in ("wang", "wang2", "zhao"))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', first).group(1)
+    monkeypatch.setattr(finding, "PAGE_SIZE", 1)
+    pages = [client.post("/console/search", data={"q": "王", "page": str(n), "csrf": csrf}).text for n in (1, 2)]
+    assert "下一页" in pages[0] and "上一页" not in pages[0] and "上一页" in pages[1] and "下一页" not in pages[1]
+    rows = [re.findall(r'<tr data-seeker="(\d+)"', p) for p in pages]
+    assert [r for p in rows for r in p] == [str(people["wang2"]["id"]), str(people["wang"]["id"])]
