@@ -226,7 +226,8 @@ def test_console_pages_read_in_chinese_and_show_the_clock(client, console):
     assert "初中及以下" in shown and "农村户籍" in shown and "成都市" in shown
     for html in (due.text, page, client.get("/console/assistance").text, client.get("/console/households").text,
                  client.get("/console/caseload").text, client.get("/console/stats").text):
-        assert not CODE_LIKE.findall(_visible(html).replace(since, "")), CODE_LIKE.findall(_visible(html))
+        text = re.sub(r"\d{4}-\d{2}-\d{2}|\d{4}年", " ", _visible(html))  # dates are not codes
+        assert not CODE_LIKE.findall(text), CODE_LIKE.findall(text)
 
 
 def test_stats_csv_names_the_region(client, console):
@@ -291,3 +292,56 @@ def test_the_console_match_list_takes_the_apis_filters(client, console):
     assert f'value="{dear["id"]}"' in page and f'value="{cheap["id"]}"' not in page
     bad = client.get(f"/console/seekers/{seeker['id']}", params={"salary_floor": "很多"}).text
     assert "筛选条件无效" in bad
+
+
+def test_the_engines_matches_reach_the_console_explained_and_filtered(mclient, mkeys):
+    """With the matching engine: the console's list carries the API's explanation.summary, fit and distance; a work
+    type filter keeps only that type, as the API's does."""
+    from tests.factories import create_employer, create_job
+
+    officer = mkeys.headers("officer", region="5101")
+    seeker = person(mclient, officer, region_code="510115", desired_regions=["5101"], skills=["叉车"],
+                    desired_occupations=["叉车司机"])
+    employer = create_employer(mclient, officer, region_code="510115")
+    forklift = create_job(mclient, officer, employer_id=employer["id"], title="叉车司机", skills=["叉车"],
+                          region_code="510115")
+    part = create_job(mclient, officer, employer_id=employer["id"], title="叉车工（兼职）", skills=["叉车"],
+                      region_code="510115", work_type="part_time")
+    api = mclient.get(f"/api/v1/seekers/{seeker['id']}/matches", headers=officer).json()["items"]
+    listed = mclient.get(f"/api/v1/seekers/{seeker['id']}/suggested-jobs", headers=officer).json()
+    by_id = {m["job_id"]: m for m in listed}
+    assert forklift["id"] in by_id and by_id[forklift["id"]]["summary"]
+    assert by_id[forklift["id"]]["summary"] == next(i for i in api if i["id"] == forklift["id"])["explanation"]["summary"]
+    assert by_id[forklift["id"]]["fit"] > 0 and by_id[forklift["id"]]["distance_km"] is not None
+    only_part = mclient.get(f"/api/v1/seekers/{seeker['id']}/suggested-jobs", params={"work_types": ["part_time"]},
+                            headers=officer).json()
+    assert [m["job_id"] for m in only_part] == [part["id"]]
+
+
+def test_statistics_by_month_and_by_county(client, keys):
+    from tests.casework_helpers import contact
+
+    officer = keys.headers("officer", region="5101")
+    today = date.today()
+    wenjiang = person(client, officer, region_code="510115",
+                      unemployment_registered_at=(today - timedelta(days=70)).isoformat())
+    xindu = person(client, officer, region_code="510114",
+                   unemployment_registered_at=(today - timedelta(days=10)).isoformat())
+    contact(client, officer, xindu["id"])
+    hire(client, officer, wenjiang["id"], open_job(client, officer)["id"])
+    start = today.replace(day=1)
+    rows = client.get("/api/v1/stats/districts", params={"start": start.isoformat(), "end": today.isoformat()},
+                      headers=officer).json()
+    by = {r["region_name"]: r for r in rows}
+    assert by["四川省成都市温江区"]["new_employment"] == 1 and by["四川省成都市温江区"]["registered_unemployed"] == 0
+    assert by["四川省成都市新都区"]["registered_unemployed"] == 1 and by["四川省成都市新都区"]["contacts_done"] == 1
+    months = client.get("/api/v1/stats/trend", params={"end": today.isoformat(), "months": 3},
+                        headers=officer).json()
+    assert [m["month"] for m in months][-1] == today.strftime("%Y-%m") and len(months) == 3
+    assert months[-1]["new_employment"] == 1 and months[-1]["registered_unemployed"] == 1
+    registered_then = [wenjiang["id"]] if today - timedelta(days=70) <= date.fromisoformat(months[0]["end"]) else []
+    assert months[0]["registered_unemployed"] == len(registered_then)  # the hire came later
+    csv = client.get("/api/v1/stats.csv", params={"start": start.isoformat(), "end": today.isoformat()},
+                     headers=officer).content.decode("utf-8-sig")
+    assert "分区县：城镇新增就业,四川省成都市温江区,1" in csv and f"逐月：推荐录用,{today:%Y-%m},1" in csv
+    assert "成都市" in csv.splitlines()[1]

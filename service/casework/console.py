@@ -490,9 +490,12 @@ def stats_page(request: Request, ctx: Ctx, start: str | None = None, end: str | 
     s, e = _period(start, end, ctx.today())
     try:
         st, error = stats.compute(ctx, region_prefix=None, start=s, end=e), None
+        months = stats.trend(ctx, region_prefix=None, today=e)
+        districts = stats.by_district(ctx, region_prefix=None, start=s, end=e)
     except AppError as exc:
-        st, error = None, exc.detail
-    return _render(request, ctx, "stats.html", st=st, start=s, end=e, error=error,
+        st, error, months, districts = None, exc.detail, [], []
+    return _render(request, ctx, "stats.html", st=st, start=s, end=e, error=error, months=months,
+                   districts=districts, TREND_COLUMNS=stats.TREND_COLUMNS, DISTRICT_COLUMNS=stats.DISTRICT_COLUMNS,
                    quick={"本月": (ctx.today().replace(day=1), ctx.today()),
                           "近30天": (ctx.today() - timedelta(days=29), ctx.today()),
                           "本年": (ctx.today().replace(month=1, day=1), ctx.today())})
@@ -501,7 +504,9 @@ def stats_page(request: Request, ctx: Ctx, start: str | None = None, end: str | 
 @router.get("/stats.csv")
 def stats_csv(ctx: Ctx, start: str | None = None, end: str | None = None):
     s, e = _period(start, end, ctx.today())
-    body = stats.to_csv(stats.compute(ctx, region_prefix=None, start=s, end=e))
+    body = stats.to_csv(stats.compute(ctx, region_prefix=None, start=s, end=e),
+                        months=stats.trend(ctx, region_prefix=None, today=e),
+                        districts=stats.by_district(ctx, region_prefix=None, start=s, end=e))
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="rengang-stats-{s}-{e}.csv"'})
 

@@ -21,10 +21,12 @@ from service.casework.schemas import (
     ContactOut,
     DeadlineRuleIn,
     DeadlineRuleOut,
+    DistrictRow,
     HouseholdCreate,
     HouseholdOut,
     MatchItem,
     MeasureOut,
+    MonthRow,
     SpellEnd,
     SpellOpen,
     SpellOut,
@@ -178,10 +180,23 @@ def get_stats(ctx: ContextDep, start: date, end: date, region: Region = None):
     return stats.compute(ctx, region_prefix=region, start=start, end=end)
 
 
+@router.get("/stats/trend", response_model=list[MonthRow], tags=["统计 stats"], summary="逐月趋势（截至 end 的最近 N 个月）")
+def get_stats_trend(ctx: ContextDep, end: date, months: Annotated[int, Query(ge=1, le=36)] = 6,
+                    region: Region = None):
+    return stats.trend(ctx, region_prefix=region, today=end, months=months)
+
+
+@router.get("/stats/districts", response_model=list[DistrictRow], tags=["统计 stats"], summary="分区县统计")
+def get_stats_districts(ctx: ContextDep, start: date, end: date, region: Region = None):
+    return stats.by_district(ctx, region_prefix=region, start=start, end=end)
+
+
 @router.get("/stats.csv", tags=["统计 stats"], summary="统计导出 CSV", response_class=Response, responses={
     200: {"description": "UTF-8（带 BOM）CSV：指标, 分组, 数值", "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def get_stats_csv(ctx: ContextDep, start: date, end: date, region: Region = None):
-    body = stats.to_csv(stats.compute(ctx, region_prefix=region, start=start, end=end))
+    body = stats.to_csv(stats.compute(ctx, region_prefix=region, start=start, end=end),
+                        months=stats.trend(ctx, region_prefix=region, today=end),
+                        districts=stats.by_district(ctx, region_prefix=region, start=start, end=end))
     name = f"rengang-stats-{region or 'all'}-{start}-{end}.csv"
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

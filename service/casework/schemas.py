@@ -337,6 +337,34 @@ class StatsOut(BaseModel):
     extra: dict[str, Any] = {}
 
 
+class MonthRow(BaseModel):
+    """One calendar month of a statistics trend (the last month ends today)."""
+
+    month: str = Field(description="YYYY-MM")
+    start: date
+    end: date
+    new_employment: int
+    hires_via_referral: int
+    registered_unemployed: int = Field(description="月末登记失业人数")
+    contacts_done: int
+    assistance_opened: int
+    assistance_overdue: int
+
+
+class DistrictRow(BaseModel):
+    """One county (区县) of the region over the period."""
+
+    region_code: str
+    region_name: str
+    new_employment: int
+    hires_via_referral: int
+    registered_unemployed: int = Field(description="期末登记失业人数")
+    contacts_done: int
+    assistance_opened: int
+    assistance_overdue: int
+    households_open: int
+
+
 # --- policy eligibility -----------------------------------------------------------------------
 
 

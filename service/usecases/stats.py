@@ -16,7 +16,16 @@ from matching.enums import FLAG_LABELS, FlagKind
 from service.casework import repository as crepo
 from service.errors import InvalidInput
 from service.presenters import region_name
-from service.casework.schemas import EMPLOYED_REASONS, EndReason, ExposureShare, GroupRate, StatsOut, TargetRate
+from service.casework.schemas import (
+    EMPLOYED_REASONS,
+    DistrictRow,
+    EndReason,
+    ExposureShare,
+    GroupRate,
+    MonthRow,
+    StatsOut,
+    TargetRate,
+)
 from service.casework.usecases import OFFICERS, active_kinds
 from service.usecases.common import Context
 
@@ -122,12 +131,77 @@ def compute(ctx: Context, *, region_prefix: str | None, start: date, end: date) 
     )
 
 
+def _month_starts(today: date, months: int) -> list[date]:
+    first, out = today.replace(day=1), []
+    for _ in range(months):
+        out.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return out[::-1]
+
+
+def trend(ctx: Context, *, region_prefix: str | None, today: date, months: int = 6) -> list[MonthRow]:
+    """逐月趋势: the headline indicators for each of the last ``months`` calendar months (the current one to today)."""
+    if not 1 <= months <= 36:
+        raise InvalidInput("月份数须在1到36之间", field="months", code="months_range")
+    rows = []
+    for first in _month_starts(today, months):
+        last = min(today, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1))
+        st = compute(ctx, region_prefix=region_prefix, start=first, end=last)
+        rows.append(MonthRow(month=first.strftime("%Y-%m"), start=first, end=last, new_employment=st.new_employment,
+                             hires_via_referral=st.hires_via_referral, registered_unemployed=st.registered_unemployed,
+                             contacts_done=st.contacts_done, assistance_opened=st.assistance_opened,
+                             assistance_overdue=st.assistance_overdue))
+    return rows
+
+
+def by_district(ctx: Context, *, region_prefix: str | None, start: date, end: date) -> list[DistrictRow]:
+    """分区县: the same indicators for each county of the region that has any activity, read once and grouped."""
+    ctx.require(*OFFICERS)
+    if end < start:
+        raise InvalidInput("结束日期不能早于开始日期", field="end", code="date_order")
+    region = _region(ctx, region_prefix)
+    s, now = ctx.session, ctx.now()
+    day_after = end + timedelta(days=1)
+    t0, t1 = datetime.combine(start, time(), UTC), datetime.combine(day_after, time(), UTC)
+    as_of = min(now, t1)
+    rows: dict[str, Counter] = {}
+
+    def add(code: str, key: str, n: int = 1) -> None:
+        rows.setdefault(code, Counter())[key] += n
+
+    for _r, seeker in crepo.hires(s, region_prefix=region, start=t0, end=t1):
+        add(seeker.region_code, "hires_via_referral")
+        add(seeker.region_code, "new_employment")
+    for sp in crepo.spells_ended_employed(s, region_prefix=region, start=start, end=day_after,
+                                          reasons=OTHER_EMPLOYMENT):
+        add(sp.region_code, "new_employment")
+    for sp in crepo.spells_overlapping(s, region_prefix=region, start=start, end=day_after):
+        if sp.ended_on is None or sp.ended_on > end:
+            add(sp.region_code, "registered_unemployed")
+    contacts = crepo.contacts_between(s, region_prefix=region, start=start, end=day_after)
+    regions_of = {i: x.region_code for i, x in crepo.seekers_by_id(s, ids=sorted({c.seeker_id for c in contacts})).items()}
+    for c in contacts:
+        add(regions_of[c.seeker_id], "contacts_done")
+    for case in crepo.cases_in(s, region_prefix=region, start=t0, end=t1):
+        add(case.region_code, "assistance_opened")
+        if (case.closed_at or as_of) > case.deadline_at and case.status != "closed":
+            add(case.region_code, "assistance_overdue")
+    for h in crepo.households_in(s, region_prefix=region):
+        if h.identified_on <= end and (h.cleared_on is None or h.cleared_on > end):
+            add(h.region_code, "households_open")
+    keys = ("new_employment", "hires_via_referral", "registered_unemployed", "contacts_done", "assistance_opened",
+            "assistance_overdue", "households_open")
+    return [DistrictRow(region_code=code, region_name=region_name(code), **{k: counts.get(k, 0) for k in keys})
+            for code, counts in sorted(rows.items())]
+
+
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def to_csv(st: StatsOut) -> str:
-    """One indicator per row: 指标, 分组, 数值 (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
+def to_csv(st: StatsOut, *, months: list[MonthRow] = (), districts: list[DistrictRow] = ()) -> str:
+    """One indicator per row: 指标, 分组, 数值 (UTF-8 with BOM so spreadsheet software reads the Chinese); the
+    monthly trend's and the counties' rows are grouped by month and by county name."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["指标", "分组", "数值"])
@@ -150,4 +224,17 @@ def to_csv(st: StatsOut) -> str:
         w.writerow(["重点群体登记人数", g.label, g.registered])
     for e in st.exposure:
         w.writerow(["候选前10名出现占比", e.label, _pct(e.share)])
+    for label, key in TREND_COLUMNS:
+        for m in months:
+            w.writerow([f"逐月：{label}", m.month, getattr(m, key)])
+    for label, key in DISTRICT_COLUMNS:
+        for d in districts:
+            w.writerow([f"分区县：{label}", d.region_name, getattr(d, key)])
     return "\ufeff" + buf.getvalue()
+
+
+TREND_COLUMNS = (("城镇新增就业", "new_employment"), ("推荐录用", "hires_via_referral"),
+                 ("月末登记失业", "registered_unemployed"), ("跟踪服务次数", "contacts_done"),
+                 ("纳入就业援助", "assistance_opened"), ("援助超时", "assistance_overdue"))
+DISTRICT_COLUMNS = (*TREND_COLUMNS[:2], ("期末登记失业", "registered_unemployed"), *TREND_COLUMNS[3:],
+                    ("未清零零就业家庭", "households_open"))
