@@ -345,3 +345,35 @@ def test_statistics_by_month_and_by_county(client, keys):
                      headers=officer).content.decode("utf-8-sig")
     assert "分区县：城镇新增就业,四川省成都市温江区,1" in csv and f"逐月：推荐录用,{today:%Y-%m},1" in csv
     assert "成都市" in csv.splitlines()[1]
+
+
+def test_a_printable_referral_letter_with_the_posting_and_a_qr_code(client, console, keys, app):
+    from service.casework.letter import check_code, qr_svg
+    from service.models import Referral
+
+    officer = console
+    seeker = person(client, officer, name="吴秀兰", education="senior_high")
+    job = open_job(client, officer, title="仓库管理员", region_code="510115", salary_min=4000, salary_max=5000,
+                   address="光华大道88号")
+    referral = client.post("/api/v1/referrals", json={"seeker_id": seeker["id"], "job_id": job["id"]},
+                           headers=officer).json()
+    page = client.get(f"/console/seekers/{seeker['id']}").text
+    assert f'/console/referrals/{referral["id"]}/letter' in page
+    letter = client.get(f"/console/referrals/{referral['id']}/letter")
+    assert letter.status_code == 200
+    text = _visible(letter.text)
+    assert "就业推荐介绍信" in text and "吴秀兰" in text and "仓库管理员" in text and "高中中专" in text
+    assert "四川省成都市温江区光华大道88号" in text and "月薪4000–5000元" in text and f"R{referral['id']:06d}" in text
+    with app.state.session_factory() as session:
+        code = check_code(app.state.settings.secret(), session.get(Referral, referral["id"]))
+    assert code in text
+    # the QR code carries the letter's number, the posting and the check code, and nothing personal
+    employer = client.get(f"/api/v1/employers/{job['employer_id']}", headers=officer).json()["name"]
+    expected = "\n".join([f"人岗就业推荐介绍信 R{referral['id']:06d}", f"岗位：仓库管理员（岗位编号 {job['id']}）",
+                          f"单位：{employer}", "地点：四川省成都市温江区光华大道88号", f"校验码：{code}"])
+    assert qr_svg(expected) in letter.text
+    reads = client.get("/api/v1/audit", params={"action": "referral.read", "record_id": seeker["id"]},
+                       headers=keys.headers("admin")).json()
+    assert reads["total"] >= 1  # who printed whose letter is audited
+    elsewhere = client.get("/console/referrals/999999/letter")
+    assert elsewhere.status_code == 404

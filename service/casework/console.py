@@ -57,6 +57,7 @@ from service.casework.schemas import (
 )
 from service.edge import parse_form
 from service.security import Principal, same_secret
+from service.casework import letter as letters
 from service.casework import usecases as casework
 from service.usecases import referrals, stats
 from service.usecases.common import Context
@@ -426,6 +427,13 @@ def refer(ctx: Ctx, form: Form, seeker_id: RecordId):
                                                       note=_one(form, "note")))
         return f"已推荐 {len(job_ids)} 个岗位"
     return _seeker_action(seeker_id, run)
+
+
+@router.get("/referrals/{referral_id}/letter", response_class=HTMLResponse)
+def referral_letter(request: Request, ctx: Ctx, referral_id: RecordId):
+    """介绍信: printable (the page's print styles leave only the letter)."""
+    letter = letters.referral_letter(ctx, referral_id=referral_id, secret=request.app.state.settings.secret())
+    return _render(request, ctx, "letter.html", letter=letter, today=ctx.today())
 
 
 @router.post("/referrals/{referral_id}/transition")

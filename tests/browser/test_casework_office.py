@@ -11,12 +11,15 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import uvicorn
 from selenium.webdriver.common.by import By
+from sqlalchemy import select
 
 from matching.enums import Role
 from service.app import create_app
+from service.models import JobPosting, Seeker
 from service.seed import seed_demo
 from service.settings import Settings
 from service.usecases.keys import create_key
@@ -46,7 +49,13 @@ def office(tmp_path_factory) -> Iterator[dict]:
                            show_progress=False)
         assert seeded is not None and seeded.counts["assistance"] > 0
         key = create_key(session, role=Role.officer, region_prefix="5101")[1]
-    yield {"url": f"http://127.0.0.1:{server.config.port}", "key": key}
+        seeker = session.scalar(select(Seeker).where(Seeker.region_code.like("5101%")).order_by(Seeker.id))
+        job = session.scalar(select(JobPosting).where(JobPosting.status == "open").order_by(JobPosting.id))
+    url = f"http://127.0.0.1:{server.config.port}"
+    r = httpx.post(url + "/api/v1/referrals", json={"seeker_id": seeker.id, "job_id": job.id},
+                   headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    assert r.status_code == 201, r.text
+    yield {"url": url, "key": key, "referral": r.json()["id"], "seeker": seeker.name}
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -84,3 +93,21 @@ def test_the_due_list_opens_with_the_clock_and_every_code_reads_as_chinese(offic
     _click(d, first)
     assert "学历" in _text(d, ".facts") and not CODES.findall(_text(d, ".facts"))
     assert axe_violations(d) == []
+
+
+def test_the_referral_letter_prints_alone(office, browser):
+    d = browser
+    d.get(office["url"] + f"/console/referrals/{office['referral']}/letter")
+    if "/console/login" in d.current_url:
+        d.find_element(By.ID, "key").send_keys(office["key"])
+        _click(d, d.find_element(By.ID, "login"))
+        d.get(office["url"] + f"/console/referrals/{office['referral']}/letter")
+    assert office["seeker"] in _text(d, "#letter") and d.find_element(By.CSS_SELECTOR, ".qr-box svg").is_displayed()
+    assert axe_violations(d) == []
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:  # on paper: the letter only, no navigation or buttons
+        assert not d.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+        assert not d.find_element(By.CSS_SELECTOR, ".no-print").is_displayed()
+        assert d.find_element(By.ID, "letter").is_displayed()
+    finally:
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -13,3 +13,10 @@
   }
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); });
 })();
+
+// 介绍信: the print button prints the page (print styles leave only the letter).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (el) {
+    el.addEventListener("click", function () { window.print(); });
+  });
+});
