@@ -36,6 +36,10 @@ COS_FLOOR, COS_SPAN = 0.2, 0.6  # cosines rescaled: ≤0.2 → 0, ≥0.8 → 1
 # Evidence a posting gives a word, by where it says it; a synonym or inner word counts its factor less.
 TITLE_WORD, ALIAS_WORD, SKILL_WORD, TILE_WORD, BODY_WORD = 1.0, 0.9, 0.8, 0.8, 0.5
 MIN_WORD_WEIGHT = 1.0  # words rarer than this (工作, 包住 …) say nothing about which job
+# When none of the words is one the fair or the catalogue knows (扫地, 搬货), the share of their characters
+# a posting's strong words hold (打扫卫生, 搬运), when at least half, orders the list a little, below any
+# word that was heard.
+W_CHARS, CHAR_EVIDENCE = 0.2, 0.8
 LONGEST_WORD = 8
 # The intents a kiosk visitor's words can carry (:data:`matching.understand.INTENTS`); 实习 and 离家近 mean
 # nothing at one fair's hall.
@@ -167,6 +171,7 @@ class Heard:
     words: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
+    unheard: tuple[str, ...] = ()  # runs of two or more Chinese characters that are none of those words
 
     def labels(self) -> list[str]:
         said = [*self.words, *self.absent]
@@ -178,7 +183,7 @@ class Heard:
 
     def to_plain(self) -> dict:
         return {"summary": self.summary(), "words": list(self.words), "absent": list(self.absent),
-                "intents": list(self.intents),
+                "unheard": list(self.unheard), "intents": list(self.intents),
                 "intent_labels": [understanding.INTENT_LABELS[i] for i in self.intents]}
 
 
@@ -199,15 +204,17 @@ class Result:
     missing: list[Missing] = field(default_factory=list)
     words_found: bool = True  # some posting in the pool carries a word that was said (or none was said)
 
+    tapped: bool = False
+
     def notice(self) -> str:
         """The honest heading when what was asked for is not among the results (the page says the same)."""
-        return notice(self.missing, self.heard, self.words_found)
+        return notice(self.missing, self.heard, self.words_found, self.tapped)
 
 
 ALTERNATIVES = "以下是相近的岗位"
 
 
-def notice(missing: Sequence[Missing], heard: Heard, words_found: bool) -> str:
+def notice(missing: Sequence[Missing], heard: Heard, words_found: bool, tapped: bool = False) -> str:
     if missing:
         m = missing[0]
         return f"本场暂无{'符合条件的' if m.at_fair else ''}{m.label}岗位，{ALTERNATIVES}"
@@ -216,6 +223,9 @@ def notice(missing: Sequence[Missing], heard: Heard, words_found: bool) -> str:
         return f"本场暂无符合条件的「{said}」相关岗位，{ALTERNATIVES}"
     if heard.absent and not heard.words:
         return f"本场暂无「{'、'.join(heard.absent[:2])}」岗位，{ALTERNATIVES}"
+    if heard.unheard and not heard.words:
+        rest = "以下按您点选的工作排列" if tapped else "以下是本场的其他岗位"
+        return f"没有找到与「{'、'.join(heard.unheard[:2])}」相关的岗位，{rest}"
     return ""
 
 
@@ -252,23 +262,34 @@ def hear(text: str, vocabulary: Mapping[str, float], known: Iterable[str] | froz
     known = known if isinstance(known, (set, frozenset, dict)) else frozenset(known)
     words: list[str] = []
     absent: list[str] = []
+    unheard: list[str] = []
+    run = ""
+
+    def flush() -> None:
+        nonlocal run
+        if len(run) >= 2 and run not in unheard:
+            unheard.append(run)
+        run = ""
+
     i, n = 0, len(t)
     while i < n:
         for size in range(min(LONGEST_WORD, n - i), 1, -1):
             w = t[i:i + size]
-            if w in vocabulary:
-                if w not in words:
-                    words.append(w)
-                i += size
-                break
-            if w in known:
-                if w not in absent:
-                    absent.append(w)
+            if w in vocabulary or w in known:
+                said = words if w in vocabulary else absent
+                if w not in said:
+                    said.append(w)
+                flush()
                 i += size
                 break
         else:
+            if "\u4e00" <= t[i] <= "\u9fff":
+                run += t[i]
+            else:
+                flush()
             i += 1
-    return Heard(words=tuple(words), intents=intents, absent=tuple(absent))
+    flush()
+    return Heard(words=tuple(words), intents=intents, absent=tuple(absent), unheard=tuple(unheard))
 
 
 def _keep_word(word: str) -> bool:
@@ -353,7 +374,7 @@ def occupation_words() -> frozenset[str]:
             add(name)
             for other, _factor in lexicon.related(fold(name)):
                 add(other)
-    return frozenset(out)
+    return frozenset(w for w in out if word_weight(w) >= MIN_WORD_WEIGHT)  # not 文化, 工作
 
 
 def tile_of(code: str | None) -> Tile | None:
@@ -404,6 +425,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
     vocab = vocabulary(postings) if vocab is None else vocab
     heard = hear(q.text, vocab, known) if q.text.strip() else Heard()
     said_total = sum(vocab[w] for w in heard.words)
+    unheard_chars = list(dict.fromkeys(c for run in heard.unheard for c in run))
     relaxed: list[str] = []
     pool = [p for p in postings if _passes(p, q, frozenset())]
     for name in RELAX_ORDER:
@@ -434,6 +456,12 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
                 s += W_WORDS * got / said_total
                 reasons.append("您说的「" + "、".join(said[:3]) + "」" +
                                (f"：{p.occupation}" if p.occupation and not tiles else ""))
+        if heard.unheard and not heard.words:
+            have = {c for w, e in p.words.items() if e >= CHAR_EVIDENCE for c in w}
+            hit = sum(1 for c in unheard_chars if c in have)
+            if hit and hit * 2 >= len(unheard_chars):  # half the characters at least: one of six is chance
+                s += W_CHARS * hit / len(unheard_chars)
+                reasons.append("可能与「" + "、".join(heard.unheard[:2]) + "」有关")
         if heard.intents:
             met = [i for i in heard.intents if i in p.intents]
             s += W_INTENT * len(met) / len(heard.intents)
@@ -453,7 +481,8 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
                for t in tiles if not any(_tile_hit(x.posting.occupation_code, [t]) for x in out)]
     if len(missing) < len(tiles):
         missing = []  # another tapped occupation is there: the results are what was asked for
-    return Result(items=out[:k], relaxed=relaxed, heard=heard, missing=missing, words_found=words_found)
+    return Result(items=out[:k], relaxed=relaxed, heard=heard, missing=missing, words_found=words_found,
+                  tapped=bool(tiles))
 
 
 def similar(postings: Sequence[Posting], job_id: int, *, k: int = 6) -> list[Scored]:

@@ -39,7 +39,7 @@
   function fold(text) { return String(text || "").normalize("NFKC").toLowerCase(); }
 
   /* matching/kiosk.py notice(): the honest heading when what was asked for is not among the results. */
-  function notice(missing, heard, wordsFound) {
+  function notice(missing, heard, wordsFound, tapped) {
     if (missing.length) {
       return "本场暂无" + (missing[0].at_fair ? "符合条件的" : "") + missing[0].label + "岗位，" + ALTERNATIVES;
     }
@@ -48,6 +48,10 @@
     }
     if (heard.absent.length && !heard.words.length) {
       return "本场暂无「" + heard.absent.slice(0, 2).join("、") + "」岗位，" + ALTERNATIVES;
+    }
+    if (heard.unheard.length && !heard.words.length) {
+      return "没有找到与「" + heard.unheard.slice(0, 2).join("、") + "」相关的岗位，" +
+        (tapped ? "以下按您点选的工作排列" : "以下是本场的其他岗位");
     }
     return "";
   }
@@ -93,23 +97,31 @@
     var t = fold(text);
     var intents = this.intents.filter(function (i) { return i.test.test(t); }).map(function (i) { return i.key; });
     if (this.filler) t = t.replace(this.filler, " ");
-    var chars = Array.from(t), n = chars.length, words = [], absent = [], i = 0;
+    var chars = Array.from(t), n = chars.length, words = [], absent = [], unheard = [], run = "", i = 0;
+    function flush() {
+      if (Array.from(run).length >= 2 && unheard.indexOf(run) < 0) unheard.push(run);
+      run = "";
+    }
     while (i < n) {
-      var step = 1;
+      var step = 0;
       for (var size = Math.min(this.longest, n - i); size > 1; size--) {
         var w = chars.slice(i, i + size).join("");
-        if (Object.prototype.hasOwnProperty.call(this.vocab, w)) {
-          if (words.indexOf(w) < 0) words.push(w);
-          step = size; break;
-        }
-        if (this.known[w]) {
-          if (absent.indexOf(w) < 0) absent.push(w);
+        var inVocab = Object.prototype.hasOwnProperty.call(this.vocab, w);
+        if (inVocab || this.known[w]) {
+          var said = inVocab ? words : absent;
+          if (said.indexOf(w) < 0) said.push(w);
+          flush();
           step = size; break;
         }
       }
+      if (!step) {
+        if (chars[i] >= "\u4e00" && chars[i] <= "\u9fff") run += chars[i]; else flush();
+        step = 1;
+      }
       i += step;
     }
-    return { words: words, intents: intents, absent: absent };
+    flush();
+    return { words: words, intents: intents, absent: absent, unheard: unheard };
   };
 
   Scorer.prototype.rescale = function (cos) {
@@ -150,9 +162,13 @@
     var self = this, w = this.w, vocab = this.vocab;
     var tiles = (q.tiles || []).filter(function (k) { return self.tiles[k]; }).map(function (k) { return self.tiles[k]; });
     var text = q.text || "";
-    var heard = text.trim() ? this.hear(text) : { words: [], intents: [], absent: [] };
+    var heard = text.trim() ? this.hear(text) : { words: [], intents: [], absent: [], unheard: [] };
     var saidTotal = 0;
     heard.words.forEach(function (x) { saidTotal += vocab[x]; });
+    var unheardChars = [];
+    heard.unheard.forEach(function (run) {
+      Array.from(run).forEach(function (c) { if (unheardChars.indexOf(c) < 0) unheardChars.push(c); });
+    });
     var relaxed = [];
     var pool = this.postings.filter(function (p) { return self.passes(p, q, []); });
     for (var r = 0; r < RELAX_ORDER.length && pool.length === 0; r++) {
@@ -188,6 +204,15 @@
             (p.occupation && !tiles.length ? "：" + p.occupation : ""));
         }
       }
+      if (heard.unheard.length && !heard.words.length) {
+        var have = {};
+        Object.keys(pw).forEach(function (x) { if (pw[x] >= w.char_evidence) Array.from(x).forEach(function (c) { have[c] = true; }); });
+        var hit = unheardChars.filter(function (c) { return have[c]; }).length;
+        if (hit && hit * 2 >= unheardChars.length) {  // half the characters at least: one of six is chance
+          s += w.chars * hit / unheardChars.length;
+          reasons.push("可能与「" + heard.unheard.slice(0, 2).join("、") + "」有关");
+        }
+      }
       if (heard.intents.length) {
         var met = heard.intents.filter(function (i) { return p.intents.indexOf(i) >= 0; });
         s += w.intent * met.length / heard.intents.length;
@@ -215,9 +240,10 @@
         return { id: x.posting.id, score: Math.round(x.score * 1e6) / 1e6, why: x.reasons.join(" · ") || "本场在招岗位" };
       }),
       relaxed: relaxed.map(function (r) { return RELAX_LABELS[r]; }),
-      understood: { summary: summary(heard), words: heard.words, absent: heard.absent, intents: heard.intents,
+      understood: { summary: summary(heard), words: heard.words, absent: heard.absent, unheard: heard.unheard,
+                    intents: heard.intents,
                     intent_labels: heard.intents.map(function (i) { return INTENT_LABELS[i]; }) },
-      notice: notice(missing, heard, wordsFound),
+      notice: notice(missing, heard, wordsFound, tiles.length > 0),
       missing: missing,
       source: "page",
     };
