@@ -46,6 +46,7 @@ SEEKER_READS = {
     # a referral says that this person applied for that job
     "/api/v1/referrals": "referral.list_read",
     "/api/v1/referrals/{referral_id}": "referral.read",
+    "/console/referrals/{referral_id}/letter": "referral.read",  # the printable 介绍信 names the person
     "/console/": "caseload.read",
     "/console/caseload": "caseload.read",
     "/console/seekers/{seeker_id}": "seeker.read",
@@ -65,6 +66,7 @@ NO_SEEKER_DATA = {
     "/api/v1/fairs/{fair_id}/counts": "the kiosks' anonymous counts",
     "/api/v1/assistance-deadlines": "regions' deadline rules",
     "/api/v1/stats": "aggregates", "/api/v1/stats.csv": "aggregates",
+    "/api/v1/stats/trend": "aggregates by month", "/api/v1/stats/districts": "aggregates by county",
     # admin only, ids and actions without the data (seeker.delete keeps only ids); auditing its reads would
     # write into the trail being read
     "/api/v1/audit": "the audit trail itself",

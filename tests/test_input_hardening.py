@@ -343,8 +343,11 @@ def test_a_list_stored_as_null_by_an_older_version_is_repaired(app, client, admi
         conn.execute(sql("UPDATE job_postings SET skills = 'null' WHERE id = :id"), {"id": job["id"]})
         conn.execute(sql("UPDATE seekers SET desired_regions = 'null', skills = 'null' WHERE id = :id"),
                      {"id": seeker["id"]})
-        for table in ("changes", "embed_queue", "leases"):  # what later revisions added: as a 0005 database was
-            conn.execute(sql(f"DROP TABLE {table}"))
+        for table in ("changes", "embed_queue", "leases", "console_sessions", "officer_accounts"):
+            conn.execute(sql(f"DROP TABLE {table}"))  # what later revisions added: as a 0005 database was
+        for table, column in (("assistance_cases", "escalation_level"), ("assistance_cases", "escalated_at"),
+                              ("assistance_cases", "escalated_to"), ("assistance_deadlines", "warn_hours")):
+            conn.execute(sql(f"ALTER TABLE {table} DROP COLUMN {column}"))  # added by 0011
         conn.execute(sql("UPDATE alembic_version SET version_num = '0005'"))
     db.upgrade(str(app.state.engine.url.render_as_string(hide_password=False)))
     assert client.get(f"/api/v1/jobs/{job['id']}", headers=admin).json()["skills"] == []
