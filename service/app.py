@@ -86,12 +86,26 @@ def _start_engine(app: FastAPI) -> None:
     threading.Thread(target=run, name="engine-start", daemon=True).start()
 
 
+def _load_rules(settings: Settings) -> None:
+    """The subsidy rules are checked before anything else starts: a broken file stops the service."""
+    from matching.rules import RuleFileError
+    from service.casework.usecases import use_rules
+
+    try:
+        loaded = use_rules(settings.rules_dir)
+    except RuleFileError as exc:
+        logging.getLogger("rengang").error("政策规则文件有误，服务不启动：%s", exc)
+        raise
+    logging.getLogger("rengang").info("政策规则：%d 条，来自 %s", len(loaded.rules), settings.rules_dir or "内置规则")
+
+
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         install_redaction()
+        _load_rules(settings)
         url = settings.resolved_database_url
         db.upgrade(url)
         engine = db.make_engine(url)

@@ -18,12 +18,36 @@ users_app = typer.Typer(help="经办人员账号 users", no_args_is_help=True)
 index_app = typer.Typer(help="索引 indexes", no_args_is_help=True)
 eval_app = typer.Typer(help="评测 evaluation", no_args_is_help=True)
 import_app = typer.Typer(help="批量导入 import", no_args_is_help=True)
+rules_app = typer.Typer(help="政策规则文件 subsidy rules", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(import_app, name="import")
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("check")
+def rules_check(paths: Annotated[list[Path], typer.Argument(help="规则文件（.yaml）或其所在目录")]) -> None:
+    """检查政策规则文件：逐条读取并校验，有误时指出文件和行号（退出码 1）。"""
+    from matching.rules import RuleFileError, load_rules
+
+    failed = False
+    for path in paths:
+        if not path.exists():
+            typer.echo(f"{path}: 文件不存在", err=True)
+            failed = True
+            continue
+        try:
+            loaded = load_rules(path)
+        except RuleFileError as exc:
+            typer.echo(f"✗ {exc}", err=True)
+            failed = True
+            continue
+        regions = sorted({f"{r.region_name}（{r.region_code}）" for r in loaded.rules})
+        typer.echo(f"✓ {path}：{len(loaded.rules)} 条规则，{'、'.join(regions) or '无'}")
+    raise typer.Exit(1 if failed else 0)
 
 
 def _settings():

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token for /metrics and "
                                             "/readyz's backlog from outside loopback and private networks")
     policy_file: Path | None = None
+    # The deployment's subsidy rule files (政策找人): one YAML file or a folder of them; loaded and checked at
+    # start (a broken file stops the service, naming file and line). None: the shipped rules.
+    rules_dir: Path | None = None
 
     max_page_size: int = 200
     # The officers' console (经办台): a signed-in session ends after this long without a request, and in any case

@@ -478,20 +478,20 @@ def test_the_valid_example_loads(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "needle", "message"),
     [
-        ("    pays: employer\n    applies_to: hire\n    seeker:", "    pays: employer\n    payer: x\n    applies_to: hire\n    seeker:", "payer: x", "unknown field 'payer'"),
-        ("contract_months: {min: 12}", "contract_month: {min: 12}", "contract_month:", "unknown field 'contract_month'"),
-        ("any_of: [graduate]", "any_of: [graduated]", "any_of: [graduated]", "unknown flag kind 'graduated'"),
-        ("months_unemployed: {min: 6}", "months_unemployed: {min: 6, max: 3}", "months_unemployed", "can never be met"),
-        ("fixed_yuan: 800", "fixed_yuan: -800", "fixed_yuan", "must not be negative"),
-        ("per_employer_cap_yuan: 50000", "per_employer_cap_yuan: -1", "per_employer_cap_yuan", "must not be negative"),
-        ("valid_until: 2020-06-30", "valid_until: 2020-02-28", "valid_until: 2020-02-28", "is before valid_from"),
-        ("percent_of_minimum_wage: 80", "percent_of_minimum_wage: 120", "percent_of_minimum_wage", "cannot exceed 100"),
-        ("fixed_yuan: 800", "percent: 101\n      base_zh: 社保费", "percent: 101", "cannot exceed 100"),
-        ("    hire:\n      contract_months", "    employer:\n      size_class: [huge]\n    hire:\n      contract_months", "size_class: [huge]", "unknown value 'huge'"),
-        ("applies_to: hire\n    seeker:", "applies_to: employer\n    seeker:", "    seeker:", "cannot have seeker conditions"),
-        ("pays: employer\n    applies_to: hire\n    amount", "pays: government\n    applies_to: hire\n    amount", "pays: government", "must be one of"),
-        ("  code: \"510115\"", "  code: \"5101\"", "code: \"5101\"", "6-digit"),
-        ("contract_months: {min: 12}", "contract_months: 12", "contract_months: 12", "must be a range"),
+        ("    pays: employer\n    applies_to: hire\n    seeker:", "    pays: employer\n    payer: x\n    applies_to: hire\n    seeker:", "payer: x", "未知字段 'payer'"),
+        ("contract_months: {min: 12}", "contract_month: {min: 12}", "contract_month:", "未知字段 'contract_month'"),
+        ("any_of: [graduate]", "any_of: [graduated]", "any_of: [graduated]", "未知的政策标识 'graduated'"),
+        ("months_unemployed: {min: 6}", "months_unemployed: {min: 6, max: 3}", "months_unemployed", "永远无法满足"),
+        ("fixed_yuan: 800", "fixed_yuan: -800", "fixed_yuan", "不能为负数"),
+        ("per_employer_cap_yuan: 50000", "per_employer_cap_yuan: -1", "per_employer_cap_yuan", "不能为负数"),
+        ("valid_until: 2020-06-30", "valid_until: 2020-02-28", "valid_until: 2020-02-28", "早于 valid_from"),
+        ("percent_of_minimum_wage: 80", "percent_of_minimum_wage: 120", "percent_of_minimum_wage", "不能超过100"),
+        ("fixed_yuan: 800", "percent: 101\n      base_zh: 社保费", "percent: 101", "不能超过100"),
+        ("    hire:\n      contract_months", "    employer:\n      size_class: [huge]\n    hire:\n      contract_months", "size_class: [huge]", "未知的取值 'huge'"),
+        ("applies_to: hire\n    seeker:", "applies_to: employer\n    seeker:", "    seeker:", "不能有 seeker 条件"),
+        ("pays: employer\n    applies_to: hire\n    amount", "pays: government\n    applies_to: hire\n    amount", "pays: government", "须为以下之一"),
+        ("  code: \"510115\"", "  code: \"5101\"", "code: \"5101\"", "6位行政区划代码"),
+        ("contract_months: {min: 12}", "contract_months: 12", "contract_months: 12", "须为范围"),
     ],
 )
 def test_bad_rule_files_are_refused_naming_file_and_line(tmp_path, old, new, needle, message):
@@ -521,11 +521,11 @@ def test_a_rule_missing_its_source_is_refused(tmp_path):
 
 def test_yaml_syntax_errors_and_duplicate_keys_name_the_line(tmp_path):
     broken = VALID.replace("fixed_yuan: 800", "fixed_yuan: [800")
-    with pytest.raises(RuleFileError, match=r"510115_test.yaml:\d+: not valid YAML"):
+    with pytest.raises(RuleFileError, match=r"510115_test.yaml:\d+: YAML 格式错误"):
         load_rules(write(tmp_path, broken))
     twice = VALID.replace("fixed_yuan: 800", "fixed_yuan: 800\n      fixed_yuan: 900")
     path = write(tmp_path, twice)
-    with pytest.raises(RuleFileError, match=rf"{path.name}:{line_of(twice, 'fixed_yuan: 900')}: .*duplicate key"):
+    with pytest.raises(RuleFileError, match=rf"{path.name}:{line_of(twice, 'fixed_yuan: 900')}: .*重复的字段"):
         load_rules(path)
 
 
@@ -545,3 +545,52 @@ def test_a_national_file_applies_everywhere(tmp_path):
 
 def test_the_shipped_directory_is_the_default():
     assert load_rules(RULES_DIR) == RULES
+
+
+def test_an_impossible_date_is_refused_naming_file_and_line_in_chinese(tmp_path):
+    text = VALID.replace("valid_until: 2020-06-30", "valid_until: 2020-02-30", 1)
+    path = write(tmp_path, text)
+    with pytest.raises(RuleFileError) as err:
+        load_rules(path)
+    assert err.value.line == line_of(text, "2020-02-30")
+    assert f"{path}:{err.value.line}:" in str(err.value) and "须为存在的日期" in str(err.value)
+
+
+def test_an_unquoted_code_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path):
+    text = VALID.replace('  code: "510115"', "  code: 010100", 1)
+    path = write(tmp_path, text)
+    with pytest.raises(RuleFileError) as err:
+        load_rules(path)
+    assert err.value.line == line_of(text, "code: 010100")
+    assert "八进制" in str(err.value) and '"010100"' in str(err.value)
+
+
+def test_rules_check_names_file_and_line_and_exits_1(tmp_path):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    good = write(tmp_path, VALID, "510115_good.yaml")
+    bad = write(tmp_path, VALID.replace("fixed_yuan: 800", "fixed_yuan: -800", 1), "510115_bad.yaml")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["rules", "check", str(good)])
+    assert ok.exit_code == 0 and "2 条规则" in ok.stdout
+    broken = runner.invoke(app, ["rules", "check", str(good), str(bad)])
+    assert broken.exit_code == 1
+    assert f"{bad}:{line_of(VALID, 'fixed_yuan: 800')}:" in broken.output and "不能为负数" in broken.output
+
+
+def test_a_service_with_a_broken_rule_file_does_not_start(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    bad = write(tmp_path, VALID.replace("fixed_yuan: 800", "fixed_yuan: -800", 1))
+    settings = Settings(var_dir=tmp_path / "var", matching=False, rules_dir=bad,
+                        secret_key="rules-test-secret-key-0123456789-abcdefgh")
+    with pytest.raises(RuleFileError, match="不能为负数"), TestClient(create_app(settings)):
+        pass
+    from service.casework.usecases import use_rules
+
+    use_rules(None)  # the shipped rules again for the rest of the run

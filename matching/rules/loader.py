@@ -56,7 +56,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                problem=f"重复的字段 {key!r}", problem_mark=key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = key_node.start_mark.line + 1
@@ -64,6 +64,25 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# Dates stay text until a field reads them (:meth:`_File.day`), so 2020-02-30 is refused with its file and line
+# rather than by the YAML library's bare ValueError.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    """YAML 1.1 reads 010100 as octal (4160): a number written with a leading zero is refused, not misread."""
+    if _LEADING_ZERO.match(str(node.value)):
+        raise yaml.MarkedYAMLError(
+            problem=f"以0开头的数字 {node.value} 会被当作八进制读取：地区代码等请加引号，如 \"{node.value}\"",
+            problem_mark=node.start_mark)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _REGION = re.compile(r"^\d{6}$")
@@ -80,24 +99,24 @@ class _File:
 
     def mapping(self, value: Any, line: int, where: str) -> _Map:
         if not isinstance(value, _Map):
-            raise self.error(line, f"{where} must be a mapping")
+            raise self.error(line, f"{where} 须为键值映射（mapping）")
         return value
 
     def fields(self, m: _Map, where: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
         allowed = set(allowed)
         for key in m:
             if key not in allowed:
-                raise self.error(m.lines[key], f"unknown field {key!r} in {where} (allowed: {', '.join(sorted(allowed))})")
+                raise self.error(m.lines[key], f"{where} 中有未知字段 {key!r}（可用：{', '.join(sorted(allowed))}）")
         for key in required:
             if key not in m or m[key] is None:
-                raise self.error(m.line, f"{where} is missing required field {key!r}")
+                raise self.error(m.line, f"{where} 缺少必填字段 {key!r}")
 
     def text(self, m: _Map, key: str, where: str, *, required: bool = True) -> str:
         value = m.get(key)
         if value is None and not required:
             return ""
         if not isinstance(value, str) or not value.strip():
-            raise self.error(m.lines.get(key, m.line), f"{where}.{key} must be non-empty text")
+            raise self.error(m.lines.get(key, m.line), f"{where}.{key} 须为非空文字")
         return value.strip()
 
     def number(self, m: _Map, key: str, where: str) -> Decimal | None:
@@ -105,16 +124,16 @@ class _File:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(m.lines[key], f"{where}.{key} must be a number, got {value!r}")
+            raise self.error(m.lines[key], f"{where}.{key} 须为数字，实际为 {value!r}")
         number = Decimal(str(value))
         if number < 0:
-            raise self.error(m.lines[key], f"{where}.{key} must not be negative, got {value}")
+            raise self.error(m.lines[key], f"{where}.{key} 不能为负数，实际为 {value}")
         return number
 
     def percent(self, m: _Map, key: str, where: str) -> Decimal | None:
         number = self.number(m, key, where)
         if number is not None and number > 100:
-            raise self.error(m.lines[key], f"{where}.{key} is a percentage and cannot exceed 100, got {number}")
+            raise self.error(m.lines[key], f"{where}.{key} 是百分比，不能超过100，实际为 {number}")
         return number
 
     def whole(self, m: _Map, key: str, where: str, *, positive: bool = False) -> int | None:
@@ -122,8 +141,8 @@ class _File:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or (positive and value <= 0):
-            kind = "a positive whole number" if positive else "a whole number"
-            raise self.error(m.lines[key], f"{where}.{key} must be {kind}, got {value!r}")
+            kind = "正整数" if positive else "整数"
+            raise self.error(m.lines[key], f"{where}.{key} 须为{kind}，实际为 {value!r}")
         return value
 
     def boolean(self, m: _Map, key: str, where: str) -> bool | None:
@@ -131,7 +150,7 @@ class _File:
         if value is None:
             return None
         if not isinstance(value, bool):
-            raise self.error(m.lines[key], f"{where}.{key} must be true or false, got {value!r}")
+            raise self.error(m.lines[key], f"{where}.{key} 须为 true 或 false，实际为 {value!r}")
         return value
 
     def day(self, m: _Map, key: str, where: str) -> date | None:
@@ -143,7 +162,7 @@ class _File:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            raise self.error(m.lines[key], f"{where}.{key} must be a date YYYY-MM-DD, got {value!r}") from None
+            raise self.error(m.lines[key], f"{where}.{key} 须为存在的日期 YYYY-MM-DD，实际为 {value!r}") from None
 
     def range(self, m: _Map, key: str, where: str, *, allow_negative: bool = False) -> Range | None:
         value = m.get(key)
@@ -151,7 +170,7 @@ class _File:
             return None
         line = m.lines[key]
         if isinstance(value, bool) or isinstance(value, (int, float)):
-            raise self.error(line, f"{where}.{key} must be a range like {{min: 6}} or {{max: 24}}, got {value!r}")
+            raise self.error(line, f"{where}.{key} 须为范围，如 {{min: 6}} 或 {{max: 24}}，实际为 {value!r}")
         r = self.mapping(value, line, f"{where}.{key}")
         self.fields(r, f"{where}.{key}", ("min", "max"))
         bounds = []
@@ -161,15 +180,15 @@ class _File:
                 bounds.append(None)
                 continue
             if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-                raise self.error(r.lines[bound], f"{where}.{key}.{bound} must be a number, got {raw!r}")
+                raise self.error(r.lines[bound], f"{where}.{key}.{bound} 须为数字，实际为 {raw!r}")
             if raw < 0 and not allow_negative:
-                raise self.error(r.lines[bound], f"{where}.{key}.{bound} must not be negative, got {raw}")
+                raise self.error(r.lines[bound], f"{where}.{key}.{bound} 不能为负数，实际为 {raw}")
             bounds.append(Decimal(str(raw)))
         low, high = bounds
         if low is None and high is None:
-            raise self.error(line, f"{where}.{key} needs min, max or both")
+            raise self.error(line, f"{where}.{key} 需要 min、max 或两者")
         if low is not None and high is not None and low > high:
-            raise self.error(line, f"{where}.{key} can never be met: min {low} > max {high}")
+            raise self.error(line, f"{where}.{key} 永远无法满足：min {low} > max {high}")
         return Range(low, high)
 
     def members(self, m: _Map, key: str, where: str, enum: type[StrEnum]) -> frozenset | None:
@@ -179,15 +198,15 @@ class _File:
         line = m.lines[key]
         items = value if isinstance(value, list) else None
         if not items:
-            raise self.error(line, f"{where}.{key} must be a non-empty list of: {', '.join(e.value for e in enum)}")
+            raise self.error(line, f"{where}.{key} 须为非空列表，可用：{', '.join(e.value for e in enum)}")
         out = set()
         for item in items:
             try:
                 out.add(enum(item))
             except ValueError:
-                kind = "flag kind" if enum is FlagKind else "value"
+                kind = "政策标识" if enum is FlagKind else "取值"
                 raise self.error(
-                    line, f"unknown {kind} {item!r} in {where}.{key} (known: {', '.join(e.value for e in enum)})"
+                    line, f"{where}.{key} 中有未知的{kind} {item!r}（可用：{', '.join(e.value for e in enum)}）"
                 ) from None
         return frozenset(out)
 
@@ -197,7 +216,7 @@ class _File:
             return enum(value)
         except ValueError:
             raise self.error(
-                m.lines.get(key, m.line), f"{where}.{key} must be one of: {', '.join(e.value for e in enum)}; got {value!r}"
+                m.lines.get(key, m.line), f"{where}.{key} 须为以下之一：{', '.join(e.value for e in enum)}；实际为 {value!r}"
             ) from None
 
 
@@ -215,7 +234,7 @@ def _seeker_conditions(f: _File, m: _Map, where: str, *, branch: bool = False) -
         flags = f.mapping(m["flags"], m.lines["flags"], f"{where}.flags")
         f.fields(flags, f"{where}.flags", ("any_of", "all_of"))
         if not flags:
-            raise f.error(flags.line, f"{where}.flags needs any_of or all_of")
+            raise f.error(flags.line, f"{where}.flags 需要 any_of 或 all_of")
         any_of_flags = f.members(flags, "any_of", f"{where}.flags", FlagKind) or frozenset()
         all_of_flags = f.members(flags, "all_of", f"{where}.flags", FlagKind) or frozenset()
     education = None
@@ -225,15 +244,15 @@ def _seeker_conditions(f: _File, m: _Map, where: str, *, branch: bool = False) -
         low = f.choice(edu, "min", f"{where}.education", Education) if "min" in edu else None
         high = f.choice(edu, "max", f"{where}.education", Education) if "max" in edu else None
         if low is None and high is None:
-            raise f.error(edu.line, f"{where}.education needs min, max or both")
+            raise f.error(edu.line, f"{where}.education 需要 min、max 或两者")
         if low is not None and high is not None and low.rank > high.rank:
-            raise f.error(edu.line, f"{where}.education can never be met: min {low} is above max {high}")
+            raise f.error(edu.line, f"{where}.education 永远无法满足：min {low} 高于 max {high}")
         education = (low, high)
     branches: tuple[SeekerConditions, ...] = ()
     if "any_of" in m:
         raw = m["any_of"]
         if not isinstance(raw, list) or len(raw) < 2:
-            raise f.error(m.lines["any_of"], f"{where}.any_of must list at least two alternatives")
+            raise f.error(m.lines["any_of"], f"{where}.any_of 至少要列出两种情形")
         branches = tuple(
             _seeker_conditions(f, f.mapping(b, m.lines["any_of"], f"{where}.any_of[{i}]"), f"{where}.any_of[{i}]", branch=True)
             for i, b in enumerate(raw)
@@ -285,9 +304,9 @@ def _amount(f: _File, m: _Map, where: str, minimum_wage: Decimal | None) -> Amou
     )  # fmt: skip
     forms = [k for k in _AMOUNT_FORMS if k in m]
     if len(forms) > 1:
-        raise f.error(m.lines[forms[1]], f"{where} has both {forms[0]!r} and {forms[1]!r}; give one kind of amount")
+        raise f.error(m.lines[forms[1]], f"{where} 同时给了 {forms[0]!r} 和 {forms[1]!r}：金额只能用一种写法")
     if not forms and not m.get("description_zh"):
-        raise f.error(m.line, f"{where} needs an amount ({', '.join(_AMOUNT_FORMS)}) or a description_zh")
+        raise f.error(m.line, f"{where} 需要金额（{', '.join(_AMOUNT_FORMS)}）或 description_zh")
     amount = Amount(
         unit=f.choice(m, "unit", where, Unit) if "unit" in m else Unit.per_person,
         fixed_yuan=f.number(m, "fixed_yuan", where),
@@ -306,25 +325,25 @@ def _amount(f: _File, m: _Map, where: str, minimum_wage: Decimal | None) -> Amou
     )
     if amount.min_yuan is not None:
         if amount.max_yuan is None:
-            raise f.error(m.lines["min_yuan"], f"{where}.min_yuan needs max_yuan (a range min–max)")
+            raise f.error(m.lines["min_yuan"], f"{where}.min_yuan 需要 max_yuan（金额范围 min–max）")
         if amount.min_yuan > amount.max_yuan:
-            raise f.error(m.lines["min_yuan"], f"{where}: min_yuan {amount.min_yuan} > max_yuan {amount.max_yuan}")
+            raise f.error(m.lines["min_yuan"], f"{where}：min_yuan {amount.min_yuan} 大于 max_yuan {amount.max_yuan}")
     if amount.monthly_yuan is not None and amount.months is None:
-        raise f.error(m.lines["monthly_yuan"], f"{where}.monthly_yuan needs months")
+        raise f.error(m.lines["monthly_yuan"], f"{where}.monthly_yuan 需要 months")
     if amount.months is not None and amount.monthly_yuan is None and amount.percent_of_minimum_wage is None:
-        raise f.error(m.lines["months"], f"{where}.months only goes with monthly_yuan or percent_of_minimum_wage")
+        raise f.error(m.lines["months"], f"{where}.months 只能与 monthly_yuan 或 percent_of_minimum_wage 一起使用")
     if amount.percent is not None and not amount.base_zh:
-        raise f.error(m.lines["percent"], f"{where}.percent needs base_zh: what it is a percentage of")
+        raise f.error(m.lines["percent"], f"{where}.percent 需要 base_zh：说明是什么的百分比")
     if amount.percent_of_minimum_wage is not None and minimum_wage is None:
         raise f.error(
             m.lines["percent_of_minimum_wage"],
-            f"{where}.percent_of_minimum_wage needs the region's minimum_wage in the file header",
+            f"{where}.percent_of_minimum_wage 需要文件头中本地区的 minimum_wage",
         )
     numeric = amount.fixed_yuan is not None or amount.max_yuan is not None or amount.monthly_yuan is not None
     numeric = numeric or amount.percent_of_minimum_wage is not None
     for cap in ("per_employer_cap_yuan", "per_person_cap_yuan"):
         if cap in m and not numeric:
-            raise f.error(m.lines[cap], f"{where}.{cap} needs an amount in yuan to cap")
+            raise f.error(m.lines[cap], f"{where}.{cap} 需要一个以元计的金额作为上限")
     return amount
 
 
@@ -339,13 +358,13 @@ def _rule(f: _File, m: _Map, header: dict[str, Any]) -> Rule:
     f.fields(m, "rule", _RULE_FIELDS, ("id", "name", "pays", "applies_to", "amount", "source"))
     rule_id = m["id"]
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        raise f.error(m.lines["id"], f"rule id must be lowercase letters, digits and '-', got {rule_id!r}")
-    where = f"rule {rule_id!r}"
+        raise f.error(m.lines["id"], f"规则编号 id 只能用小写字母、数字和“-”，实际为 {rule_id!r}")
+    where = f"规则 {rule_id!r}"
     applies_to = f.choice(m, "applies_to", where, AppliesTo)
     for section in ("seeker", "employer", "hire"):
         if section in m and applies_to is not AppliesTo.hire and section != applies_to.value:
             raise f.error(
-                m.lines[section], f"{where} applies_to {applies_to.value} and so cannot have {section} conditions"
+                m.lines[section], f"{where} 的 applies_to 为 {applies_to.value}，不能有 {section} 条件"
             )
     seeker = (
         _seeker_conditions(f, f.mapping(m["seeker"], m.lines["seeker"], f"{where}.seeker"), f"{where}.seeker")
@@ -366,10 +385,10 @@ def _rule(f: _File, m: _Map, header: dict[str, Any]) -> Rule:
     valid_from = f.day(m, "valid_from", where) or header["valid_from"]
     valid_until = f.day(m, "valid_until", where) if "valid_until" in m else header["valid_until"]
     if valid_from is None:
-        raise f.error(m.line, f"{where} has no valid_from (give it on the rule or in the file header)")
+        raise f.error(m.line, f"{where} 缺少 valid_from（在规则或文件头中给出）")
     if valid_until is not None and valid_until < valid_from:
         line = m.lines.get("valid_until", m.lines.get("valid_from", m.line))
-        raise f.error(line, f"{where}: valid_until {valid_until} is before valid_from {valid_from}")
+        raise f.error(line, f"{where}：valid_until {valid_until} 早于 valid_from {valid_from}")
     src = f.mapping(m["source"], m.lines["source"], f"{where}.source")
     f.fields(src, f"{where}.source", ("file", "clause", "quote"), ("clause", "quote"))
     document = header["document"]
@@ -381,7 +400,7 @@ def _rule(f: _File, m: _Map, header: dict[str, Any]) -> Rule:
     )
     to_verify = m.get("to_verify") or []
     if not isinstance(to_verify, list) or not all(isinstance(t, str) and t.strip() for t in to_verify):
-        raise f.error(m.lines.get("to_verify", m.line), f"{where}.to_verify must be a list of text")
+        raise f.error(m.lines.get("to_verify", m.line), f"{where}.to_verify 须为文字列表")
     return Rule(
         id=rule_id,
         name=f.text(m, "name", where),
@@ -410,15 +429,19 @@ def _load_file(path: Path) -> tuple[Rule, ...]:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise f.error(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem}") from None
-    top = f.mapping(data, 1, "a rule file")
-    f.fields(top, "the file header", _HEADER_FIELDS, ("region", "document", "rules"))
+        raise f.error(mark.line + 1 if mark else 1, f"YAML 格式错误（not valid YAML）：{exc.problem}") from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise f.error(1, f"YAML 格式错误（not valid YAML）：{exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise f.error(1, f"无法读取，须为 UTF-8 文本：{exc}") from None
+    top = f.mapping(data, 1, "规则文件")
+    f.fields(top, "文件头", _HEADER_FIELDS, ("region", "document", "rules"))
     region = f.mapping(top["region"], top.lines["region"], "region")
     f.fields(region, "region", ("code", "name"), ("code", "name"))
     code = region["code"]
     code = str(code) if isinstance(code, int) and not isinstance(code, bool) else code
     if not isinstance(code, str) or not _REGION.match(code):
-        raise f.error(region.lines["code"], f"region.code must be a 6-digit administrative code, got {region['code']!r}")
+        raise f.error(region.lines["code"], f"region.code 须为6位行政区划代码（加引号），实际为 {region['code']!r}")
     minimum_wage = None
     if "minimum_wage" in top:
         mw = f.mapping(top["minimum_wage"], top.lines["minimum_wage"], "minimum_wage")
@@ -431,18 +454,18 @@ def _load_file(path: Path) -> tuple[Rule, ...]:
         "region_name": f.text(region, "name", "region"),
         "minimum_wage": minimum_wage,
         "document": {"file": f.text(document, "file", "document"), "title": f.text(document, "title", "document")},
-        "valid_from": f.day(top, "valid_from", "the file header"),
-        "valid_until": f.day(top, "valid_until", "the file header"),
+        "valid_from": f.day(top, "valid_from", "文件头"),
+        "valid_until": f.day(top, "valid_until", "文件头"),
     }
     rules = top["rules"]
     if not isinstance(rules, list):
-        raise f.error(top.lines["rules"], "rules must be a list")
+        raise f.error(top.lines["rules"], "rules 须为规则列表")
     out = []
     seen: dict[str, int] = {}
     for item in rules:
-        rule = _rule(f, f.mapping(item, top.lines["rules"], "each rule"), header)
+        rule = _rule(f, f.mapping(item, top.lines["rules"], "每条规则"), header)
         if rule.id in seen:
-            raise f.error(rule.line, f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})")
+            raise f.error(rule.line, f"规则编号 {rule.id!r} 重复（第一次出现在第 {seen[rule.id]} 行）")
         seen[rule.id] = rule.line
         out.append(rule)
     return tuple(out)
@@ -458,7 +481,7 @@ def load_rules(path: Path | str = RULES_DIR) -> RuleSet:
         for rule in _load_file(file):
             if rule.id in seen:
                 first = seen[rule.id]
-                raise RuleFileError(file, rule.line, f"rule id {rule.id!r} already used at {first.file}:{first.line}")
+                raise RuleFileError(file, rule.line, f"规则编号 {rule.id!r} 已在 {first.file}:{first.line} 使用")
             seen[rule.id] = rule
             rules.append(rule)
     return RuleSet(tuple(rules))
