@@ -313,8 +313,8 @@ class Understanding:
         out: list[str] = []
         if self.occupations:
             out.append(self.occupations[0][1])
-        elif self.topic:
-            out.append(self.topic[:12])
+        elif self.topic and not self.skills:
+            out.append(_shortened(self.topic, 16))
         out.extend(s for s in self.skills[:3] if all(s not in o for o in out))
         out.extend(INTENT_LABELS[i] for i in INTENTS if i in self.intents)
         if self.salary_floor:
@@ -341,6 +341,14 @@ class Understanding:
             "education": None if self.education is None else self.education.value,
             "notes": list(self.notes),
         }
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut between words (spaces) where the text has them."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: cut.rfind(" ")] if " " in cut else cut + "…"
 
 
 def understand(text: str) -> Understanding:

@@ -314,7 +314,8 @@ class MatchingEngine:
         scores = np.array([h.score for h in hits], dtype=np.float64)
         share = np.exp(scores - scores.max())
         share /= share.sum()
-        words = [w for w in self.lexicon.tokens(topic) if len(w) >= 2]
+        # Chinese words only: a tool's name (SQL, Python) is a skill several occupations share, not an occupation
+        words = [w for w in self.lexicon.tokens(topic) if len(w) >= 2 and not w.isascii()]
         return tuple((h.code, h.name, float(p)) for h, p in zip(hits, share, strict=True)
                      if p >= OCCUPATION_CONFIDENCE and _named_by(h.code, words))[:2]
 
@@ -389,8 +390,14 @@ class MatchingEngine:
         return ranked
 
     def _terms(self, said: Understanding) -> tuple[str, ...]:
-        """The request's topical words, for explanations ("岗位名称含“数据分析”")."""
-        words = [t for t in self.lexicon.tokens(said.topic) if len(t) >= 2 or t.isascii()]
+        """The request's topical words as the person wrote them (Qt, not qt), for explanations ("岗位名称含“Qt”")."""
+        lower = said.topic.lower()
+        words = []
+        for token in self.lexicon.tokens(said.topic):
+            if len(token) < 2 and not token.isascii():
+                continue
+            at = lower.find(token)
+            words.append(said.topic[at:at + len(token)] if at >= 0 else token)
         return tuple(dict.fromkeys([*words, *said.skills]))
 
     def _options(self, filters: MatchFiltersIn, unstated: frozenset[str] = frozenset(),
