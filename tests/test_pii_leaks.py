@@ -269,7 +269,8 @@ def test_every_text_column_is_masked_on_write_or_holds_no_free_text():
         "unemployment_spells": {"region_code", "end_reason", "registered_by", "ended_by"},
         "casework_contacts": {"channel", "services", "officer"},
         "assistance_deadlines": {"region_prefix", "updated_by"},
-        "assistance_cases": {"region_code", "basis", "deadline_rule", "status", "opened_by", "closed_by"},
+        "assistance_cases": {"region_code", "basis", "deadline_rule", "status", "opened_by", "closed_by",
+                             "escalated_to"},  # 督办: one of two fixed roles (科室负责人, 分管领导)
         "zero_employment_households": {"region_code", "status", "created_by"},
         "candidate_exposures": {"groups", "region_code"},
     }

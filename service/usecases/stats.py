@@ -143,6 +143,8 @@ def trend(ctx: Context, *, region_prefix: str | None, today: date, months: int =
     """逐月趋势: the headline indicators for each of the last ``months`` calendar months (the current one to today)."""
     if not 1 <= months <= 36:
         raise InvalidInput("月份数须在1到36之间", field="months", code="months_range")
+    if not 1900 <= today.year <= 9998:
+        raise InvalidInput("日期超出可统计的范围", field="end", code="date_out_of_range")
     rows = []
     for first in _month_starts(today, months):
         last = min(today, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1))
