@@ -40,6 +40,9 @@ MIN_WORD_WEIGHT = 1.0  # words rarer than this (工作, 包住 …) say nothing 
 # a posting's strong words hold (打扫卫生, 搬运), when at least half, orders the list a little, below any
 # word that was heard.
 W_CHARS, CHAR_EVIDENCE = 0.2, 0.8
+# Work next to a tapped button's in the catalogue (same 中类: 0.5, same 大类: 0.25) comes before other work: the
+# nearest alternatives when nothing of the button's own passes the filters.
+W_TAP_NEAR = 0.2
 LONGEST_WORD = 8
 # The intents a kiosk visitor's words can carry (:data:`matching.understand.INTENTS`); 实习 and 离家近 mean
 # nothing at one fair's hall.
@@ -377,6 +380,18 @@ def occupation_words() -> frozenset[str]:
     return frozenset(w for w in out if word_weight(w) >= MIN_WORD_WEIGHT)  # not 文化, 工作
 
 
+def _near(code: str | None, tiles: Sequence[Tile]) -> tuple[float, str]:
+    """How near an occupation code is to the tapped buttons' codes: same 中类 (4-09) 0.5, same 大类 (4) 0.25."""
+    best, by = 0.0, ""
+    for t in tiles:
+        for prefix in t.prefixes:
+            near = 0.5 if code and len(prefix) >= 4 and code[:4] == prefix[:4] else (
+                0.25 if code and code[:1] == prefix[:1] else 0.0)
+            if near > best:
+                best, by = near, t.label
+    return best, by
+
+
 def tile_of(code: str | None) -> Tile | None:
     return _tile_hit(code, TILES)
 
@@ -443,6 +458,12 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
             if hit is not None:
                 s += W_TAP
                 reasons.append(f"您选的「{hit.label}」：{p.occupation or p.title}")
+            else:
+                near, by = _near(p.occupation_code, tiles)
+                if near:
+                    s += W_TAP_NEAR * near
+                    if near == 0.5:
+                        reasons.append(f"与您选的「{by}」相近：{p.occupation or p.title}")
             if tile_vectors and p.vector is not None:
                 s += W_TAP_VECTOR * max(rescale(int8_cosine(tile_vectors[t.key], p.vector))
                                         for t in tiles if t.key in tile_vectors)

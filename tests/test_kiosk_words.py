@@ -110,6 +110,8 @@ def test_a_tapped_occupation_with_no_post_that_passes_is_said_so(client, spoken_
     assert r["missing"] == [{"label": "保洁、家政、绿化", "at_fair": True}]
     assert r["notice"].startswith("本场暂无符合条件的保洁、家政、绿化岗位")
     assert r["items"] and all(titles[i["id"]] not in {"保洁员", "家政服务员", "养老护理员"} for i in r["items"])
+    # the nearest first: service work (大类 4) before the electronics factory's better-paid posts
+    assert titles[r["items"][0]["id"]] == "中餐厨师"
     # no tile at the fair at all: not "符合条件的", just none
     r = client.post("/kiosk/api/match", json=_query({"text": "", "tiles": ["farm"]}),
                     headers=spoken_fair["kiosk"]).json()

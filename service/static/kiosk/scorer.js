@@ -157,6 +157,19 @@
 
   function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
 
+  /* matching/kiosk.py _near(): same 中类 (4-09) 0.5, same 大类 (4) 0.25. */
+  function near(code, tiles) {
+    var best = 0, by = "";
+    tiles.forEach(function (t) {
+      t.prefixes.forEach(function (prefix) {
+        var n = code && prefix.length >= 4 && code.slice(0, 4) === prefix.slice(0, 4) ? 0.5 :
+          (code && code.slice(0, 1) === prefix.slice(0, 1) ? 0.25 : 0);
+        if (n > best) { best = n; by = t.label; }
+      });
+    });
+    return { near: best, by: by };
+  }
+
   /* q: {tiles: [key…] in the fair's tile order, education, work_type, room_board, travel_km, text, k} */
   Scorer.prototype.score = function (q) {
     var self = this, w = this.w, vocab = this.vocab;
@@ -181,7 +194,16 @@
       var pw = p.words || {};
       if (tiles.length) {
         var hit = self.tileHit(p.occupation_code, tiles);
-        if (hit) { s += w.tap; reasons.push("您选的「" + hit.label + "」：" + (p.occupation || p.title)); }
+        if (hit) {
+          s += w.tap;
+          reasons.push("您选的「" + hit.label + "」：" + (p.occupation || p.title));
+        } else {
+          var nb = near(p.occupation_code, tiles);
+          if (nb.near) {
+            s += w.tap_near * nb.near;
+            if (nb.near === 0.5) reasons.push("与您选的「" + nb.by + "」相近：" + (p.occupation || p.title));
+          }
+        }
         if (self.tileVectors && p.vec) {
           var best = null;
           tiles.forEach(function (t) {
