@@ -5,6 +5,9 @@ same data. Records are concentrated in a few cities (成都/温江, 淄博/淄�
 郑州, 南阳, 南充) so that seekers and postings meet. Occupations come from a catalogue of sectors
 weighted towards real labour-market demand; titles, duties and skills are built from each 细类's
 definition and tasks in 职业分类大典 2022.
+
+The casework plan (follow-up notes, 零就业家庭 labels, 就业援助 cases opened hours ago) is written by this
+project for the demo: invented, like every person and posting here, and marked is_demo where the records are.
 """
 
 from __future__ import annotations

@@ -377,3 +377,32 @@ def test_a_printable_referral_letter_with_the_posting_and_a_qr_code(client, cons
     assert reads["total"] >= 1  # who printed whose letter is audited
     elsewhere = client.get("/console/referrals/999999/letter")
     assert elsewhere.status_code == 404
+
+
+def test_the_demo_office_plan_is_seeded_and_consistent():
+    """matching.demo's casework plan: the same seed gives the same month; contacts fall between registration and
+    today; households hold verified 零就业家庭 members of one county; the clock holds verified members only."""
+    import numpy as np
+
+    from matching.demo import ASSISTANCE_AGES_HOURS, generate_demo
+
+    today = date(2026, 12, 5)
+
+    def make():
+        return generate_demo(np.random.default_rng(5), n_employers=20, n_jobs=60, n_seekers=400, today=today)
+
+    demo, again = make(), make()
+    assert demo.casework == again.casework and demo.casework.contacts and demo.casework.assistance
+    verified = lambda s, kind: any(f["kind"] == kind and f["status"] == "verified" for f in s["flags"])  # noqa: E731
+    for c in demo.casework.contacts:
+        registered = demo.seekers[c["seeker"]]["unemployment_registered_at"]
+        assert registered and registered <= c["contacted_on"] <= today.isoformat()
+    for h in demo.casework.households:
+        members = [demo.seekers[i] for i in h["members"]]
+        assert all(verified(m, "zero_employment_household") and m["region_code"] == h["region_code"] for m in members)
+    for a in demo.casework.assistance:
+        s = demo.seekers[a["seeker"]]
+        assert verified(s, "hard_to_employ") or verified(s, "zero_employment_household")
+        assert a["hours_ago"] in ASSISTANCE_AGES_HOURS
+    in_households = [i for h in demo.casework.households for i in h["members"]]
+    assert len(in_households) == len(set(in_households))
