@@ -5,6 +5,7 @@ to each, word for word, and a tapped occupation or a said word with nothing behi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -123,8 +124,9 @@ def test_a_tapped_occupation_with_no_post_that_passes_is_said_so(client, spoken_
     assert r["missing"] == [] and r["notice"] == ""
 
 
-@pytest.mark.skipif(NODE is None, reason="node is needed to run the page's scorer")
 def test_the_page_scorer_agrees_with_the_server_on_every_spoken_request(client, spoken_fair):
+    if NODE is None:  # the project's machines have Node.js 20; CI must not pass without this comparison
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("node is needed to run the page's scorer")
     data = client.get("/kiosk/api/fair", headers=spoken_fair["kiosk"]).json()
     queries = [_query(r) for r in CORPUS["requests"]]
     run = subprocess.run([NODE, "-e", RUN_PAGE_SCORER, str(SCORER_JS)], input=json.dumps({"data": data, "queries": queries}),
