@@ -7,7 +7,7 @@ weighted towards real labour-market demand; titles, duties and skills are built 
 definition and tasks in 职业分类大典 2022.
 
 The casework plan (follow-up notes, 零就业家庭 labels, 就业援助 cases opened hours ago) is written by this
-project for the demo: invented, like every person and posting here, and marked is_demo where the records are.
+project for the demo: invented, like every person and posting here; contacts and cases belong to demo seekers.
 """
 
 from __future__ import annotations
