@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    computed_field,
     field_validator,
     model_validator,
 )
@@ -213,6 +214,12 @@ class EmployerUpdate(Patch):
     contact_note: Note | MISSING = MISSING
 
 
+class EmployerCheck(BaseModel):
+    key: str
+    severity: Literal["review", "note"]
+    detail: str
+
+
 class EmployerOut(Out):
     id: int
     name: str
@@ -223,8 +230,18 @@ class EmployerOut(Out):
     region_code: str
     contact_note: str
     is_demo: bool
+    verified_at: datetime | None = Field(default=None, description="经办人员核验时间；所核内容变更后清除")
+    verified_by: str = ""
     created_at: datetime
     updated_at: datetime
+
+    @computed_field(description="统一社会信用代码与所填地区、性质、规模的比对（供核验参考，不拒绝登记）")
+    @property
+    def checks(self) -> list[EmployerCheck]:
+        from matching.employer_checks import credit_code_findings
+
+        return [EmployerCheck(**f.to_dict()) for f in credit_code_findings(
+            self.credit_code, region_code=self.region_code, ownership=self.ownership, size_class=self.size_class)]
 
 
 # --- job postings ----------------------------------------------------------------------------

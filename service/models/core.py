@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -38,6 +39,9 @@ class Employer(TimestampMixin, Base):
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     contact_note: Mapped[str] = mapped_column(String(500), default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 核验: an officer checked the employer against the registration (cleared when what was checked changes)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by: Mapped[str] = mapped_column(String(64), default="")
 
     jobs: Mapped[list[JobPosting]] = relationship(back_populates="employer")
 

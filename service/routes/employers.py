@@ -45,3 +45,14 @@ def update_employer(ctx: ContextDep, employer_id: RecordId, body: EmployerUpdate
 def delete_employer(ctx: ContextDep, employer_id: RecordId):
     employers.delete(ctx, employer_id=employer_id)
     return Response(status_code=204)
+
+
+@router.post("/{employer_id}/verification", response_model=EmployerOut,
+             summary="核验用人单位（经办人员标记已对照登记信息核实）")
+def verify_employer(ctx: ContextDep, employer_id: RecordId):
+    return employers.verify(ctx, employer_id=employer_id)
+
+
+@router.delete("/{employer_id}/verification", response_model=EmployerOut, summary="撤销核验")
+def unverify_employer(ctx: ContextDep, employer_id: RecordId):
+    return employers.unverify(ctx, employer_id=employer_id)

@@ -11,6 +11,9 @@ from service.schemas import EmployerCreate, EmployerUpdate
 from service.usecases.common import Context, not_found
 
 WRITERS = (Role.app, Role.officer, Role.admin)
+VERIFIERS = (Role.officer, Role.admin)
+# What an officer's verification vouches for: changing any of it clears the mark.
+VERIFIED_FIELDS = frozenset({"name", "credit_code", "region_code", "ownership", "size_class", "industry_code"})
 
 
 def _scoped(ctx: Context, employer: Employer | None) -> Employer:
@@ -42,8 +45,28 @@ def update(ctx: Context, *, employer_id: int, data: EmployerUpdate) -> Employer:
     if "region_code" in changes and not ctx.principal.in_region(changes["region_code"]):
         raise not_found("行政区划")
     with ctx.transaction():
+        if employer.verified_at is not None and any(
+                getattr(employer, key) != value for key, value in changes.items() if key in VERIFIED_FIELDS):
+            employer.verified_at, employer.verified_by = None, ""
         for key, value in changes.items():
             setattr(employer, key, value)
+    return employer
+
+
+def verify(ctx: Context, *, employer_id: int) -> Employer:
+    """An officer's (or admin's) mark that the employer was checked against its registration (核验)."""
+    ctx.require(*VERIFIERS)
+    employer = _scoped(ctx, repo.get(ctx.session, Employer, employer_id))
+    with ctx.transaction():
+        employer.verified_at, employer.verified_by = ctx.now(), ctx.principal.key_id
+    return employer
+
+
+def unverify(ctx: Context, *, employer_id: int) -> Employer:
+    ctx.require(*VERIFIERS)
+    employer = _scoped(ctx, repo.get(ctx.session, Employer, employer_id))
+    with ctx.transaction():
+        employer.verified_at, employer.verified_by = None, ""
     return employer
 
 
