@@ -341,7 +341,7 @@ def deadline_for(rule: AssistanceDeadline | None, opened: datetime) -> tuple[dat
 
 def escalation(case: AssistanceCase, now: datetime) -> int:
     """督办 level a case has reached: 1 once its deadline passed (科室负责人), 2 once it is late by as long again
-    as it had (分管领导). 区就业工作领导小组办公室…加强协调调度、督查督办 (大足府办发〔2020〕41号, 四、组织保障)."""
+    as it had (分管领导). 区就业工作领导小组办公室…加强协调调度、督查督办 (大足府办发〔2020〕41号, 二、压实各方责任; policy-docs/001)."""
     if case.status != "open":
         return case.escalation_level or 0  # as recorded while it was open
     if now <= case.deadline_at:
