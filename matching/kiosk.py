@@ -44,6 +44,8 @@ W_CHARS, CHAR_EVIDENCE = 0.2, 0.8
 # nearest alternatives when nothing of the button's own passes the filters.
 W_TAP_NEAR = 0.2
 LONGEST_WORD = 8
+SYNONYM = 0.7  # a related word at least this close names the same work
+SHORT_RUN = 3  # unknown words this short (扫地, 带小孩) may be matched by their characters; longer ones are phrases
 # The intents a kiosk visitor's words can carry (:data:`matching.understand.INTENTS`); 实习 and 离家近 mean
 # nothing at one fair's hall.
 KIOSK_INTENTS = (understanding.ROOM_BOARD, understanding.PART_TIME, understanding.DAY_PAID, understanding.NOVICE,
@@ -206,8 +208,7 @@ class Result:
     heard: Heard = field(default_factory=Heard)
     missing: list[Missing] = field(default_factory=list)
     words_found: bool = True  # some posting in the pool carries a word that was said (or none was said)
-
-    tapped: bool = False
+    tapped: bool = False  # an occupation button was tapped
 
     def notice(self) -> str:
         """The honest heading when what was asked for is not among the results (the page says the same)."""
@@ -261,9 +262,14 @@ def hear(text: str, vocabulary: Mapping[str, float], known: Iterable[str] | froz
     ``vocabulary`` or of ``known`` occupation words at each place, left to right."""
     t = fold(text)
     intents = tuple(i for i, p in _INTENTS_RE if p.search(t))
-    t = _FILLER_RE.sub(" ", t)  # an intent's words stay: "周末兼职" is also the title of a post
-    known = known if isinstance(known, (set, frozenset, dict)) else frozenset(known)
     words: list[str] = []
+    for _i, p in _INTENTS_RE:  # an intent's words are taken out, and heard as words too where a post says them
+        for said in p.findall(t):  # (周末兼职 is also the title of a post)
+            if said in vocabulary and said not in words:
+                words.append(said)
+        t = p.sub(" ", t)
+    t = _FILLER_RE.sub(" ", t)
+    known = known if isinstance(known, (set, frozenset, dict)) else frozenset(known)
     absent: list[str] = []
     unheard: list[str] = []
     run = ""
@@ -375,8 +381,9 @@ def occupation_words() -> frozenset[str]:
             continue
         for name in (occ.clean_name, *occ.aliases):
             add(name)
-            for other, _factor in lexicon.related(fold(name)):
-                add(other)
+            for other, factor in lexicon.related(fold(name)):
+                if factor >= SYNONYM:  # 焊工 → 电焊, not 医院管理人员 → 医院
+                    add(other)
     return frozenset(w for w in out if word_weight(w) >= MIN_WORD_WEIGHT)  # not 文化, 工作
 
 
@@ -440,7 +447,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
     vocab = vocabulary(postings) if vocab is None else vocab
     heard = hear(q.text, vocab, known) if q.text.strip() else Heard()
     said_total = sum(vocab[w] for w in heard.words)
-    unheard_chars = list(dict.fromkeys(c for run in heard.unheard for c in run))
+    unheard_chars = list(dict.fromkeys(c for run in heard.unheard if len(run) <= SHORT_RUN for c in run))
     relaxed: list[str] = []
     pool = [p for p in postings if _passes(p, q, frozenset())]
     for name in RELAX_ORDER:
@@ -477,7 +484,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
                 s += W_WORDS * got / said_total
                 reasons.append("您说的「" + "、".join(said[:3]) + "」" +
                                (f"：{p.occupation}" if p.occupation and not tiles else ""))
-        if heard.unheard and not heard.words:
+        if unheard_chars and not heard.words:
             have = {c for w, e in p.words.items() if e >= CHAR_EVIDENCE for c in w}
             hit = sum(1 for c in unheard_chars if c in have)
             if hit and hit * 2 >= len(unheard_chars):  # half the characters at least: one of six is chance

@@ -152,6 +152,8 @@ def test_hearing_takes_the_longest_word_and_the_intents_and_not_a_negated_perk()
     assert hear("ＡＢ叉车", vocab).words == ("叉车",)  # full-width letters fold like the page's NFKC
     assert hear("会电焊", vocab, frozenset({"电焊"})).absent == ("电焊",)
     assert hear("想干点轻松的", vocab).labels() == []
+    # an intent's words are taken out of the topic, but heard as words where a post says them
+    assert hear("周末兼职", {"兼职": 5.0}).words == ("兼职",) and hear("包住", {"兼职": 5.0}).unheard == ()
 
 
 def test_booths_are_drawn_in_hall_order():

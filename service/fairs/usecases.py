@@ -302,7 +302,7 @@ def kiosk_payload(ctx: Context, *, engine) -> dict:
         "travel": list(scorer.TRAVEL_CHOICES),
         "weights": {"tap": scorer.W_TAP, "tap_vector": scorer.W_TAP_VECTOR, "words": scorer.W_WORDS,
                     "intent": scorer.W_INTENT, "chars": scorer.W_CHARS, "char_evidence": scorer.CHAR_EVIDENCE,
-                    "tap_near": scorer.W_TAP_NEAR,
+                    "tap_near": scorer.W_TAP_NEAR, "short_run": scorer.SHORT_RUN,
                     "cos_floor": scorer.COS_FLOOR, "cos_span": scorer.COS_SPAN},
         "postings": [
             {"id": p.id, "title": p.title, "occupation_code": p.occupation_code, "employer": p.employer,

@@ -72,7 +72,7 @@
     (data.known || []).forEach(function (w) { known[w] = true; });
     this.intents = (data.intents || []).map(function (i) {
       INTENT_LABELS[i.key] = i.label;
-      return { key: i.key, test: new RegExp(i.pattern) };
+      return { key: i.key, test: new RegExp(i.pattern), all: new RegExp(i.pattern, "g") };
     });
     this.filler = data.filler ? new RegExp(data.filler, "g") : null;
     this.tiles = {};
@@ -96,8 +96,15 @@
   Scorer.prototype.hear = function (text) {
     var t = fold(text);
     var intents = this.intents.filter(function (i) { return i.test.test(t); }).map(function (i) { return i.key; });
+    var vocab = this.vocab, words = [];
+    this.intents.forEach(function (i) {  // an intent's words are taken out, and heard as words where a post says them
+      (t.match(i.all) || []).forEach(function (said) {
+        if (Object.prototype.hasOwnProperty.call(vocab, said) && words.indexOf(said) < 0) words.push(said);
+      });
+      t = t.replace(i.all, " ");
+    });
     if (this.filler) t = t.replace(this.filler, " ");
-    var chars = Array.from(t), n = chars.length, words = [], absent = [], unheard = [], run = "", i = 0;
+    var chars = Array.from(t), n = chars.length, absent = [], unheard = [], run = "", i = 0;
     function flush() {
       if (Array.from(run).length >= 2 && unheard.indexOf(run) < 0) unheard.push(run);
       run = "";
@@ -180,6 +187,7 @@
     heard.words.forEach(function (x) { saidTotal += vocab[x]; });
     var unheardChars = [];
     heard.unheard.forEach(function (run) {
+      if (Array.from(run).length > w.short_run) return;
       Array.from(run).forEach(function (c) { if (unheardChars.indexOf(c) < 0) unheardChars.push(c); });
     });
     var relaxed = [];
@@ -226,7 +234,7 @@
             (p.occupation && !tiles.length ? "：" + p.occupation : ""));
         }
       }
-      if (heard.unheard.length && !heard.words.length) {
+      if (unheardChars.length && !heard.words.length) {
         var have = {};
         Object.keys(pw).forEach(function (x) { if (pw[x] >= w.char_evidence) Array.from(x).forEach(function (c) { have[c] = true; }); });
         var hit = unheardChars.filter(function (c) { return have[c]; }).length;
