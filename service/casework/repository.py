@@ -106,10 +106,17 @@ def caseload(
     return [CaseloadRow(seeker=s, spell=sp, last_contact_on=lc, assistance=cases.get(s.id)) for s, sp, lc in rows], total
 
 
-def open_cases_all(session: Session, *, scope_prefix: str | None) -> list[AssistanceCase]:
-    """Every open assistance case in scope (for recording 督办 on the ones whose deadline passed)."""
-    return list(session.scalars(_where(select(AssistanceCase).where(AssistanceCase.status == "open"),
-                                       region_filter(AssistanceCase.region_code, scope_prefix))))
+def overdue_open_cases(session: Session, *, scope_prefix: str | None, now: datetime,
+                       ids: Sequence[int] | None = None, lock: bool = False) -> list[AssistanceCase]:
+    """Open assistance cases in scope whose deadline has passed (for recording 督办); ``lock`` re-reads ``ids``
+    FOR UPDATE so two requests escalate a case once."""
+    stmt = _where(select(AssistanceCase).where(AssistanceCase.status == "open", AssistanceCase.deadline_at < now)
+                  .order_by(AssistanceCase.id),
+                  region_filter(AssistanceCase.region_code, scope_prefix),
+                  AssistanceCase.id.in_(list(ids)) if ids is not None else None)
+    if lock:  # fresh values, not the ones this session read before the lock
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
 
 
 # --- contacts --------------------------------------------------------------------------------

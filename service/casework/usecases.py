@@ -353,14 +353,16 @@ def record_escalations(ctx: Context) -> int:
     """Record 督办 on every open case in scope whose deadline passed since it was last looked at (level, time,
     to whom; audited). Called by the lists that show deadlines, so a passed deadline is recorded the first time
     anyone looks, and by ``rengang``'s periodic callers. Returns how many cases were escalated."""
-    now, changed = ctx.now(), 0
-    cases = [c for c in crepo.open_cases_all(ctx.session, scope_prefix=ctx.scope_prefix())
-             if escalation(c, now) > (c.escalation_level or 0)]
-    if not cases:
+    now, changed, scope = ctx.now(), 0, ctx.scope_prefix()
+    due = [c.id for c in crepo.overdue_open_cases(ctx.session, scope_prefix=scope, now=now)
+           if escalation(c, now) > (c.escalation_level or 0)]
+    if not due:
         return 0
     with ctx.transaction():
-        for c in cases:
+        for c in crepo.overdue_open_cases(ctx.session, scope_prefix=scope, now=now, ids=due, lock=True):
             level = escalation(c, now)
+            if level <= (c.escalation_level or 0):
+                continue  # another request recorded it meanwhile
             c.escalation_level, c.escalated_at, c.escalated_to = level, now, ESCALATE_TO[level]
             ctx.audit("assistance.escalate", "assistance_case", [c.id], seeker_id=c.seeker_id, level=level,
                       to=ESCALATE_TO[level])
