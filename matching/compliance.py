@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -169,6 +169,12 @@ class MinimumWages:
 @cache
 def shipped_minimum_wages() -> MinimumWages:
     return MinimumWages.load()
+
+
+@cache
+def minimum_wages(path: Path | None = None) -> MinimumWages:
+    """The deployment's table (read once per path), or the shipped example table for None."""
+    return MinimumWages.load(path) if path is not None else shipped_minimum_wages()
 
 
 # --- pattern helpers -------------------------------------------------------------------------------------
@@ -522,17 +528,20 @@ def _missing(posting: PostingText) -> list[Finding]:
 # --- near-duplicates ---------------------------------------------------------------------------------------
 
 
+_shingles = lru_cache(maxsize=4096)(shingles)  # a batch compares many postings with the same published ones
+
+
 def near_duplicates(text: str, nearby: Callable[[str], Iterable[Published]], *, employer_id: int | None,
                     exclude_id: int | None = None) -> list[Finding]:
     """Postings already published that say the same thing (:func:`matching.postings.same_posting` on shingles):
     ``nearby(text)`` gives the candidates (by place, employer, or vector; the caller's choice)."""
-    mine = shingles(text)
+    mine = _shingles(text)
     same_employer: list[int] = []
     others: list[int] = []
     for other in nearby(text):
         if exclude_id is not None and other.id == exclude_id:
             continue
-        if same_posting(mine, shingles(other.text)):
+        if same_posting(mine, _shingles(other.text)):
             (same_employer if employer_id is not None and other.employer_id == employer_id else others).append(other.id)
     findings = []
     if same_employer:

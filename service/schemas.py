@@ -355,6 +355,41 @@ class JobOut(Out):
     updated_at: datetime
 
 
+class ComplianceSpan(Out):
+    field: str = Field(description="出问题的字段：title、description、requirements，或 salary_min/salary_max/age_max")
+    start: int = Field(description="起始字符位置（从 0 开始）")
+    end: int = Field(description="结束字符位置（不含）")
+    text: str
+
+
+class ComplianceBasis(Out):
+    law: str
+    article: str
+    checked: bool = Field(description="false：条号有待与正式文本核对")
+    note: str
+
+
+class ComplianceFinding(Out):
+    """岗位审核发现的问题 (a compliance finding; matching.compliance)."""
+
+    rule: str = Field(description="规则键（稳定英文）：gender、ethnicity、religion、origin、marital、hepatitis_b、age、fees、"
+                      "minimum_wage、missing_pay、missing_place、missing_duties、fraud、near_duplicate")
+    severity: Literal["block", "review", "note"] = Field(
+        description="block：不应照此发布；review：需经办人员审核；note：提示。目前只提示，不拦截（除非部署开启拦截）")
+    title: str
+    detail: str
+    spans: list[ComplianceSpan]
+    basis: list[ComplianceBasis]
+    related_ids: list[int] = Field(default=[], description="near_duplicate：几乎相同的已发布岗位")
+
+
+class JobWrittenOut(JobOut):
+    """A posting as a write returns it: with the compliance checks' findings on what was written (the match
+    answers' postings, ``JobOut``, carry none)."""
+
+    compliance: list[ComplianceFinding] = Field(default=[], description="岗位审核结果：写入时检查，最严重的在前")
+
+
 MAX_BULK_JOBS = 1000
 
 
@@ -370,6 +405,7 @@ class JobBulkCreate(Schema):
 class JobBulkOut(Out):
     ids: list[int] = Field(description="新岗位的 id，与 items 顺序一致")
     count: int
+    compliance: list[list[ComplianceFinding]] = Field(default=[], description="每个岗位的审核结果，与 items 顺序一致")
 
 
 # --- seekers and policy flags ----------------------------------------------------------------

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # The deployment's subsidy rule files (政策找人): one YAML file or a folder of them; loaded and checked at
     # start (a broken file stops the service, naming file and line). None: the shipped rules.
     rules_dir: Path | None = None
+    # 岗位审核 (matching.compliance): the region's minimum-wage table (CSV like matching/data/compliance/
+    # minimum_wages.csv; None: the shipped example values), and whether POST /jobs refuses a posting with a
+    # `block` finding (422 naming the field and rule); off: findings are returned, nothing is refused.
+    minimum_wage_file: Path | None = None
+    compliance_refuse_block: bool = False
 
     max_page_size: int = 200
     # The officers' console (经办台): a signed-in session ends after this long without a request, and in any case

@@ -2,37 +2,52 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from matching.enums import JobStatus, WorkType
 from service.deps import ContextDep, PageDep
 from service.params import RecordId, IdQuery, YuanQuery
-from service.presenters import job_out
-from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, Page
+from matching import compliance
+from service.presenters import job_out, job_written_out
+from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, JobWrittenOut, Page
 from service.usecases import jobs
 from service.usecases.common import waiting_for_vectors
 
 router = APIRouter(prefix="/jobs", tags=["岗位 jobs"])
 
 
-@router.post("", status_code=201, response_model=JobOut)
-def create_job(ctx: ContextDep, body: JobCreate):
-    job = jobs.create(ctx, data=body)
-    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
+def _checks(request: Request) -> jobs.Checks:
+    settings = request.app.state.settings
+    return jobs.Checks(minimum_wages=compliance.minimum_wages(settings.minimum_wage_file),
+                       refuse_block=settings.compliance_refuse_block)
+
+
+@router.post("", status_code=201, response_model=JobWrittenOut)
+def create_job(ctx: ContextDep, body: JobCreate, request: Request):
+    """`compliance` lists what the 岗位审核 checks found (nothing is held back yet; with
+    `RENGANG_COMPLIANCE_REFUSE_BLOCK=true` a `block` finding refuses the posting: 422 `compliance_{rule}`
+    naming the field)."""
+    checks = _checks(request)
+    job = jobs.create(ctx, data=body, checks=checks)
+    return job_written_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
+                           findings=jobs.findings(ctx, [job], checks=checks)[0])
 
 
 @router.post("/bulk", status_code=201, response_model=JobBulkOut,
              summary="批量发布岗位（每次 1–1000 个，全部有效才写入）Bulk create postings: 1–1,000, all or nothing")
-def create_jobs_bulk(ctx: ContextDep, body: JobBulkCreate):
+def create_jobs_bulk(ctx: ContextDep, body: JobBulkCreate, request: Request):
     """同一事务写入全部岗位，返回的 id 与 items 顺序一致；任何一项无效则一条也不写入。
 
     Errors name the item and field as `items.{index}.{field}` (index from 0) and list every problem under
     `errors`: 422 for invalid items (schema, `unknown_employer`, `region_out_of_scope`), otherwise 409
     `duplicate_job` for a posting the employer already has, or one repeated within the batch (its entry in
-    `errors` then carries `duplicate_of`, the index of the first occurrence).
+    `errors` then carries `duplicate_of`, the index of the first occurrence). `compliance` holds each new
+    posting's 岗位审核 findings, in item order (returned, not enforced).
     """
     created = jobs.create_many(ctx, items=body.items)
-    return JobBulkOut(ids=[job.id for job in created], count=len(created))
+    found = jobs.findings(ctx, created, checks=_checks(request))
+    return JobBulkOut(ids=[job.id for job in created], count=len(created),
+                      compliance=[[f.to_dict() for f in one] for one in found])
 
 
 @router.get("", response_model=Page[JobOut])
@@ -63,10 +78,11 @@ def get_job(ctx: ContextDep, job_id: RecordId):
     return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
 
 
-@router.patch("/{job_id}", response_model=JobOut)
-def update_job(ctx: ContextDep, job_id: RecordId, body: JobUpdate):
+@router.patch("/{job_id}", response_model=JobWrittenOut)
+def update_job(ctx: ContextDep, job_id: RecordId, body: JobUpdate, request: Request):
     job = jobs.update(ctx, job_id=job_id, data=body)
-    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
+    return job_written_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
+                           findings=jobs.findings(ctx, [job], checks=_checks(request))[0])
 
 
 @router.delete("/{job_id}", status_code=204)

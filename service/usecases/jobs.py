@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from matching import postings, refdata
+from matching import compliance, postings, refdata
 from matching.enums import JobStatus, Role
 from service import repository as repo
 from service.errors import AppError, Conflict, InvalidInput
@@ -47,11 +48,73 @@ def _default_coordinates(job: JobPosting) -> None:
         job.lat, job.lon = centroid if centroid else (None, None)
 
 
-def create(ctx: Context, *, data: JobCreate, is_demo: bool = False) -> JobPosting:
+@dataclass(frozen=True)
+class Checks:
+    """How a write runs the 岗位审核 checks (from the settings): the region's minimum wages, and whether a
+    ``block`` finding refuses a new posting. The review lifecycle (submitted → published) is a later step: until
+    then findings are returned with the posting and nothing else is held back."""
+
+    minimum_wages: compliance.MinimumWages | None = None
+    refuse_block: bool = False
+
+
+NEARBY_LIMIT = 200  # newest open postings of the same employer, and of the same county, compared for near-duplicates
+
+
+def _posting_text(job: JobPosting | JobCreate) -> compliance.PostingText:
+    return compliance.PostingText(
+        title=job.title, description=job.description or "", requirements=job.requirements or "",
+        address=job.address or "", region_code=job.region_code, salary_min=job.salary_min, salary_max=job.salary_max,
+        age_min=job.age_min, age_max=job.age_max, work_type=str(getattr(job.work_type, "value", job.work_type)))
+
+
+def _open_postings(ctx: Context, *, employer_id: int | None = None, region_code: str | None = None,
+                   ) -> list[compliance.Published]:
+    rows, _total = repo.list_jobs(ctx.session, page=PageRequest(page=1, page_size=NEARBY_LIMIT),
+                                  employer_id=employer_id, region_prefix=region_code, scope_prefix=None,
+                                  occupation_code=None, work_type=None, status=JobStatus.open.value,
+                                  salary_at_least=None, q=None)
+    return [compliance.Published(id=row.id, employer_id=row.employer_id, text=f"{row.title}\n{row.description}")
+            for row in rows]
+
+
+def findings(ctx: Context, jobs: Sequence[JobPosting], *, checks: Checks) -> list[list[compliance.Finding]]:
+    """岗位审核 of written postings, in order: every rule, and near-duplicates among the open postings of the
+    same employer or the same county (not the posting itself; each read once per batch)."""
+    by_employer: dict[int, list[compliance.Published]] = {}
+    by_county: dict[str, list[compliance.Published]] = {}
+    out = []
+    for job in jobs:
+        if job.employer_id not in by_employer:
+            by_employer[job.employer_id] = _open_postings(ctx, employer_id=job.employer_id)
+        if job.region_code not in by_county:
+            by_county[job.region_code] = _open_postings(ctx, region_code=job.region_code)
+        published = list({p.id: p for p in by_employer[job.employer_id] + by_county[job.region_code]}.values())
+        out.append(compliance.check(_posting_text(job), minimum_wages=checks.minimum_wages,
+                                    nearby=lambda _text, published=published: published,
+                                    employer_id=job.employer_id, exclude_id=job.id, year=ctx.today().year))
+    return out
+
+
+def _refuse_blocking(ctx: Context, data: JobCreate, checks: Checks) -> None:
+    found = compliance.blocking(compliance.check(_posting_text(data), minimum_wages=checks.minimum_wages,
+                                                 year=ctx.today().year))
+    if found:
+        first = found[0]
+        where = first.spans[0] if first.spans else None
+        quoted = f"“{where.text}”" if where else ""
+        raise InvalidInput(f"{first.title}{quoted}：{first.detail}", field=where.field if where else "description",
+                           code=f"compliance_{first.rule}",
+                           extra={"compliance": [f.to_dict() for f in found]})
+
+
+def create(ctx: Context, *, data: JobCreate, is_demo: bool = False, checks: Checks | None = None) -> JobPosting:
     ctx.require(*WRITERS)
     prepared, problems = _prepare(ctx, [data], is_demo=is_demo)
     if problems:
         raise _rejection(problems, item_names=False)
+    if checks is not None and checks.refuse_block:
+        _refuse_blocking(ctx, data, checks)
     return _insert(ctx, prepared)[0]
 
 
