@@ -460,6 +460,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
     for p in pool:
         s = 0.0
         reasons: list[str] = []
+        hit = None
         if tiles:
             hit = _tile_hit(p.occupation_code, tiles)
             if hit is not None:
@@ -483,7 +484,7 @@ def score(postings: Sequence[Posting], q: Query, *, tile_vectors: dict[str, Sequ
                 words_found = True
                 s += W_WORDS * got / said_total
                 reasons.append("您说的「" + "、".join(said[:3]) + "」" +
-                               (f"：{p.occupation}" if p.occupation and not tiles else ""))
+                               (f"：{p.occupation}" if p.occupation and hit is None else ""))
         if unheard_chars and not heard.words:
             have = {c for w, e in p.words.items() if e >= CHAR_EVIDENCE for c in w}
             hit = sum(1 for c in unheard_chars if c in have)

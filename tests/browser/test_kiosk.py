@@ -213,6 +213,7 @@ def test_seeker_flow_at_the_fair_kiosk(live_server, kiosk_browser):
         _size(d, 1920, 1080)
         d.find_element(By.ID, "start").click()
         _tap(d, "[data-tile=food]", "[data-tile=logistics]", "#room-board .choice")
+        d.find_element(By.ID, "words").send_keys("会开叉车，包住")  # the results then show what was understood
         _shot(d, "landscape-ask")
         _search(d)
         _shot(d, "landscape-results")

@@ -199,9 +199,9 @@
     var wordsFound = !heard.words.length;
     var out = pool.map(function (p) {
       var s = 0, reasons = [];
-      var pw = p.words || {};
+      var pw = p.words || {}, hit = null;
       if (tiles.length) {
-        var hit = self.tileHit(p.occupation_code, tiles);
+        hit = self.tileHit(p.occupation_code, tiles);
         if (hit) {
           s += w.tap;
           reasons.push("您选的「" + hit.label + "」：" + (p.occupation || p.title));
@@ -231,7 +231,7 @@
           wordsFound = true;
           s += w.words * got / saidTotal;
           reasons.push("您说的「" + said.slice(0, 3).join("、") + "」" +
-            (p.occupation && !tiles.length ? "：" + p.occupation : ""));
+            (p.occupation && !hit ? "：" + p.occupation : ""));
         }
       }
       if (unheardChars.length && !heard.words.length) {
