@@ -39,6 +39,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "zero_employment_household_members": ("relation",),
     "fairs": ("name", "venue"),
     "fair_employers": ("booth",),
+    "officer_accounts": ("display_name",),
 }
 
 

@@ -346,8 +346,9 @@ def test_a_list_stored_as_null_by_an_older_version_is_repaired(app, client, admi
         for table in ("changes", "embed_queue", "leases", "console_sessions", "officer_accounts"):
             conn.execute(sql(f"DROP TABLE {table}"))  # what later revisions added: as a 0005 database was
         for table, column in (("assistance_cases", "escalation_level"), ("assistance_cases", "escalated_at"),
-                              ("assistance_cases", "escalated_to"), ("assistance_deadlines", "warn_hours")):
-            conn.execute(sql(f"ALTER TABLE {table} DROP COLUMN {column}"))  # added by 0011
+                              ("assistance_cases", "escalated_to"), ("assistance_deadlines", "warn_hours"),
+                              ("employers", "verified_at"), ("employers", "verified_by")):
+            conn.execute(sql(f"ALTER TABLE {table} DROP COLUMN {column}"))  # added by 0011 and 0012
         conn.execute(sql("UPDATE alembic_version SET version_num = '0005'"))
     db.upgrade(str(app.state.engine.url.render_as_string(hide_password=False)))
     assert client.get(f"/api/v1/jobs/{job['id']}", headers=admin).json()["skills"] == []

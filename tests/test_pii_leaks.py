@@ -254,7 +254,8 @@ def test_every_text_column_is_masked_on_write_or_holds_no_free_text():
     structured = {
         "seekers": {"id_number_hash", "id_number_masked", "phone_hash", "phone_masked", "gender", "region_code",
                     "education", "desired_occupation_codes", "desired_regions", "desired_work_types", "hukou"},
-        "employers": {"credit_code", "industry_code", "size_class", "ownership", "region_code"},
+        "employers": {"credit_code", "industry_code", "size_class", "ownership", "region_code",
+                      "verified_by"},  # verified_by: the verifying key's or account's id
         "job_postings": {"occupation_code", "region_code", "education_min", "work_type", "status", "dedup_hash"},
         "policy_flags": {"kind", "status", "verified_by"},
         "referrals": {"channel", "created_by", "status"},
@@ -273,6 +274,8 @@ def test_every_text_column_is_masked_on_write_or_holds_no_free_text():
                              "escalated_to"},  # 督办: one of two fixed roles (科室负责人, 分管领导)
         "zero_employment_households": {"region_code", "status", "created_by"},
         "candidate_exposures": {"groups", "region_code"},
+        "officer_accounts": {"username", "password_hash", "role", "region_prefix", "created_by"},
+        "console_sessions": {"token_hash", "key_id", "address"},  # address: the client's IP, for the audit
     }
     unclassified = [
         f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables for column in table.columns
