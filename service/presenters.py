@@ -26,7 +26,7 @@ from matching.ranking import COMPONENT_LABELS, MatchResult
 from matching.records import Card, encode_card
 from matching.text import display_title
 from service.models import JobPosting, PolicyFlag, Referral, Seeker
-from service.schemas import FlagOut, JobOut, JobWrittenOut, ReferralOut, SeekerOut
+from service.schemas import FlagOut, JobOut, JobCheckedOut, ReferralOut, SeekerOut
 
 
 def region_name(code: str) -> str:
@@ -61,10 +61,10 @@ def job_out(job: JobPosting, *, today: date, pending: bool = False) -> JobOut:
                                            pending=pending))
 
 
-def job_written_out(job: JobPosting, *, today: date, pending: bool = False, findings=()) -> JobWrittenOut:
-    """A posting as a write returns it, with its 岗位审核 findings (``matching.compliance.Finding``)."""
+def job_checked_out(job: JobPosting, *, today: date, pending: bool = False, findings=()) -> JobCheckedOut:
+    """One posting with its 岗位审核 findings (``matching.compliance.Finding``)."""
     data = _job_data(job, status=postings.effective_status(job.status, job.valid_until, today), pending=pending)
-    return JobWrittenOut.model_validate({**data, "compliance": [f.to_dict() for f in findings]})
+    return JobCheckedOut.model_validate({**data, "compliance": [f.to_dict() for f in findings]})
 
 
 def _job_data(job: JobPosting, *, status: str, pending: bool) -> dict[str, Any]:

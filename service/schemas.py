@@ -383,9 +383,9 @@ class ComplianceFinding(Out):
     related_ids: list[int] = Field(default=[], description="near_duplicate：几乎相同的已发布岗位")
 
 
-class JobWrittenOut(JobOut):
-    """A posting as a write returns it: with the compliance checks' findings on what was written (the match
-    answers' postings, ``JobOut``, carry none)."""
+class JobCheckedOut(JobOut):
+    """One posting as a write or a read of it returns it: with the compliance checks' findings on what it says
+    now (lists and match answers show ``JobOut``, without them)."""
 
     compliance: list[ComplianceFinding] = Field(default=[], description="岗位审核结果：写入时检查，最严重的在前")
 

@@ -32,8 +32,9 @@ def test_a_clean_posting_has_no_findings_and_the_read_routes_carry_none(client, 
     r = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], address="温江区海峡科技园3栋"),
                     headers=admin)
     assert r.status_code == 201 and r.json()["compliance"] == [], r.text
-    got = client.get(f"/api/v1/jobs/{r.json()['id']}", headers=admin).json()
-    assert "compliance" not in got  # JobOut, as matches and lists show postings, is unchanged
+    assert client.get(f"/api/v1/jobs/{r.json()['id']}", headers=admin).json()["compliance"] == []
+    listed = client.get("/api/v1/jobs", headers=admin).json()["items"]
+    assert listed and "compliance" not in listed[0]  # JobOut, as lists and matches show postings, is unchanged
 
 
 def test_a_patch_is_checked_again_on_what_the_posting_now_says(client, admin):
@@ -45,6 +46,7 @@ def test_a_patch_is_checked_again_on_what_the_posting_now_says(client, admin):
     found = {f["rule"]: f for f in r.json()["compliance"]}
     assert set(found) == {"age", "hepatitis_b"}
     assert found["age"]["severity"] == "review" and found["age"]["spans"][0]["field"] == "requirements"
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=admin).json()["compliance"] == r.json()["compliance"]
     r = client.patch(f"/api/v1/jobs/{job['id']}", json={"requirements": "持有叉车证。"}, headers=admin)
     assert r.json()["compliance"] == []
 
@@ -76,10 +78,17 @@ def test_bulk_create_returns_each_items_findings_in_order(client, admin):
     assert body["compliance"][0] == [] and {"gender", "origin", "fees"} <= rules_of(body["compliance"][1])
 
 
-def test_with_the_setting_on_a_block_finding_refuses_the_posting_naming_field_and_rule(client, admin, app,
-                                                                                       monkeypatch):
+def test_with_the_setting_on_a_block_finding_refuses_the_posting_naming_field_and_rule(client, admin, app):
     employer = create_employer(client, admin)
-    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"compliance_refuse_block": True}))
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(update={"compliance_refuse_block": True})
+    try:
+        _refused_when_blocking(client, admin, employer)
+    finally:
+        app.state.settings = settings
+
+
+def _refused_when_blocking(client, admin, employer):
     r = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], description=DISCRIMINATORY),
                     headers=admin)
     assert r.status_code == 422, r.text

@@ -8,8 +8,8 @@ from matching.enums import JobStatus, WorkType
 from service.deps import ContextDep, PageDep
 from service.params import RecordId, IdQuery, YuanQuery
 from matching import compliance
-from service.presenters import job_out, job_written_out
-from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, JobWrittenOut, Page
+from service.presenters import job_out, job_checked_out
+from service.schemas import JobBulkCreate, JobBulkOut, JobCreate, JobOut, JobUpdate, JobCheckedOut, Page
 from service.usecases import jobs
 from service.usecases.common import waiting_for_vectors
 
@@ -22,14 +22,14 @@ def _checks(request: Request) -> jobs.Checks:
                        refuse_block=settings.compliance_refuse_block)
 
 
-@router.post("", status_code=201, response_model=JobWrittenOut)
+@router.post("", status_code=201, response_model=JobCheckedOut)
 def create_job(ctx: ContextDep, body: JobCreate, request: Request):
     """`compliance` lists what the 岗位审核 checks found (nothing is held back yet; with
     `RENGANG_COMPLIANCE_REFUSE_BLOCK=true` a `block` finding refuses the posting: 422 `compliance_{rule}`
     naming the field)."""
     checks = _checks(request)
     job = jobs.create(ctx, data=body, checks=checks)
-    return job_written_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
+    return job_checked_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
                            findings=jobs.findings(ctx, [job], checks=checks)[0])
 
 
@@ -72,16 +72,18 @@ def list_jobs(
                         page_size=page.page_size)
 
 
-@router.get("/{job_id}", response_model=JobOut)
-def get_job(ctx: ContextDep, job_id: RecordId):
+@router.get("/{job_id}", response_model=JobCheckedOut)
+def get_job(ctx: ContextDep, job_id: RecordId, request: Request):
+    """`compliance`: what the 岗位审核 checks find in the posting as it stands (as its writes answered)."""
     job = jobs.get(ctx, job_id=job_id)
-    return job_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])))
+    return job_checked_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
+                           findings=jobs.findings(ctx, [job], checks=_checks(request))[0])
 
 
-@router.patch("/{job_id}", response_model=JobWrittenOut)
+@router.patch("/{job_id}", response_model=JobCheckedOut)
 def update_job(ctx: ContextDep, job_id: RecordId, body: JobUpdate, request: Request):
     job = jobs.update(ctx, job_id=job_id, data=body)
-    return job_written_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
+    return job_checked_out(job, today=ctx.today(), pending=bool(waiting_for_vectors(ctx, "job", [job.id])),
                            findings=jobs.findings(ctx, [job], checks=_checks(request))[0])
 
 
