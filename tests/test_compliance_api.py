@@ -100,3 +100,18 @@ def _refused_when_blocking(client, admin, employer):
     r = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], requirements="35岁以下。"),
                     headers=admin)
     assert r.status_code == 201 and "age" in rules_of(r.json()["compliance"])
+
+
+def test_a_near_duplicate_outside_the_readers_region_is_not_named(client, admin, keys):
+    employer = create_employer(client, admin)
+    same = {"title": "仓库叉车司机", "address": "海峡科技园3栋",
+            "description": "负责仓库货物装卸、搬运和码放，服从班组长安排，做六休一，包吃住，月薪5000-7000元。"}
+    far = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], region_code="500111", **same),
+                      headers=admin).json()
+    officer = keys.headers("officer", region="5101")
+    near = client.post("/api/v1/jobs", json=job_payload(employer_id=employer["id"], **{
+        **same, "description": same["description"].replace("包吃住", "包住")}), headers=officer)
+    assert near.status_code == 201, near.text
+    assert "near_duplicate" not in rules_of(near.json()["compliance"])
+    seen_by_admin = client.get(f"/api/v1/jobs/{near.json()['id']}", headers=admin).json()["compliance"]
+    assert [f["related_ids"] for f in seen_by_admin if f["rule"] == "near_duplicate"] == [[far["id"]]]

@@ -75,16 +75,21 @@ def _open_postings(ctx: Context, *, employer_id: int | None = None, region_code:
                                   occupation_code=None, work_type=None, status=JobStatus.open.value,
                                   salary_at_least=None, q=None)
     return [compliance.Published(id=row.id, employer_id=row.employer_id, text=f"{row.title}\n{row.description}")
-            for row in rows]
+            for row in rows if ctx.principal.in_region(row.region_code)]  # never name a posting the reader can't see
 
 
 def findings(ctx: Context, jobs: Sequence[JobPosting], *, checks: Checks) -> list[list[compliance.Finding]]:
     """岗位审核 of written postings, in order: every rule, and near-duplicates among the open postings of the
-    same employer or the same county (not the posting itself; each read once per batch)."""
+    same employer or the same county (not the posting itself; each read once per batch; not for a kiosk, which
+    sees only its fair's postings)."""
     by_employer: dict[int, list[compliance.Published]] = {}
     by_county: dict[str, list[compliance.Published]] = {}
     out = []
     for job in jobs:
+        if ctx.principal.role is Role.kiosk:
+            out.append(compliance.check(_posting_text(job), minimum_wages=checks.minimum_wages,
+                                        year=ctx.today().year))
+            continue
         if job.employer_id not in by_employer:
             by_employer[job.employer_id] = _open_postings(ctx, employer_id=job.employer_id)
         if job.region_code not in by_county:
