@@ -142,6 +142,18 @@ class Settings(BaseSettings):
         parse_rate_limits(value)  # ValueError: refuse to start on a limit `limits` cannot read
         return value
 
+    @field_validator("minimum_wage_file")
+    @classmethod
+    def _minimum_wage_table(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from matching.compliance import MinimumWages
+
+            try:  # refuse to start on a table that cannot be read, rather than fail at the first posting
+                MinimumWages.load(value)
+            except (OSError, KeyError, ValueError) as e:
+                raise ValueError(f"RENGANG_MINIMUM_WAGE_FILE {value}: {e!r}") from e
+        return value
+
     @field_validator("rate_limit_storage")
     @classmethod
     def _rate_limit_storage(cls, value: str) -> str:

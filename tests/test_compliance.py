@@ -161,3 +161,20 @@ def test_the_report_prints_precision_and_recall_per_rule():
         assert any(line.startswith(key + " ") for line in out.splitlines()), key
     scores = c.score(CORPUS)
     assert all(s.tp + s.fn > 0 for s in scores.values())
+
+
+def test_a_deployments_minimum_wage_table_that_cannot_be_read_stops_the_settings(tmp_path: Path):
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    broken = tmp_path / "wages.csv"
+    broken.write_text("region_code,monthly\n51,abc\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="RENGANG_MINIMUM_WAGE_FILE"):
+        Settings(env="test", minimum_wage_file=broken)
+    with pytest.raises(ValidationError, match="RENGANG_MINIMUM_WAGE_FILE"):
+        Settings(env="test", minimum_wage_file=tmp_path / "missing.csv")
+    good = tmp_path / "good.csv"
+    good.write_text("region_code,region_name,monthly,hourly,status,note\n51,四川省,2100,22,official,x\n",
+                    encoding="utf-8")
+    assert Settings(env="test", minimum_wage_file=good).minimum_wage_file == good
