@@ -317,8 +317,14 @@ _FEE_NEG_BEFORE = re.compile(r"(?:不收|不收取|无|免|免收|免除|不需|
 _FEE_NEG_AFTER = re.compile(r"^\s*(?:[^0-9，,。；;]{0,3})?\s*(?:由?(?:公司|单位|企业|我司|厂里|厂方)(?:全额)?(?:承担|报销|支付|出|负责|提供)|全免|全额报销|报销|免费|全包)|^\s*(?:台账|账目|核算|的?管理|登记|收退)")
 
 
+# the employer pays ("公司承担员工考证的培训费"), or the posting warns against it ("如遇收取培训费…请举报")
+_FEE_NOT_CHARGED = re.compile(r"(?:(?:公司|单位|企业|我司|厂里|厂方)(?:全额)?(?:承担|报销|支付|负责|出)|如遇|如有|若遇|若有|如发现|"
+                              r"一旦发现|凡是?|举报|投诉)[^。；;！!\n]{0,20}$")
+
+
 def _fee_guard(text: str, m: re.Match) -> bool:
     return bool(_FEE_NEG_BEFORE.search(text[max(0, m.start() - 8):m.start()])
+                or _FEE_NOT_CHARGED.search(text[max(0, m.start() - 24):m.start()])
                 or _FEE_NEG_AFTER.search(text[m.end():m.end() + 10]))
 
 
@@ -363,6 +369,7 @@ PAY_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     ("monthly", re.compile(rf"{_RANGE}\s*(?:元|块)?\s*(?:/|每|一)\s*(?:月|个月)")),
 )
 _ANNUAL = re.compile(r"年薪")
+_NOT_PAY = re.compile(r"(?:补|贴|奖|费|扣|罚|押金)[:：]?\s*$")  # 餐补每天20元, 交通补贴每月300元: allowances, not pay
 NEGOTIABLE = re.compile(r"(?:薪资|工资|待遇|薪酬|月薪)?\s*(?:面议|面谈|详谈)")
 DAYS_PER_MONTH = 21.75  # 月计薪天数 (the days a monthly wage is reckoned on)
 
@@ -394,6 +401,8 @@ def pay_in_text(posting: PostingText) -> list[Pay]:
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
                 if kind != "annual" and _ANNUAL.search(text[max(0, m.start() - 3):m.start()]):
+                    continue
+                if _NOT_PAY.search(text[max(0, m.start() - 4):m.start()]):
                     continue
                 low = _amount(m.group(1), m.group(2) or (m.group(4) or ""))
                 high = _amount(m.group(3), m.group(4) or m.group(2)) if m.group(3) else low
@@ -573,6 +582,16 @@ def _origin_guard(text: str, m: re.Match) -> bool:
     return _guarded(text, m) or bool(_ORIGIN_OFFER.search(text[max(0, m.start() - 4):m.end() + 2]))
 
 
+_SEX_AGE = {sex: re.compile(sex + r"\s*(?:性|士)?\s*[，,]?\s*(?:年龄)?\s*\d{2}") for sex in "男女"}
+
+
+def _gender_guard(text: str, m: re.Match) -> bool:
+    """Negated, or an age limit for each sex side by side ("女55岁以下，男60岁以下": the retirement ages, not a
+    restriction to one sex)."""
+    around = text[max(0, m.start() - 14):m.end() + 14]
+    return _guarded(text, m) or all(pattern.search(around) for pattern in _SEX_AGE.values())
+
+
 def check(posting: PostingText, *, minimum_wages: MinimumWages | None = None,
           nearby: Callable[[str], Iterable[Published]] | None = None, employer_id: int | None = None,
           exclude_id: int | None = None, year: int | None = None) -> list[Finding]:
@@ -580,7 +599,7 @@ def check(posting: PostingText, *, minimum_wages: MinimumWages | None = None,
     severity. ``nearby`` (optional) gives published postings for the near-duplicate check; ``year`` (default
     this year) reads "90后" as an age."""
     findings: list[Finding] = []
-    spans = _find(posting, GENDER)
+    spans = _find(posting, GENDER, guard=_gender_guard)
     if spans:
         exempt = _WOMEN_EXEMPT.search(posting.text)
         findings.append(_finding("gender", spans, severity="review" if exempt else None, detail=(

@@ -178,3 +178,14 @@ def test_a_deployments_minimum_wage_table_that_cannot_be_read_stops_the_settings
     good.write_text("region_code,region_name,monthly,hourly,status,note\n51,四川省,2100,22,official,x\n",
                     encoding="utf-8")
     assert Settings(env="test", minimum_wage_file=good).minimum_wage_file == good
+
+
+def test_what_reads_like_a_fee_or_pay_or_a_sex_but_is_not():
+    # fees the employer pays, and a warning against fees
+    assert not rules_fired(posting("负责产品装配，公司承担员工考取职业资格证书的培训费和考试费。"))
+    assert not rules_fired(posting("负责产品装配。如遇以公司名义收取培训费、服装费、体检费等情况，请立即举报。"))
+    # an allowance is not the wage
+    assert not rules_fired(posting("负责产品装配，月薪4500元，餐补每天20元，交通补贴每月300元。"))
+    # an age limit for each sex (the retirement ages) is not a restriction to one sex
+    assert "gender" not in rules_fired(posting("负责小区保洁，要求：女55岁以下，男60岁以下，身体健康。"))
+    assert "gender" in rules_fired(posting("负责小区巡逻，要求：男，55岁以下，身体健康。"))
