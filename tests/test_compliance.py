@@ -189,3 +189,15 @@ def test_what_reads_like_a_fee_or_pay_or_a_sex_but_is_not():
     # an age limit for each sex (the retirement ages) is not a restriction to one sex
     assert "gender" not in rules_fired(posting("负责小区保洁，要求：女55岁以下，男60岁以下，身体健康。"))
     assert "gender" in rules_fired(posting("负责小区巡逻，要求：男，55岁以下，身体健康。"))
+
+
+def test_a_sex_in_a_compound_word_is_not_a_restriction_and_a_fee_the_employer_pays_is_not_a_charge():
+    for text in ("招聘女装导购2名", "招聘男装店员", "急招女鞋销售", "招聘男篮教练", "招聘男科医生", "要求女装行业经验",
+                 "限男/女均可"):
+        assert "gender" not in rules_fired(posting(f"{text}，负责接待顾客。")), text
+    for text in ("招女工", "招聘女服务员", "限男", "只招男的"):
+        assert "gender" in rules_fired(posting(f"{text}，负责接待顾客。")), text
+    for text in ("公司为员工缴纳保险费", "负责小区物业管理费收缴和住户服务", "公司统一购买意外险，不收保险费"):
+        assert "fees" not in rules_fired(posting(f"负责产品装配，{text}。")), text
+    for text in ("入职交押金", "押金200元", "需自行缴纳保险费"):
+        assert "fees" in rules_fired(posting(f"负责产品装配，{text}。")), text
