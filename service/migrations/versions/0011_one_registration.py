@@ -25,9 +25,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('escalation_level', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('escalated_to', sa.String(length=32), nullable=False, server_default=''))
-    with op.batch_alter_table('assistance_cases', schema=None) as batch_op:
-        batch_op.alter_column('escalation_level', server_default=None)
-        batch_op.alter_column('escalated_to', server_default=None)
+    if op.get_bind().dialect.name != 'sqlite':  # on SQLite this would rebuild the table and lose AUTOINCREMENT
+        with op.batch_alter_table('assistance_cases', schema=None) as batch_op:
+            batch_op.alter_column('escalation_level', server_default=None)
+            batch_op.alter_column('escalated_to', server_default=None)
     with op.batch_alter_table('assistance_deadlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('warn_hours', sa.Integer(), nullable=True))
 

@@ -17,8 +17,9 @@ def upgrade() -> None:
     with op.batch_alter_table('employers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('verified_by', sa.String(length=64), nullable=False, server_default=''))
-    with op.batch_alter_table('employers', schema=None) as batch_op:
-        batch_op.alter_column('verified_by', server_default=None)
+    if op.get_bind().dialect.name != 'sqlite':  # on SQLite this would rebuild the table and lose AUTOINCREMENT
+        with op.batch_alter_table('employers', schema=None) as batch_op:
+            batch_op.alter_column('verified_by', server_default=None)
 
 
 def downgrade() -> None:
