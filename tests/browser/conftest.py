@@ -9,7 +9,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -101,3 +103,37 @@ def browser():
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+@dataclass
+class SeededDemo:
+    """A demo seeded by ``rengang seed``'s own code, served on a free local port without the matching engine."""
+
+    url: str
+    app: object
+    seeded: object  # service.seed's result: counts, keys, accounts
+
+
+@contextmanager
+def seeded_demo_server(var: Path, **seed: object) -> Iterator[SeededDemo]:
+    """Serve a fresh SQLite database in ``var`` and seed it (``seed``: seed_demo's sizes and random seed)."""
+    from service.seed import seed_demo
+
+    settings = Settings(env="test", database_url=f"sqlite:///{var / 'rengang.db'}", secret_key=TEST_SECRET,
+                        var_dir=var, expiry_sweep_seconds=3600, matching=False)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the demo server did not start"
+        time.sleep(0.05)
+    try:
+        with app.state.session_factory() as session:
+            seeded = seed_demo(session, settings=settings, show_progress=False, **seed)
+        assert seeded is not None
+        yield SeededDemo(url=f"http://127.0.0.1:{server.config.port}", app=app, seeded=seeded)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

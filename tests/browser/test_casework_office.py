@@ -7,57 +7,36 @@ A server of its own without the matching engine (the pages need none), seeded in
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from matching.enums import Role
-from service.app import create_app
 from service.models import JobPosting, Seeker
-from service.seed import seed_demo
-from service.settings import Settings
 from service.usecases.keys import create_key
 from tests.browser.a11y import axe_violations
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import seeded_demo_server
 from tests.browser.test_console import _click, _text
-from tests.conftest import TEST_SECRET
 
 CODES = re.compile(r"\b(?:junior_middle|senior_high|full_time|public_welfare|hard_to_employ|[1-6][0-9]{5}|5101)\b")
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Iterator[dict]:
-    var = tmp_path_factory.mktemp("office-var")
-    settings = Settings(env="test", database_url=f"sqlite:///{var / 'rengang.db'}", secret_key=TEST_SECRET,
-                        var_dir=var, expiry_sweep_seconds=3600, matching=False)
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, name="office-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the office server did not start"
-        time.sleep(0.05)
-    with app.state.session_factory() as session:
-        seeded = seed_demo(session, settings=settings, n_employers=10, n_jobs=40, n_seekers=220, random_seed=20261122,
-                           show_progress=False)
-        assert seeded is not None and seeded.counts["assistance"] > 0
-        key = create_key(session, role=Role.officer, region_prefix="5101")[1]
-        seeker = session.scalar(select(Seeker).where(Seeker.region_code.like("5101%")).order_by(Seeker.id))
-        job = session.scalar(select(JobPosting).where(JobPosting.status == "open").order_by(JobPosting.id))
-    url = f"http://127.0.0.1:{server.config.port}"
-    r = httpx.post(url + "/api/v1/referrals", json={"seeker_id": seeker.id, "job_id": job.id},
-                   headers={"Authorization": f"Bearer {key}"}, timeout=60)
-    assert r.status_code == 201, r.text
-    yield {"url": url, "key": key, "referral": r.json()["id"], "seeker": seeker.name}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with seeded_demo_server(tmp_path_factory.mktemp("office-var"), n_employers=10, n_jobs=40, n_seekers=220,
+                            random_seed=20261122) as demo:
+        assert demo.seeded.counts["assistance"] > 0
+        with demo.app.state.session_factory() as session:
+            key = create_key(session, role=Role.officer, region_prefix="5101")[1]
+            seeker = session.scalar(select(Seeker).where(Seeker.region_code.like("5101%")).order_by(Seeker.id))
+            job = session.scalar(select(JobPosting).where(JobPosting.status == "open").order_by(JobPosting.id))
+        r = httpx.post(demo.url + "/api/v1/referrals", json={"seeker_id": seeker.id, "job_id": job.id},
+                       headers={"Authorization": f"Bearer {key}"}, timeout=60)
+        assert r.status_code == 201, r.text
+        yield {"url": demo.url, "key": key, "referral": r.json()["id"], "seeker": seeker.name}
 
 
 def test_the_due_list_opens_with_the_clock_and_every_code_reads_as_chinese(office, browser):

@@ -7,51 +7,31 @@ into an empty database whatever the other browser tests wrote to theirs.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from service.app import create_app
 from service.models import Seeker
-from service.seed import seed_demo
-from service.settings import Settings
 from tests.browser.a11y import axe_violations
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import seeded_demo_server
 from tests.browser.test_console import _click, _text
-from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[dict]:
-    var = tmp_path_factory.mktemp("demo-var")
-    settings = Settings(env="test", database_url=f"sqlite:///{var / 'rengang.db'}", secret_key=TEST_SECRET,
-                        var_dir=var, expiry_sweep_seconds=3600, matching=False)
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the demo server did not start"
-        time.sleep(0.05)
-    with app.state.session_factory() as session:
-        seeded = seed_demo(session, settings=settings, n_employers=8, n_jobs=30, n_seekers=40, random_seed=17,
-                           show_progress=False)
-        assert seeded is not None and seeded.accounts
+    with seeded_demo_server(tmp_path_factory.mktemp("demo-var"), n_employers=8, n_jobs=30, n_seekers=40,
+                            random_seed=17) as served:
+        assert served.seeded.accounts
         # a demo person of the account's region whose ID number the officer has in hand (from their card)
-        username, password = next(iter(seeded.accounts.items()))
-        person = next(s for s in session.scalars(select(Seeker).where(Seeker.region_code.like("5101%"),
-                                                                      Seeker.id_number_enc.is_not(None))))
-        id_number = app.state.cipher.decrypt(person.id_number_enc)
-    yield {"url": f"http://127.0.0.1:{server.config.port}", "username": username, "password": password,
-           "seeker": person, "id_number": id_number}
-    server.should_exit = True
-    thread.join(timeout=10)
+        username, password = next(iter(served.seeded.accounts.items()))
+        with served.app.state.session_factory() as session:
+            person = next(s for s in session.scalars(select(Seeker).where(Seeker.region_code.like("5101%"),
+                                                                          Seeker.id_number_enc.is_not(None))))
+            id_number = served.app.state.cipher.decrypt(person.id_number_enc)
+        yield {"url": served.url, "username": username, "password": password, "seeker": person,
+               "id_number": id_number}
 
 
 def test_an_officer_signs_in_with_a_password_and_finds_a_person_by_id_number(demo, browser):
