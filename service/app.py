@@ -91,12 +91,14 @@ def _load_rules(settings: Settings) -> None:
     from matching.rules import RuleFileError
     from service.casework.usecases import use_rules
 
+    local = settings.rules_dir or settings.var_dir / "rules"
     try:
-        loaded = use_rules(settings.rules_dir)
+        loaded = use_rules(local)
     except RuleFileError as exc:
         logging.getLogger("rengang").error("政策规则文件有误，服务不启动：%s", exc)
         raise
-    logging.getLogger("rengang").info("政策规则：%d 条，来自 %s", len(loaded.rules), settings.rules_dir or "内置规则")
+    logging.getLogger("rengang").info("政策规则：%d 条（内置规则%s）", len(loaded.rules),
+                                      f"及 {local}" if local.exists() else "")
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -445,6 +446,15 @@ def seed(
             f.write(f"RENGANG_DEMO_CONSOLE_USER={username}\nRENGANG_DEMO_CONSOLE_PASSWORD={password}\n")
     typer.echo(json.dumps(result.counts, ensure_ascii=False))
     typer.echo(f"演示密钥已写入 {path}")
+    rules_dir = settings.rules_dir or settings.var_dir / "rules"
+    if rules_dir.suffix != ".yaml" and not any(rules_dir.glob("*.yaml")):
+        # 政策找人 on today's date: the shipped rules' periods have ended; this one is marked 【示例】 throughout
+        from matching.rules import RULES_DIR
+
+        rules_dir.mkdir(parents=True, exist_ok=True)
+        for example in sorted((RULES_DIR.parent / "examples").glob("*.yaml")):
+            shutil.copyfile(example, rules_dir / example.name)
+        typer.echo(f"示例政策规则（非真实政策）已写入 {rules_dir}，正式使用前请删除并换成本地现行规则")
 
 
 @index_app.command("rebuild")

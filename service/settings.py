@@ -91,8 +91,8 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token for /metrics and "
                                             "/readyz's backlog from outside loopback and private networks")
     policy_file: Path | None = None
-    # The deployment's subsidy rule files (政策找人): one YAML file or a folder of them; loaded and checked at
-    # start (a broken file stops the service, naming file and line). None: the shipped rules.
+    # The deployment's subsidy rule files (政策找人): one YAML file or a folder of them (default var/rules),
+    # loaded beside the shipped ones and checked at start (a broken file stops the service, naming file and line).
     rules_dir: Path | None = None
     # 岗位审核 (matching.compliance): the region's minimum-wage table (CSV like matching/data/compliance/
     # minimum_wages.csv; None: the shipped example values), and whether POST /jobs refuses a posting with a

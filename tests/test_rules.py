@@ -594,3 +594,37 @@ def test_a_service_with_a_broken_rule_file_does_not_start(tmp_path):
     from service.casework.usecases import use_rules
 
     use_rules(None)  # the shipped rules again for the rest of the run
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "matching" / "policies" / "examples"
+
+
+def test_the_demo_example_rules_are_marked_and_valid_today():
+    example = load_rules(EXAMPLES)
+    today = date.today()
+    assert example.rules and all(r.name.startswith("【示例】") for r in example.rules)
+    assert all(r.valid_from <= today <= r.valid_until for r in example.rules), "the demo's example must be current"
+    assert all(r.source.quote.startswith("本条为演示用示例") for r in example.rules)
+
+
+def test_an_example_file_whose_rules_are_not_marked_is_refused(tmp_path):
+    text = (EXAMPLES / "510100_chengdu_example.yaml").read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace("name: 【示例】吸纳就业困难人员", "name: 吸纳就业困难人员", 1), "510100_x.yaml")
+    with pytest.raises(RuleFileError, match="须以“【示例】”开头"):
+        load_rules(path)
+
+
+def test_the_service_loads_the_shipped_rules_and_the_deployments_beside_them(tmp_path):
+    from service.casework.usecases import ruleset, use_rules
+
+    local = tmp_path / "rules"
+    local.mkdir()
+    (local / "510100_chengdu_example.yaml").write_bytes((EXAMPLES / "510100_chengdu_example.yaml").read_bytes())
+    try:
+        loaded = use_rules(local)
+        ids = {r.id for r in loaded.rules}
+        assert "example-chengdu-xina-kunnan" in ids and "wenjiang-xina-jiuye" in ids
+        assert ruleset() is loaded
+        assert {r.id for r in use_rules(tmp_path / "absent").rules} == ids - {r.id for r in load_rules(local).rules}
+    finally:
+        use_rules(None)

@@ -47,6 +47,8 @@ def test_seed_fills_an_empty_database_once(env):
     assert {"RENGANG_ADMIN_KEY", "RENGANG_APP_KEY", "RENGANG_OFFICER_KEY", "RENGANG_KIOSK_KEY"} <= {
         line.split("=")[0] for line in keys.splitlines()}
     assert oct((env / "demo-keys.env").stat().st_mode & 0o777) == "0o600"
+    examples = sorted((env / "rules").glob("*.yaml"))  # 政策找人 shows on the demo today, marked 【示例】
+    assert examples and all("【示例】" in p.read_text(encoding="utf-8") for p in examples)
     console = dict(line.split("=", 1) for line in keys.splitlines() if line.startswith("RENGANG_DEMO_CONSOLE_"))
     with _session() as session:  # the demo officer account signs in with the password written beside the keys
         from service.accounts.usecases import check_password

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -347,7 +347,8 @@ def _amount(f: _File, m: _Map, where: str, minimum_wage: Decimal | None) -> Amou
     return amount
 
 
-_HEADER_FIELDS = ("region", "minimum_wage", "document", "valid_from", "valid_until", "rules")
+_HEADER_FIELDS = ("example", "region", "minimum_wage", "document", "valid_from", "valid_until", "rules")
+EXAMPLE_MARK = "【示例】"
 _RULE_FIELDS = (
     "id", "name", "pays", "applies_to", "seeker", "employer", "hire", "amount",
     "valid_from", "valid_until", "source", "to_verify", "note",
@@ -457,6 +458,9 @@ def _load_file(path: Path) -> tuple[Rule, ...]:
         "valid_from": f.day(top, "valid_from", "文件头"),
         "valid_until": f.day(top, "valid_until", "文件头"),
     }
+    example = f.boolean(top, "example", "文件头") or False
+    if example and EXAMPLE_MARK not in header["document"]["title"]:
+        raise f.error(top.lines["document"], f"示例规则文件的 document.title 须含“{EXAMPLE_MARK}”，以免被当作真实政策")
     rules = top["rules"]
     if not isinstance(rules, list):
         raise f.error(top.lines["rules"], "rules 须为规则列表")
@@ -464,6 +468,8 @@ def _load_file(path: Path) -> tuple[Rule, ...]:
     seen: dict[str, int] = {}
     for item in rules:
         rule = _rule(f, f.mapping(item, top.lines["rules"], "每条规则"), header)
+        if example and not rule.name.startswith(EXAMPLE_MARK):
+            raise f.error(rule.line, f"示例规则文件中的规则名称须以“{EXAMPLE_MARK}”开头，以免被当作真实政策：{rule.name}")
         if rule.id in seen:
             raise f.error(rule.line, f"规则编号 {rule.id!r} 重复（第一次出现在第 {seen[rule.id]} 行）")
         seen[rule.id] = rule.line
@@ -471,10 +477,11 @@ def _load_file(path: Path) -> tuple[Rule, ...]:
     return tuple(out)
 
 
-def load_rules(path: Path | str = RULES_DIR) -> RuleSet:
-    """Load one rule file, or every ``*.yaml`` in a directory; raise ``RuleFileError`` on any doubt."""
-    path = Path(path)
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+def load_rules(path: Path | str | Sequence[Path | str] = RULES_DIR) -> RuleSet:
+    """Load one rule file, every ``*.yaml`` in a directory, or several of either; raise ``RuleFileError`` on any
+    doubt (a rule id used twice anywhere included)."""
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     for file in files:

@@ -716,20 +716,21 @@ def record_exposures(ctx: Context, *, job_id: int, region_code: str, ranked_seek
 # --- policy eligibility (matching.rules) ------------------------------------------------------
 
 
-_rules_path: Path | None = None  # the deployment's rule files (settings.rules_dir), set at start
+_rules_paths: tuple[Path, ...] | None = None  # the shipped rules and the deployment's, set at start
 
 
 @lru_cache(maxsize=4)
-def ruleset(path: Path | None = None) -> rules.RuleSet:
+def ruleset(path: Path | tuple[Path, ...] | None = None) -> rules.RuleSet:
     """The local policy rules, loaded once per file set."""
-    return rules.load_rules(path or _rules_path or rules.RULES_DIR)
+    return rules.load_rules(path or _rules_paths or rules.RULES_DIR)
 
 
-def use_rules(path: Path | None) -> rules.RuleSet:
-    """Load and check the deployment's rule files now (at start): a broken file raises ``RuleFileError`` naming
-    file and line, so the service does not start rather than answer 500 on its first eligibility request."""
-    global _rules_path
-    _rules_path = path
+def use_rules(local: Path | None) -> rules.RuleSet:
+    """Load and check the shipped rules and the deployment's (``local``: a file or folder, if it exists) now, at
+    start: a broken file raises ``RuleFileError`` naming file and line, so the service does not start rather than
+    answer 500 on its first eligibility request."""
+    global _rules_paths
+    _rules_paths = (rules.RULES_DIR, local) if local is not None and local.exists() else (rules.RULES_DIR,)
     ruleset.cache_clear()
     return ruleset()
 
