@@ -542,7 +542,14 @@ def _missing(posting: PostingText) -> list[Finding]:
 # --- near-duplicates ---------------------------------------------------------------------------------------
 
 
-_shingles = lru_cache(maxsize=4096)(shingles)  # a batch compares many postings with the same published ones
+# Copies show in their first part: comparing the first 2,000 characters keeps each cached entry small (a batch
+# compares many postings with the same published ones; 512 entries hold a batch's employer and county lists).
+NEAR_DUPLICATE_CHARS = 2000
+
+
+@lru_cache(maxsize=512)
+def _shingles(text: str) -> frozenset[str]:
+    return shingles(text[:NEAR_DUPLICATE_CHARS])
 
 
 def near_duplicates(text: str, nearby: Callable[[str], Iterable[Published]], *, employer_id: int | None,

@@ -131,6 +131,21 @@ def list_jobs(
     return paginate(session, stmt, page)
 
 
+def recent_open_posting_texts(session: Session, *, employer_id: int | None = None, region_code: str | None = None,
+                              limit: int, chars: int) -> list[tuple[int, int, str, str]]:
+    """(id, employer_id, region_code, title + the description's first ``chars`` characters) of the newest open
+    postings of an employer or a county: what the near-duplicate check compares, without loading whole postings
+    or counting them."""
+    stmt = _where(
+        select(JobPosting.id, JobPosting.employer_id, JobPosting.region_code, JobPosting.title,
+               func.substr(JobPosting.description, 1, chars)).order_by(JobPosting.id.desc()).limit(limit),
+        JobPosting.status == "open",
+        JobPosting.employer_id == employer_id if employer_id else None,
+        JobPosting.region_code == region_code if region_code else None,
+    )
+    return [(i, e, r, f"{t}\n{d or ''}") for i, e, r, t, d in session.execute(stmt).all()]
+
+
 def expire_jobs(session: Session, *, today: date) -> list[int]:
     """Mark open postings past their valid_until as expired; return their ids."""
     ids = list(

@@ -70,12 +70,10 @@ def _posting_text(job: JobPosting | JobCreate) -> compliance.PostingText:
 
 def _open_postings(ctx: Context, *, employer_id: int | None = None, region_code: str | None = None,
                    ) -> list[compliance.Published]:
-    rows, _total = repo.list_jobs(ctx.session, page=PageRequest(page=1, page_size=NEARBY_LIMIT),
-                                  employer_id=employer_id, region_prefix=region_code, scope_prefix=None,
-                                  occupation_code=None, work_type=None, status=JobStatus.open.value,
-                                  salary_at_least=None, q=None)
-    return [compliance.Published(id=row.id, employer_id=row.employer_id, text=f"{row.title}\n{row.description}")
-            for row in rows if ctx.principal.in_region(row.region_code)]  # never name a posting the reader can't see
+    rows = repo.recent_open_posting_texts(ctx.session, employer_id=employer_id, region_code=region_code,
+                                          limit=NEARBY_LIMIT, chars=compliance.NEAR_DUPLICATE_CHARS)
+    return [compliance.Published(id=i, employer_id=e, text=text)
+            for i, e, region, text in rows if ctx.principal.in_region(region)]  # never name one the reader can't see
 
 
 def findings(ctx: Context, jobs: Sequence[JobPosting], *, checks: Checks) -> list[list[compliance.Finding]]:
