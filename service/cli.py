@@ -453,7 +453,9 @@ def seed(
 
         rules_dir.mkdir(parents=True, exist_ok=True)
         for example in sorted((RULES_DIR.parent / "examples").glob("*.yaml")):
-            shutil.copyfile(example, rules_dir / example.name)
+            part = rules_dir / f".{example.name}.part"  # a half-written rule file would stop the service
+            shutil.copyfile(example, part)
+            os.replace(part, rules_dir / example.name)
         typer.echo(f"示例政策规则（非真实政策）已写入 {rules_dir}，正式使用前请删除并换成本地现行规则")
 
 
