@@ -44,13 +44,15 @@ INTENT_LABELS = {
 }
 
 _NOT = r"(?<![不无没非未])"  # "不包住", "无宿舍": a negated perk is not a perk
+_BOARD = r"包吃包住|包吃住|包住|包食宿|管吃住|提供住宿"  # said alike by both sides
+_DAY_PAID = r"日结|当天结|天天结|当日结|现结|日薪|一天一结"
 # What the asker says (their words) → intent.
 _ASKED: dict[str, re.Pattern[str]] = {
     INTERNSHIP: re.compile(r"实习"),
     PART_TIME: re.compile(r"兼职|小时工|零工|临时工|短期工|短工|周末|业余时间|晚上有空|钟点"),
     APPRENTICESHIP: re.compile(r"学徒|学手艺|学门手艺|学技术|学一门|跟师傅|拜师"),
-    ROOM_BOARD: re.compile(_NOT + r"(?:包吃包住|包吃住|包住|包食宿|管吃住|管住|提供住宿|有宿舍|住宿)"),
-    DAY_PAID: re.compile(r"日结|当天结|天天结|当日结|现结|日薪|一天一结"),
+    ROOM_BOARD: re.compile(_NOT + rf"(?:{_BOARD}|管住|有宿舍|住宿)"),
+    DAY_PAID: re.compile(_DAY_PAID),
     NOVICE: re.compile(r"没(?:有)?经验|无经验|零基础|没干过|新手|不会也行|没学历|不要求?经验|经验不限"),
     NEAR_HOME: re.compile(r"离家近|家附近|家门口|附近的?|就近|不想跑远|离家不远|本地的?(?:活|工作)"),
 }
@@ -59,8 +61,8 @@ _OFFERED: dict[str, re.Pattern[str]] = {
     INTERNSHIP: re.compile(r"实习"),
     PART_TIME: re.compile(r"兼职|小时工|钟点工|零工|临时工|短期工|按小时|时薪|灵活(?:上班|用工|就业|时间)"),
     APPRENTICESHIP: re.compile(r"学徒|带徒|师傅带|师带徒|可培养|包教|教会|带教|培训上岗|岗前培训"),
-    ROOM_BOARD: re.compile(_NOT + r"(?:包吃包住|包吃住|包住|包食宿|管吃住|提供住宿|免费住宿|员工宿舍|提供宿舍|宿舍)"),
-    DAY_PAID: re.compile(r"日结|当天结|天天结|当日结|现结|日薪|一天一结|按天结"),
+    ROOM_BOARD: re.compile(_NOT + rf"(?:{_BOARD}|免费住宿|员工宿舍|提供宿舍|宿舍)"),
+    DAY_PAID: re.compile(_DAY_PAID + r"|按天结"),
     NOVICE: re.compile(r"接受新手|无经验|零基础|不限经验|经验不限|无需经验|不需要经验|小白|可培养|师傅带|包教"),
 }
 
